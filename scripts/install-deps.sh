@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs, idempotently and non-interactively, every Debian package the
+# build, the tests and the sweeps use.
+set -eu
+PACKAGES="
+  build-essential pkg-config clang llvm libclang-rt-14-dev
+  liburing-dev libbpf-dev libxdp-dev bpftool xdp-tools libcmocka-dev
+  iproute2 iputils-ping ethtool procps psmisc curl apache2-utils nghttp2-client wrk iperf3
+  nginx lighttpd gnuplot-nox linux-perf tcpdump
+"
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing:$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# nginx and lighttpd only serve as reference servers started by the scripts:
+# do not let their packages start system-wide daemons on port 80.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+apt-get install -y -qq --no-install-recommends $missing
+echo "deps: installed:$missing"

@@ -1,0 +1,99 @@
+# Two network namespaces joined by a veth pair: the suite's lab (ARCHITECTURE.md).
+# Sourced by the tests and the sweep scripts; every function takes the lab name.
+#
+#   topo_up LAB [MTU] [QUEUES]   server ns "$LAB-srv", client ns "$LAB-cli"
+#   topo_srv LAB cmd...          run a command in the server namespace
+#   topo_cli LAB cmd...          run a command in the client namespace
+#   topo_down LAB                kill what runs inside, delete both namespaces
+#
+# Addresses come from 198.18.0.0/15 (RFC 2544, for benchmarking):
+# server 198.18.0.1, client 198.18.0.2 plus TOPO_CLIENT_EXTRA extra source
+# addresses 198.18.0.3... (for loadgen --source). Interfaces are called
+# "veth-srv" and "veth-cli" inside their namespaces, so several labs can exist
+# at once (parallel tests) without clashing names in the root namespace.
+#
+# Knobs (environment, all recorded by the sweep scripts):
+#   TOPO_GRO=on|off          GRO on both ends (default: kernel default)
+#   TOPO_RPS=0|1             RPS/XPS across all CPUs (default 0: off, see ARCHITECTURE.md)
+#   TOPO_CLIENT_TX_CSUM=on|off  Client tx checksum offload. A userspace TCP stack
+#                            reading veth frames sees only partial checksums while
+#                            it is on, so the AF_XDP server needs it off.
+#   TOPO_CLIENT_EXTRA=N      extra client addresses (default 0)
+
+TOPO_SRV_ADDR=198.18.0.1
+TOPO_CLI_ADDR=198.18.0.2
+TOPO_PREFIX=24
+TOPO_SRV_IF=veth-srv
+TOPO_CLI_IF=veth-cli
+
+topo_srv() { local lab=$1; shift; ip netns exec "$lab-srv" "$@"; }
+topo_cli() { local lab=$1; shift; ip netns exec "$lab-cli" "$@"; }
+
+topo_exists() { ip netns list 2>/dev/null | grep -qw "^$1-srv"; }
+
+topo_up() {
+	local lab=$1 mtu=${2:-1500} queues=${3:-1}
+	if [ "$(id -u)" != 0 ]; then
+		echo "topology: creating network namespaces needs root" >&2
+		return 1
+	fi
+	topo_down "$lab"
+	ip netns add "$lab-srv" && ip netns add "$lab-cli" || { topo_down "$lab"; return 1; }
+	ip link add "$TOPO_SRV_IF" netns "$lab-srv" numtxqueues "$queues" numrxqueues "$queues" \
+		type veth peer "$TOPO_CLI_IF" netns "$lab-cli" numtxqueues "$queues" numrxqueues "$queues" ||
+		{ topo_down "$lab"; return 1; }
+	local ns ifc addr
+	for ns in srv cli; do
+		if [ $ns = srv ]; then ifc=$TOPO_SRV_IF addr=$TOPO_SRV_ADDR; else ifc=$TOPO_CLI_IF addr=$TOPO_CLI_ADDR; fi
+		ip -n "$lab-$ns" link set lo up
+		ip -n "$lab-$ns" link set "$ifc" mtu "$mtu"
+		ip -n "$lab-$ns" addr add "$addr/$TOPO_PREFIX" dev "$ifc"
+		ip -n "$lab-$ns" link set "$ifc" up
+		if [ -n "${TOPO_GRO:-}" ]; then
+			ip netns exec "$lab-$ns" ethtool -K "$ifc" gro "$TOPO_GRO" >/dev/null 2>&1 || true
+		fi
+		_topo_rps "$lab-$ns" "$ifc" "${TOPO_RPS:-0}"
+	done
+	local i
+	for ((i = 0; i < ${TOPO_CLIENT_EXTRA:-0}; i++)); do
+		ip -n "$lab-cli" addr add "198.18.0.$((3 + i))/$TOPO_PREFIX" dev "$TOPO_CLI_IF"
+	done
+	if [ "${TOPO_CLIENT_TX_CSUM:-on}" = off ]; then
+		ip netns exec "$lab-cli" ethtool -K "$TOPO_CLI_IF" tx-checksumming off >/dev/null ||
+			{ echo "topology: cannot turn tx checksumming off on $TOPO_CLI_IF" >&2; topo_down "$lab"; return 1; }
+	fi
+	# Wait for the link (veth comes up at once, but be sure) and check reachability.
+	local tries
+	for tries in 1 2 3 4 5 6 7 8 9 10; do
+		topo_cli "$lab" ping -c1 -W1 "$TOPO_SRV_ADDR" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "topology: $lab: server address $TOPO_SRV_ADDR unreachable from the client namespace" >&2
+	topo_down "$lab"
+	return 1
+}
+
+_topo_rps() { # ns ifc 0|1
+	local ns=$1 ifc=$2 on=$3 mask=0 q
+	[ "$on" = 1 ] && mask=$(printf '%x' $(((1 << $(nproc)) - 1)))
+	for q in /sys/class/net/"$ifc"/queues/rx-*/rps_cpus; do
+		ip netns exec "$ns" sh -c "[ -e $q ] && echo $mask > $q" 2>/dev/null || true
+	done
+}
+
+topo_down() {
+	local lab=$1 ns pid
+	for ns in "$lab-srv" "$lab-cli"; do
+		ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+		# Processes left inside (a server that did not stop) go first, then XDP
+		# programs on the interfaces, then the namespace itself.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+		sleep 0.2
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		for ifc in $TOPO_SRV_IF $TOPO_CLI_IF; do
+			ip -n "$ns" link set dev "$ifc" xdp off 2>/dev/null || true
+		done
+		ip netns delete "$ns" 2>/dev/null || true
+	done
+	return 0
+}

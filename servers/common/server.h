@@ -1,0 +1,95 @@
+/* The server contract shared by every bin/httpd-*: options, CPU pinning,
+ * signals, counters and the one `ready` line (ARCHITECTURE.md).
+ *
+ * An engine's main() is:
+ *
+ *     struct server_options o;
+ *     server_options_parse(&o, argc, argv, &engine_desc);  // exits on error
+ *     struct page_cache *pc = server_load_pages(&o);        // exits on error
+ *     server_install_signals();
+ *     ... set up listeners / rings / sockets, exit(1) with one line on error
+ *     server_ready(&o);                                     // prints "ready ..."
+ *     ... run workers until server_stopping()
+ *     server_print_stats(&o, stats, nworkers);
+ */
+#ifndef BB_SERVER_H
+#define BB_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "page_cache.h"
+
+#define SERVER_MAX_WORKERS 256
+
+/* An engine-specific option: --name VALUE (or a flag when has_arg is 0).
+ * `handle` returns 0 on success, -1 with a message in err on bad value. */
+struct engine_option {
+	const char *name;
+	int has_arg;
+	const char *help; /* one line for --help */
+	int (*handle)(void *engine_cfg, const char *value, char *err, size_t errlen);
+};
+
+struct engine_desc {
+	const char *name;         /* "httpd-epoll" */
+	const char *summary;      /* one line: what the I/O model is */
+	const char *help_extra;   /* extra paragraphs for --help, or NULL */
+	const struct engine_option *options; /* terminated by {NULL} */
+	void *cfg;                /* passed to option handlers */
+};
+
+struct server_options {
+	const char *prog;
+	struct in_addr addr;     /* --addr, default 0.0.0.0 */
+	uint16_t port;           /* --port, default 8080 */
+	int workers;             /* --workers, default 1 */
+	int cpus[SERVER_MAX_WORKERS]; /* --cpus "0,2-3": worker i pins to cpus[i % ncpus] */
+	int ncpus;               /* 0: no pinning */
+	const char *corpus;      /* --corpus DIR (required) */
+	int idle_timeout_ms;     /* --idle-timeout SECONDS, default 10 s */
+	int max_conns;           /* --max-conns per worker, default 10000 */
+	bool quiet;              /* --quiet: no counters at exit */
+};
+
+/* Parses argv; prints --help and exits 0, or one line and exits 2. */
+void server_options_parse(struct server_options *o, int argc, char **argv,
+			  const struct engine_desc *engine);
+
+/* Loads o->corpus, exits 1 with one line on failure. */
+struct page_cache *server_load_pages(const struct server_options *o);
+
+/* Pins the calling thread to the CPU of worker `i` (no-op without --cpus).
+ * Returns 0, or -1 with errno set. */
+int server_pin_worker(const struct server_options *o, int i);
+
+/* Raises RLIMIT_NOFILE to its hard limit; returns the new soft limit. */
+long server_raise_nofile(void);
+
+/* SIGINT/SIGTERM set a flag and wake nobody: loops poll server_stopping()
+ * with a bounded wait (or use server_stop_fd() in their poll set). */
+void server_install_signals(void);
+bool server_stopping(void);
+int server_stop_fd(void); /* an eventfd that becomes readable on stop */
+
+/* Per-worker counters, owned by the worker, summed at exit. */
+struct server_stats {
+	uint64_t accepted;     /* connections accepted */
+	uint64_t rejected;     /* connections refused by the cap */
+	uint64_t requests;     /* replies queued */
+	uint64_t responses_4xx;
+	uint64_t bytes_sent;
+	uint64_t idle_closed;  /* connections closed by the idle timeout */
+	uint64_t errors;       /* I/O errors on connections */
+};
+
+void server_ready(const struct server_options *o, const char *details);
+void server_print_stats(const struct server_options *o,
+			const struct server_stats *per_worker, int nworkers);
+
+/* Exits 1 after printing "<prog>: <what>: <strerror(errno)>". */
+_Noreturn void server_die_errno(const struct server_options *o, const char *what);
+_Noreturn void server_die(const struct server_options *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -15,6 +15,14 @@ struct http_clock {
 	char close[HTTP_SLOT_LEN + 1];      /* "...Connection: close     \r\n\r\n" */
 };
 
+/* Writes the HTTP_SLOT_LEN bytes of a slot for time `t` (no NUL added).
+ * The page cache uses it, with t = 0, for its placeholder slots. */
+void http_clock_format_slot(char *out, time_t t, bool close);
+
+/* Builds both slots for `now`. A zeroed http_clock is also fine:
+ * its first http_clock_tick() builds them. */
+void http_clock_init(struct http_clock *c, time_t now);
+
 /* Rebuilds the slots if `now` is a different second. Returns true if it did. */
 bool http_clock_tick(struct http_clock *c, time_t now);
 

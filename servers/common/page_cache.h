@@ -57,8 +57,9 @@ void page_cache_free(struct page_cache *pc);
 const struct page *page_cache_lookup(const struct page_cache *pc,
 				     const char *path, size_t len);
 
-/* Prebuilt error responses: 400, 404, 405, 414, 431, 501, 503.
- * Never NULL for those codes. */
+/* Prebuilt error responses: 400, 404, 405, 413, 414, 431, 501, 503, 505,
+ * each with a short text/plain body. Never NULL for those codes, NULL for
+ * any other. */
 const struct page *page_cache_error(const struct page_cache *pc, int status);
 
 size_t page_cache_count(const struct page_cache *pc);

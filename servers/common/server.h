@@ -7,14 +7,17 @@
  *     server_options_parse(&o, argc, argv, &engine_desc);  // exits on error
  *     struct page_cache *pc = server_load_pages(&o);        // exits on error
  *     server_install_signals();
- *     ... set up listeners / rings / sockets, exit(1) with one line on error
- *     server_ready(&o);                                     // prints "ready ..."
+ *     server_raise_nofile();
+ *     server_listen_group(&o, SERVER_LISTEN_REUSEPORT, o.workers, fds); // exits on error
+ *     ... set up rings / epolls / threads, exit(1) with one line on error
+ *     server_ready(&o, "details");                         // prints "ready ..."
  *     ... run workers until server_stopping()
  *     server_print_stats(&o, stats, nworkers);
  */
 #ifndef BB_SERVER_H
 #define BB_SERVER_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -47,7 +50,7 @@ struct server_options {
 	int cpus[SERVER_MAX_WORKERS]; /* --cpus "0,2-3": worker i pins to cpus[i % ncpus] */
 	int ncpus;               /* 0: no pinning */
 	const char *corpus;      /* --corpus DIR (required) */
-	int idle_timeout_ms;     /* --idle-timeout SECONDS, default 10 s */
+	int idle_timeout_ms;     /* --idle-timeout SECONDS (decimals allowed), default 10 s; 0: none */
 	int max_conns;           /* --max-conns per worker, default 10000 */
 	bool quiet;              /* --quiet: no counters at exit */
 };
@@ -63,11 +66,31 @@ struct page_cache *server_load_pages(const struct server_options *o);
  * Returns 0, or -1 with errno set. */
 int server_pin_worker(const struct server_options *o, int i);
 
+/* The CPU set of worker `i`, for pthread_attr_setaffinity_np (so a bad CPU
+ * fails in pthread_create, before `ready`). False without --cpus. */
+bool server_worker_cpuset(const struct server_options *o, int i, cpu_set_t *set);
+
+/* Formats --cpus as "0,2-3" (or "none") into buf. */
+void server_format_cpus(const struct server_options *o, char *buf, size_t len);
+
 /* Raises RLIMIT_NOFILE to its hard limit; returns the new soft limit. */
 long server_raise_nofile(void);
 
-/* SIGINT/SIGTERM set a flag and wake nobody: loops poll server_stopping()
- * with a bounded wait (or use server_stop_fd() in their poll set). */
+/* Listening sockets on o->addr:o->port, listen()ing with the largest backlog
+ * the kernel allows, SO_REUSEADDR always. Exits 1 with one line on error
+ * ("<prog>: bind 198.18.0.1:8080: Address already in use").
+ * With SERVER_LISTEN_REUSEPORT, n sockets form one SO_REUSEPORT group; the
+ * port is probed first without SO_REUSEPORT, so another process already
+ * listening there is reported as "in use" instead of silently sharing it. */
+#define SERVER_LISTEN_REUSEPORT 1
+#define SERVER_LISTEN_NONBLOCK  2
+void server_listen_group(const struct server_options *o, int flags, int n, int *fds);
+
+/* SIGINT/SIGTERM set a flag and make server_stop_fd() readable (it stays
+ * readable: never read it), so event loops that poll it wake at once; the
+ * handlers are installed without SA_RESTART, so a blocking call in the thread
+ * that takes the signal returns EINTR. A second signal exits at once.
+ * SIGPIPE is ignored (writes to a closed peer return EPIPE instead). */
 void server_install_signals(void);
 bool server_stopping(void);
 int server_stop_fd(void); /* an eventfd that becomes readable on stop */
@@ -83,7 +106,12 @@ struct server_stats {
 	uint64_t errors;       /* I/O errors on connections */
 };
 
+/* Prints, flushed, on stdout:
+ * "ready <prog> <addr>:<port> workers=N cpus=0-1 pages=P <details>" */
 void server_ready(const struct server_options *o, const char *details);
+/* One line on stdout, unless --quiet:
+ * "stats requests=.. accepted=.. rejected=.. responses_4xx=.. bytes_sent=..
+ *  idle_closed=.. errors=.." (the sums over all workers). */
 void server_print_stats(const struct server_options *o,
 			const struct server_stats *per_worker, int nworkers);
 

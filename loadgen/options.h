@@ -1,0 +1,83 @@
+/* loadgen's command line. */
+#ifndef LG_OPTIONS_H
+#define LG_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include "cpu_usage.h"
+#include "paths.h"
+
+#define LG_MAX_THREADS 256
+#define LG_MAX_LABELS 64
+#define LG_MAX_SOURCES 64
+#define LG_MAX_PIPELINE 1024
+
+enum lg_mode { LG_KEEPALIVE, LG_CLOSE };
+
+struct lg_label {
+	const char *key;
+	const char *value;
+};
+
+struct lg_options {
+	/* Target, from --url http://HOST[:PORT][/path]. */
+	const char *url;
+	char host[256];                 /* as written, for messages */
+	char host_header[300];          /* Host: value (with :port unless 80) */
+	char url_path[PATH_MAX_LEN + 1];
+	struct sockaddr_storage target;
+	socklen_t target_len;
+	char target_str[300];           /* "198.18.0.1:8080" */
+
+	const char *paths_file;         /* --paths FILE */
+	uint64_t seed;                  /* --seed, default 1 */
+
+	int threads;                    /* --threads, default 1 */
+	int cpus[CPU_LIST_MAX];         /* --cpus: thread i on cpus[i % ncpus] */
+	int ncpus;
+	char cpus_str[256];
+	int connections;                /* --connections, default 10 */
+	enum lg_mode mode;              /* --mode keepalive|close */
+	uint64_t requests_per_conn;     /* --requests-per-conn, 0 = no cap */
+	bool linger0;                   /* --linger0: RST on close */
+	struct sockaddr_storage sources[LG_MAX_SOURCES]; /* --source */
+	int nsources;
+	char sources_str[1024];
+
+	int pipeline;                   /* --pipeline, default 1 */
+	uint64_t rate_milli;            /* --rate in requests per 1000 s; 0 = closed loop */
+	double rate;
+
+	double duration_s;              /* --duration, default 10 */
+	double warmup_s;                /* --warmup, default 0 */
+	double timeout_s;               /* --timeout, default 5 */
+
+	const char *verify_dir;         /* --verify DIR */
+	int progress;                   /* --progress 1, --no-progress 0, -1: if a tty */
+	const char *csv_file;           /* --csv FILE */
+	bool json;                      /* --json */
+	bool quiet;                     /* --quiet: no human summary */
+	struct lg_label labels[LG_MAX_LABELS];
+	int nlabels;
+
+	int server_cpus[CPU_LIST_MAX];  /* --server-cpus: sampled in /proc/stat */
+	int nserver_cpus;
+	char server_cpus_str[256];
+	pid_t server_pid;               /* --server-pid: its utime+stime */
+};
+
+/* Returns 0 to run, 1 when --help was printed, -1 with one line in err. */
+int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, size_t errlen);
+
+/* Helpers shared with the tests. */
+int lg_parse_cpu_list(const char *s, int *cpus, int max, int *n, char *err, size_t errlen);
+int lg_parse_seconds(const char *s, double *out);
+int lg_parse_url(struct lg_options *o, const char *url, char *err, size_t errlen);
+
+/* A label's value, or NULL. */
+const char *lg_label(const struct lg_options *o, const char *key);
+
+#endif

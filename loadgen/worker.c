@@ -1,0 +1,848 @@
+/* The worker loop: connections, sends, responses, timeouts, the schedule.
+ *
+ * Per request the hot path is: one send() (or one sendmsg() for a pipelined
+ * batch), one read() into the thread's scratch buffer (the parser keeps no
+ * bytes, so no connection owns a buffer), parse in place, record the latency.
+ * No allocation after start-up. Sockets are registered once, edge-triggered
+ * for IN|OUT|RDHUP, so a connection costs one epoll_ctl for its whole life
+ * (close() removes it) and a completed connect shows up as EPOLLOUT.
+ *
+ * Closed loop: a connection sends a new request as soon as one completes
+ * (--pipeline D keeps D in flight). Latency runs from the send.
+ * Open loop (--rate): requests are due on a fixed schedule (schedule.h);
+ * a due request goes to any connection that can take one (the ready list),
+ * or waits for one; its latency runs from when it was due, so stalls show.
+ *
+ * End of the run: no request leaves after end_ns; requests in flight get at
+ * most --timeout more to finish, then count as timeouts. */
+#include "worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpu_usage.h"
+#include "http_response.h"
+#include "rng.h"
+#include "schedule.h"
+
+#define READ_BUF_BYTES (128 * 1024) /* per thread, shared by its connections */
+#define MAX_EVENTS 256
+#define IOV_BATCH 64
+#define RETRY_MIN_NS (10 * NS_PER_MS)
+#define RETRY_MAX_NS NS_PER_S
+
+enum conn_state { C_IDLE, C_WAIT_RETRY, C_CONNECTING, C_OPEN };
+
+struct pending {
+	uint64_t start_ns;  /* intended (open loop) or actual send time */
+	uint32_t path;
+	bool at_send;       /* start_ns is set when the first byte is written */
+};
+
+struct conn {
+	int fd;
+	uint8_t state;
+	uint8_t fails;          /* consecutive failed connects, for the backoff */
+	bool in_ready;
+	uint16_t inflight;      /* queued requests awaiting responses */
+	uint16_t unsent;        /* the newest of them, not fully written yet */
+	uint16_t head;          /* ring index of the oldest */
+	uint32_t send_off;      /* bytes written of the first unsent request */
+	uint32_t gen;           /* bumps per socket: stale epoll events are ignored */
+	uint64_t queued;        /* requests queued on this socket */
+	uint64_t answered;      /* responses completed on this socket */
+	uint64_t t_connect;
+	uint64_t retry_at;
+	int32_t rprev, rnext;   /* ready list links */
+	struct pending *ring;   /* --pipeline entries */
+	struct http_response resp;
+	struct body_hash hash;
+};
+
+struct wstate {
+	struct lg_worker *w;
+	const struct lg_run *run;
+	const struct lg_options *o;
+	int epfd;
+	struct conn *conns;
+	int nconns;
+	struct pending *ring_store;
+	char *buf;
+	struct rng rng;
+	bool open_loop;
+	struct schedule sched;
+	int32_t ready_head;
+	uint64_t now;
+	uint64_t timeout_ns;
+	uint64_t housekeeping_every, next_housekeeping;
+	bool measuring, stopping;
+	uint64_t drain_deadline;
+	uint64_t inflight_total;
+	uint32_t next_src;
+	uint32_t depth;
+	uint64_t live_requests, live_errors, live_timeouts;
+};
+
+static void conn_restart(struct wstate *ws, struct conn *c);
+
+static void note_error(char *slot, size_t len, const char *fmt, const char *what, int err)
+{
+	if (slot[0])
+		return;
+	snprintf(slot, len, fmt, what, err ? strerror(err) : "");
+}
+
+/* ---- the ready list (open loop): connections that can take a request ---- */
+
+static void ready_add(struct wstate *ws, struct conn *c)
+{
+	if (c->in_ready)
+		return;
+	int32_t i = (int32_t)(c - ws->conns);
+	c->rprev = -1;
+	c->rnext = ws->ready_head;
+	if (ws->ready_head >= 0)
+		ws->conns[ws->ready_head].rprev = i;
+	ws->ready_head = i;
+	c->in_ready = true;
+}
+
+static void ready_remove(struct wstate *ws, struct conn *c)
+{
+	if (!c->in_ready)
+		return;
+	if (c->rprev >= 0)
+		ws->conns[c->rprev].rnext = c->rnext;
+	else
+		ws->ready_head = c->rnext;
+	if (c->rnext >= 0)
+		ws->conns[c->rnext].rprev = c->rprev;
+	c->in_ready = false;
+}
+
+/* ---- counting ---- */
+
+static inline bool can_queue(const struct wstate *ws, const struct conn *c)
+{
+	if (ws->stopping || c->inflight >= ws->depth)
+		return false;
+	if (ws->o->mode == LG_CLOSE)
+		return c->queued == 0;
+	return !ws->o->requests_per_conn || c->queued < ws->o->requests_per_conn;
+}
+
+/* Forgets the requests in flight on c, adding them to a counter (or to none:
+ * a request the server refused by closing is simply not a request). */
+static void drop_inflight(struct wstate *ws, struct conn *c, uint64_t *counter)
+{
+	if (counter && ws->measuring)
+		*counter += c->inflight;
+	if (counter == &ws->w->c.timeouts)
+		ws->live_timeouts += c->inflight;
+	else if (counter)
+		ws->live_errors += c->inflight;
+	ws->inflight_total -= c->inflight;
+	c->inflight = c->unsent = 0;
+	c->head = 0;
+	c->send_off = 0;
+}
+
+static void conn_close(struct wstate *ws, struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd); /* also leaves the epoll set */
+	c->fd = -1;
+	c->state = C_IDLE;
+	ready_remove(ws, c);
+}
+
+/* ---- connecting ---- */
+
+static void connect_failed(struct wstate *ws, struct conn *c, int err, const char *what)
+{
+	if (ws->measuring)
+		ws->w->c.connect_errors++;
+	ws->live_errors++;
+	note_error(ws->w->first_connect_error, sizeof(ws->w->first_connect_error), "%s: %s", what, err);
+	/* A close-mode request waiting for this connection never left: it fails
+	 * with it (as a connect error, counted above, not as a request error). */
+	drop_inflight(ws, c, NULL);
+	conn_close(ws, c);
+	if (c->fails < 7)
+		c->fails++;
+	uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
+	c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
+	c->state = C_WAIT_RETRY;
+	if (ws->open_loop && ws->o->mode == LG_CLOSE)
+		c->state = C_WAIT_RETRY; /* the slot rejoins the ready list after the backoff */
+}
+
+static void queue_request(struct wstate *ws, struct conn *c, uint64_t start_ns, bool at_send)
+{
+	const struct path_set *ps = ws->run->paths;
+	uint32_t slot = (c->head + c->inflight) % ws->depth;
+	c->ring[slot].path = ps->n == 1 ? 0 : rng_below(&ws->rng, (uint32_t)ps->n);
+	c->ring[slot].start_ns = start_ns;
+	c->ring[slot].at_send = at_send;
+	c->inflight++;
+	c->unsent++;
+	c->queued++;
+	ws->inflight_total++;
+}
+
+static int conn_open(struct wstate *ws, struct conn *c)
+{
+	const struct lg_options *o = ws->o;
+	int one = 1;
+
+	c->gen++;
+	c->queued = c->answered = 0;
+	c->inflight = c->unsent = c->head = 0;
+	c->send_off = 0;
+	http_response_init(&c->resp);
+	c->t_connect = ws->now;
+	c->fd = socket(o->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		connect_failed(ws, c, errno, "socket");
+		return -1;
+	}
+	if (o->mode == LG_KEEPALIVE &&
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+		connect_failed(ws, c, errno, "setsockopt TCP_NODELAY");
+		return -1;
+	}
+	if (o->linger0) {
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+		if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0) {
+			connect_failed(ws, c, errno, "setsockopt SO_LINGER");
+			return -1;
+		}
+	}
+	if (o->nsources) {
+		const struct sockaddr_storage *src = &o->sources[ws->next_src++ % (uint32_t)o->nsources];
+		/* Port chosen at connect(), per (source, destination) 4-tuple, so
+		 * each source address has its own ephemeral range. */
+		if (setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0) {
+			connect_failed(ws, c, errno, "setsockopt IP_BIND_ADDRESS_NO_PORT");
+			return -1;
+		}
+		socklen_t len = src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							    : sizeof(struct sockaddr_in);
+		if (bind(c->fd, (const struct sockaddr *)src, len) < 0) {
+			connect_failed(ws, c, errno, "bind --source");
+			return -1;
+		}
+	}
+	if (connect(c->fd, (const struct sockaddr *)&o->target, o->target_len) < 0 &&
+	    errno != EINPROGRESS) {
+		connect_failed(ws, c, errno, "connect");
+		return -1;
+	}
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.u64 = ((uint64_t)c->gen << 32) | (uint32_t)(c - ws->conns),
+	};
+	if (epoll_ctl(ws->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		connect_failed(ws, c, errno, "epoll_ctl");
+		return -1;
+	}
+	c->state = C_CONNECTING;
+	/* Close mode: the connection exists for one request, which it carries
+	 * from the start (so a connection opened just before the end still
+	 * completes its request, and the server's accept count matches). */
+	if (o->mode == LG_CLOSE && !ws->open_loop)
+		queue_request(ws, c, 0, true);
+	return 0;
+}
+
+/* ---- sending ---- */
+
+static int conn_flush(struct wstate *ws, struct conn *c)
+{
+	const struct path_set *ps = ws->run->paths;
+	struct iovec iov[IOV_BATCH];
+
+	while (c->unsent) {
+		uint32_t first = (c->head + c->inflight - c->unsent) % ws->depth;
+		int cnt = c->unsent < IOV_BATCH ? c->unsent : IOV_BATCH;
+		for (int k = 0; k < cnt; k++) {
+			struct pending *p = &c->ring[(first + k) % ws->depth];
+			uint32_t len;
+			const char *req = paths_request(ps, p->path, &len);
+			uint32_t off = k == 0 ? c->send_off : 0;
+			iov[k].iov_base = (void *)(req + off);
+			iov[k].iov_len = len - off;
+			if (p->at_send) {
+				p->start_ns = ws->now;
+				p->at_send = false;
+			}
+		}
+		ssize_t n;
+		if (cnt == 1) {
+			n = send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+		} else {
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0; /* EPOLLOUT (edge) will call again */
+			if (errno == EINTR)
+				continue;
+			note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s: %s", "send", errno);
+			drop_inflight(ws, c, &ws->w->c.read_errors);
+			conn_close(ws, c);
+			conn_restart(ws, c);
+			return -1;
+		}
+		for (int k = 0; k < cnt && n > 0; k++) {
+			size_t rest = iov[k].iov_len;
+			if ((size_t)n >= rest) {
+				n -= (ssize_t)rest;
+				c->send_off = 0;
+				c->unsent--;
+			} else {
+				c->send_off += (uint32_t)n;
+				n = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Closed loop: top the connection up to --pipeline requests, one write. */
+static void conn_fill(struct wstate *ws, struct conn *c)
+{
+	while (can_queue(ws, c))
+		queue_request(ws, c, 0, true);
+	if (c->unsent)
+		conn_flush(ws, c);
+}
+
+static void conn_connected(struct wstate *ws, struct conn *c)
+{
+	c->state = C_OPEN;
+	c->fails = 0;
+	if (ws->measuring) {
+		ws->w->c.connects++;
+		hist_record(&ws->w->connect, ws->now - c->t_connect);
+	}
+	if (ws->o->mode == LG_CLOSE) {
+		if (c->unsent)
+			conn_flush(ws, c);
+		else if (ws->open_loop)
+			ready_add(ws, c); /* an adopted socket: take the next due request */
+		return;
+	}
+	if (ws->open_loop) {
+		if (can_queue(ws, c))
+			ready_add(ws, c);
+		else if (!c->inflight)
+			conn_close(ws, c); /* the run ended while it connected */
+		return;
+	}
+	conn_fill(ws, c);
+	if (!c->inflight)
+		conn_close(ws, c);
+}
+
+/* What a connection slot does after its socket went away. */
+static void conn_restart(struct wstate *ws, struct conn *c)
+{
+	if (ws->stopping) {
+		c->state = C_IDLE;
+		return;
+	}
+	if (c->state == C_WAIT_RETRY && ws->now < c->retry_at)
+		return;
+	c->state = C_IDLE;
+	if (ws->open_loop && ws->o->mode == LG_CLOSE) {
+		ready_add(ws, c); /* an idle slot: opened when a request is due */
+		return;
+	}
+	conn_open(ws, c);
+}
+
+/* ---- receiving ---- */
+
+static void on_body(void *ctx, const char *data, size_t len)
+{
+	body_hash_update(ctx, data, len);
+}
+
+static void response_done(struct wstate *ws, struct conn *c)
+{
+	struct lg_counters *k = &ws->w->c;
+	struct pending *p = &c->ring[c->head];
+	const struct http_response *r = &c->resp;
+
+	if (ws->measuring) {
+		uint64_t start = p->at_send ? ws->now : p->start_ns;
+		hist_record(&ws->w->latency, ws->now > start ? ws->now - start : 0);
+		k->requests++;
+		k->bytes += r->bytes;
+		k->body_bytes += r->body_bytes;
+		int cls = r->status / 100;
+		k->status_class[cls >= 1 && cls <= 5 ? cls : 0]++;
+		if (cls != 2)
+			k->non_2xx++;
+		if (ws->run->expect && cls == 2) {
+			const struct page_expect *e = &ws->run->expect[p->path];
+			k->verified++;
+			if (r->body_bytes != e->len || body_hash_final(&c->hash) != e->hash)
+				k->verify_mismatches++;
+		}
+	}
+	ws->live_requests++;
+	c->head = (uint16_t)((c->head + 1) % ws->depth);
+	c->inflight--;
+	c->answered++;
+	ws->inflight_total--;
+	bool server_closes = !r->keep_alive;
+	http_response_init(&c->resp);
+	body_hash_init(&c->hash);
+
+	if (ws->o->mode == LG_CLOSE || server_closes) {
+		/* Close mode: loadgen closes once the response is whole, whatever
+		 * the server does. Keep-alive refused by the server: requests
+		 * pipelined behind this one will not be answered; closed loop
+		 * simply sends new ones, open loop counts them lost. */
+		drop_inflight(ws, c, ws->open_loop ? &k->read_errors : NULL);
+		conn_close(ws, c);
+		conn_restart(ws, c);
+		return;
+	}
+	if (ws->open_loop) {
+		if (can_queue(ws, c))
+			ready_add(ws, c);
+		else if (!c->inflight) {
+			conn_close(ws, c);
+			conn_restart(ws, c);
+		}
+		return;
+	}
+	conn_fill(ws, c);
+	if (!c->inflight) {
+		/* --requests-per-conn reached, or the run is over. */
+		conn_close(ws, c);
+		conn_restart(ws, c);
+	}
+}
+
+/* A broken connection: the requests it carried are lost. */
+static void conn_broken(struct wstate *ws, struct conn *c, const char *what, int err)
+{
+	if (c->inflight)
+		note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s%s", what,
+			   0), (void)err;
+	if (c->inflight && err && !ws->w->first_error[0])
+		note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s: %s", what, err);
+	drop_inflight(ws, c, &ws->w->c.read_errors);
+	bool never_answered = c->answered == 0;
+	conn_close(ws, c);
+	if (never_answered && !ws->stopping) {
+		/* A server that drops connections at once must not make us spin. */
+		if (c->fails < 7)
+			c->fails++;
+		uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
+		c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
+		c->state = C_WAIT_RETRY;
+		return;
+	}
+	conn_restart(ws, c);
+}
+
+/* Feeds bytes to the parser; returns false once c is no longer open. */
+static bool conn_feed(struct wstate *ws, struct conn *c, const char *p, size_t len)
+{
+	uint32_t gen = c->gen;
+
+	while (len) {
+		if (!c->inflight || c->inflight == c->unsent) {
+			conn_broken(ws, c, "response bytes with no request in flight", 0);
+			return false;
+		}
+		ssize_t n = http_response_parse(&c->resp, p, len, ws->run->expect ? on_body : NULL,
+						&c->hash);
+		if (n < 0) {
+			char why[160];
+			snprintf(why, sizeof(why), "malformed response: %s", c->resp.error);
+			note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s%s", why, 0);
+			conn_broken(ws, c, why, 0);
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+		if (c->resp.done) {
+			response_done(ws, c);
+			if (c->state != C_OPEN || c->gen != gen)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void conn_read(struct wstate *ws, struct conn *c)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, ws->buf, READ_BUF_BYTES);
+		if (n > 0) {
+			if (!conn_feed(ws, c, ws->buf, (size_t)n))
+				return;
+			/* A short read emptied the socket: with edge-triggered epoll the
+			 * next arrival raises a new event, so skip the EAGAIN read. */
+			if ((size_t)n < READ_BUF_BYTES)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			if (c->inflight && http_response_eof(&c->resp)) {
+				response_done(ws, c); /* a body delimited by the close */
+				return;
+			}
+			if (c->inflight)
+				conn_broken(ws, c, "server closed the connection mid-request", 0);
+			else {
+				conn_close(ws, c); /* idle close by the server */
+				conn_restart(ws, c);
+			}
+			return;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EINTR)
+			continue;
+		conn_broken(ws, c, "read", errno);
+		return;
+	}
+}
+
+static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
+{
+	if (c->state == C_CONNECTING) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				err = errno;
+			connect_failed(ws, c, err ? err : ECONNREFUSED, "connect");
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		conn_connected(ws, c);
+	}
+	if (c->state != C_OPEN)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		uint32_t gen = c->gen;
+		conn_read(ws, c);
+		if (c->state != C_OPEN || c->gen != gen)
+			return;
+	}
+	if ((events & EPOLLOUT) && c->unsent)
+		conn_flush(ws, c);
+}
+
+/* ---- open loop ---- */
+
+static void dispatch_due(struct wstate *ws)
+{
+	uint64_t due = schedule_due(&ws->sched, ws->now < ws->run->end_ns ? ws->now : ws->run->end_ns);
+
+	while (ws->sched.next < due) {
+		uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
+		if (ws->now - intended > ws->timeout_ns) {
+			/* Waited longer than --timeout for a connection: it would be a
+			 * timeout wherever it went, and the backlog stays bounded. */
+			if (ws->measuring && intended >= ws->run->measure_ns)
+				ws->w->c.timeouts++;
+			ws->live_timeouts++;
+			ws->sched.next++;
+			continue;
+		}
+		if (ws->ready_head < 0)
+			return;
+		struct conn *c = &ws->conns[ws->ready_head];
+		ws->sched.next++;
+		queue_request(ws, c, intended, false);
+		if (!can_queue(ws, c))
+			ready_remove(ws, c);
+		if (c->state == C_IDLE) {
+			ready_remove(ws, c);
+			/* conn_open resets the slot; queue after it. */
+			ws->inflight_total--;
+			c->inflight = c->unsent = 0;
+			if (conn_open(ws, c) == 0)
+				queue_request(ws, c, intended, false);
+			else if (ws->measuring)
+				ws->w->c.timeouts += 0; /* counted as a connect error */
+		} else if (c->state == C_OPEN) {
+			conn_flush(ws, c);
+		}
+	}
+}
+
+/* ---- timers ---- */
+
+static void housekeeping(struct wstate *ws)
+{
+	for (int i = 0; i < ws->nconns; i++) {
+		struct conn *c = &ws->conns[i];
+		switch (c->state) {
+		case C_WAIT_RETRY:
+			if (ws->stopping)
+				c->state = C_IDLE;
+			else if (ws->now >= c->retry_at)
+				conn_restart(ws, c);
+			break;
+		case C_CONNECTING:
+			if (ws->now - c->t_connect > ws->timeout_ns) {
+				uint64_t lost = c->inflight;
+				connect_failed(ws, c, ETIMEDOUT, "connect");
+				if (ws->measuring)
+					ws->w->c.timeouts += lost;
+				ws->live_timeouts += lost;
+			}
+			break;
+		case C_OPEN:
+			if (c->inflight) {
+				const struct pending *p = &c->ring[c->head];
+				uint64_t start = p->at_send ? c->t_connect : p->start_ns;
+				if (ws->now > start && ws->now - start > ws->timeout_ns) {
+					drop_inflight(ws, c, &ws->w->c.timeouts);
+					conn_close(ws, c);
+					conn_restart(ws, c);
+				}
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void begin_measuring(struct wstate *ws)
+{
+	struct lg_worker *w = ws->w;
+
+	memset(&w->c, 0, sizeof(w->c));
+	hist_init(&w->latency);
+	hist_init(&w->connect);
+	ws->measuring = true;
+	w->measure_begin_ns = ws->now;
+	thread_cpu_us(&w->cpu_user_us, &w->cpu_sys_us);
+}
+
+static void begin_stopping(struct wstate *ws)
+{
+	ws->stopping = true;
+	ws->drain_deadline = ws->now + ws->timeout_ns;
+	if (ws->open_loop) {
+		/* Requests that were due before the end but never found a
+		 * connection: they were owed, so they are timeouts. */
+		uint64_t due = schedule_due(&ws->sched, ws->run->end_ns);
+		for (; ws->sched.next < due; ws->sched.next++) {
+			if (ws->measuring && schedule_time(&ws->sched, ws->sched.next) >= ws->run->measure_ns)
+				ws->w->c.timeouts++;
+			ws->live_timeouts++;
+		}
+	}
+	for (int i = 0; i < ws->nconns; i++) {
+		struct conn *c = &ws->conns[i];
+		ready_remove(ws, c);
+		if (c->state == C_WAIT_RETRY)
+			c->state = C_IDLE;
+		if ((c->state == C_OPEN || c->state == C_CONNECTING) && !c->inflight)
+			conn_close(ws, c);
+	}
+}
+
+static void publish_live(struct wstate *ws)
+{
+	__atomic_store_n(&ws->w->live.requests, ws->live_requests, __ATOMIC_RELAXED);
+	__atomic_store_n(&ws->w->live.errors, ws->live_errors, __ATOMIC_RELAXED);
+	__atomic_store_n(&ws->w->live.timeouts, ws->live_timeouts, __ATOMIC_RELAXED);
+}
+
+static int wait_events(struct wstate *ws, struct epoll_event *evs, uint64_t wake_at)
+{
+	uint64_t wait = wake_at > ws->now ? wake_at - ws->now : 0;
+	struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
+	int n = epoll_pwait2(ws->epfd, evs, MAX_EVENTS, &ts, NULL);
+	if (n < 0 && errno == ENOSYS) /* kernels before 5.11: millisecond waits */
+		n = epoll_wait(ws->epfd, evs, MAX_EVENTS, (int)((wait + NS_PER_MS - 1) / NS_PER_MS));
+	return n;
+}
+
+static void run_loop(struct wstate *ws)
+{
+	const struct lg_run *run = ws->run;
+	struct epoll_event evs[MAX_EVENTS];
+
+	for (;;) {
+		ws->now = now_ns();
+		if (!ws->measuring && ws->now >= run->measure_ns)
+			begin_measuring(ws);
+		if (!ws->stopping && (ws->now >= run->end_ns || __atomic_load_n(&run->stop, __ATOMIC_RELAXED)))
+			begin_stopping(ws);
+		if (ws->stopping && (ws->inflight_total == 0 || ws->now >= ws->drain_deadline))
+			break;
+		if (ws->now >= ws->next_housekeeping) {
+			housekeeping(ws);
+			ws->next_housekeeping = ws->now + ws->housekeeping_every;
+		}
+		if (ws->open_loop && !ws->stopping)
+			dispatch_due(ws);
+		publish_live(ws);
+
+		uint64_t wake = ws->next_housekeeping;
+		uint64_t edge = ws->stopping ? ws->drain_deadline : run->end_ns;
+		if (edge < wake)
+			wake = edge;
+		if (!ws->measuring && run->measure_ns < wake)
+			wake = run->measure_ns;
+		if (ws->open_loop && !ws->stopping && ws->ready_head >= 0) {
+			uint64_t next = schedule_next_time(&ws->sched);
+			if (next < wake)
+				wake = next;
+		}
+		int n = wait_events(ws, evs, wake);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(ws->w->fatal_msg, sizeof(ws->w->fatal_msg), "epoll_wait: %s", strerror(errno));
+			ws->w->fatal = 1;
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			uint32_t idx = (uint32_t)evs[i].data.u64;
+			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
+			struct conn *c = &ws->conns[idx];
+			if (c->gen != gen || c->fd < 0)
+				continue;
+			ws->now = now_ns();
+			conn_event(ws, c, evs[i].events);
+		}
+	}
+	/* Whatever is still in flight was not answered within --timeout. */
+	for (int i = 0; i < ws->nconns; i++) {
+		struct conn *c = &ws->conns[i];
+		if (c->inflight)
+			drop_inflight(ws, c, &ws->w->c.timeouts);
+		if (c->fd >= 0)
+			conn_close(ws, c);
+	}
+	publish_live(ws);
+}
+
+void *lg_worker_main(void *arg)
+{
+	struct lg_worker *w = arg;
+	const struct lg_run *run = w->run;
+	const struct lg_options *o = run->o;
+	struct wstate ws = {
+		.w = w,
+		.run = run,
+		.o = o,
+		.nconns = w->nconns,
+		.ready_head = -1,
+		.open_loop = o->rate_milli > 0,
+		.depth = o->mode == LG_CLOSE ? 1 : (uint32_t)o->pipeline,
+		.timeout_ns = (uint64_t)(o->timeout_s * 1e9),
+		.next_src = (uint32_t)w->index,
+	};
+
+	hist_init(&w->latency);
+	hist_init(&w->connect);
+	ws.housekeeping_every = ws.timeout_ns / 10;
+	if (ws.housekeeping_every > 20 * NS_PER_MS)
+		ws.housekeeping_every = 20 * NS_PER_MS;
+	if (ws.housekeeping_every < NS_PER_MS)
+		ws.housekeeping_every = NS_PER_MS;
+	rng_seed(&ws.rng, o->seed, (uint64_t)w->index);
+	if (ws.open_loop)
+		schedule_init(&ws.sched, run->t0_ns, o->rate_milli, (uint32_t)o->threads, (uint32_t)w->index);
+
+	ws.epfd = epoll_create1(EPOLL_CLOEXEC);
+	ws.conns = calloc((size_t)ws.nconns, sizeof(*ws.conns));
+	ws.ring_store = calloc((size_t)ws.nconns * ws.depth, sizeof(*ws.ring_store));
+	ws.buf = malloc(READ_BUF_BYTES);
+	if (ws.epfd < 0 || !ws.conns || !ws.ring_store || !ws.buf) {
+		snprintf(w->fatal_msg, sizeof(w->fatal_msg), "worker %d: %s", w->index,
+			 ws.epfd < 0 ? "epoll_create1 failed" : "out of memory");
+		w->fatal = 1;
+		goto out;
+	}
+	ws.now = now_ns();
+	ws.next_housekeeping = ws.now + ws.housekeeping_every;
+	if (ws.now >= run->measure_ns)
+		begin_measuring(&ws);
+	for (int i = 0; i < ws.nconns; i++) {
+		struct conn *c = &ws.conns[i];
+		c->fd = -1;
+		c->ring = ws.ring_store + (size_t)i * ws.depth;
+		c->rprev = c->rnext = -1;
+		body_hash_init(&c->hash);
+		http_response_init(&c->resp);
+	}
+	for (int i = 0; i < ws.nconns; i++) {
+		struct conn *c = &ws.conns[i];
+		if (i == 0 && w->adopt_fd >= 0) {
+			/* main's reachability probe: already connecting, use it. */
+			c->gen++;
+			c->fd = w->adopt_fd;
+			w->adopt_fd = -1;
+			c->t_connect = w->adopt_t;
+			c->state = C_CONNECTING;
+			struct epoll_event ev = {
+				.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				.data.u64 = ((uint64_t)c->gen << 32),
+			};
+			if (epoll_ctl(ws.epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+				connect_failed(&ws, c, errno, "epoll_ctl");
+				continue;
+			}
+			if (o->mode == LG_CLOSE && !ws.open_loop)
+				queue_request(&ws, c, 0, true);
+			continue;
+		}
+		if (ws.open_loop && o->mode == LG_CLOSE)
+			ready_add(&ws, c); /* slots open a connection per due request */
+		else
+			conn_open(&ws, c);
+	}
+	run_loop(&ws);
+out:
+	ws.now = now_ns();
+	w->finish_ns = ws.now;
+	if (!ws.measuring) {
+		w->measure_begin_ns = ws.now; /* stopped during the warm-up */
+		memset(&w->c, 0, sizeof(w->c));
+		hist_init(&w->latency);
+		hist_init(&w->connect);
+		thread_cpu_us(&w->cpu_user_us, &w->cpu_sys_us);
+	}
+	uint64_t u, s;
+	thread_cpu_us(&u, &s);
+	w->cpu_user_us = u - w->cpu_user_us;
+	w->cpu_sys_us = s - w->cpu_sys_us;
+	if (w->adopt_fd >= 0)
+		close(w->adopt_fd);
+	if (ws.epfd >= 0)
+		close(ws.epfd);
+	free(ws.conns);
+	free(ws.ring_store);
+	free(ws.buf);
+	return NULL;
+}

@@ -1,0 +1,72 @@
+# Groups the runs of a bypassbench CSV and prints, per group, the median, min
+# and max of one or more metrics (load after csv.awk):
+#
+#   awk -f csv.awk -f aggregate.awk -v where=... -v by=... -v metrics=... FILE...
+#
+#   where    conditions joined by ";": col=value, col!=value, col~word (word is
+#            one of the "+"-separated words of col, e.g. sweep~mtu).
+#            Rows whose status is not "ok" never count.
+#   by       group columns, "," separated (e.g. "server,mtu")
+#   metrics  metric columns, "," separated; a metric may list alternative
+#            names with "|" (the first that exists in the header is used)
+#
+# Output, space separated, one line per group in first-seen order:
+#   <by values...> <median min max per metric...> <runs> <client_bound>
+# client_bound is 1 when any run of the group was client-bound. Values with
+# spaces have them replaced by "_" (gnuplot reads whitespace columns).
+# Several files may be given; each must start with its header.
+
+function pick(alts,    a, n, i) {
+	n = split(alts, a, "|")
+	for (i = 1; i <= n; i++) if (a[i] in COL) return a[i]
+	return ""
+}
+function median_min_max(key, m,    n, i, j, x, v) {
+	n = cnt[key]
+	for (i = 1; i <= n; i++) v[i] = val[key, m, i] + 0
+	for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+	return sprintf("%.6g %.6g %.6g", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[1], v[n])
+}
+function ok(f,    i, c, op, name, want, have, w) {
+	if (csv_get(f, "status") != "" && csv_get(f, "status") != "ok") return 0
+	for (i = 1; i <= ncond; i++) {
+		c = cond[i]
+		if (match(c, /!=|=|~/)) {
+			name = substr(c, 1, RSTART - 1); op = substr(c, RSTART, RLENGTH); want = substr(c, RSTART + RLENGTH)
+		} else continue
+		have = csv_get(f, name)
+		if (op == "=" && have != want) return 0
+		if (op == "!=" && have == want) return 0
+		if (op == "~" && index("+" have "+", "+" want "+") == 0) return 0
+	}
+	return 1
+}
+BEGIN {
+	ncond = split(where, cond, ";")
+	nby = split(by, bycol, ",")
+	nmet = split(metrics, metalt, ",")
+}
+FNR == 1 {
+	for (k in COL) delete COL[k]
+	csv_header($0)
+	for (i = 1; i <= nmet; i++) metcol[i] = pick(metalt[i])
+	next
+}
+{
+	csv_split($0, f)
+	if (!ok(f)) next
+	key = ""
+	for (i = 1; i <= nby; i++) { v = csv_get(f, bycol[i]); gsub(/[ \t]/, "_", v); if (v == "") v = "-"; key = key (i > 1 ? " " : "") v }
+	if (!(key in cnt)) { order[++ngroups] = key; cnt[key] = 0; cb[key] = 0 }
+	n = ++cnt[key]
+	for (i = 1; i <= nmet; i++) val[key, i, n] = (metcol[i] == "") ? "" : csv_get(f, metcol[i])
+	b = csv_get(f, "client_bound")
+	if (b == "1" || b == "true" || b == "yes") cb[key] = 1
+}
+END {
+	for (g = 1; g <= ngroups; g++) {
+		key = order[g]; line = key
+		for (i = 1; i <= nmet; i++) line = line " " median_min_max(key, i)
+		print line, cnt[key], cb[key]
+	}
+}

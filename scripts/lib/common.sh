@@ -1,0 +1,148 @@
+# Shared pieces of the measurement scripts (run-point.sh, sweep.sh, profile.sh).
+# Sourced, never run. Needs bash.
+#
+# The two sides of a measurement, "srv" and "cli", are reached through one
+# function, run_side, so the same scripts drive the local lab and two hosts:
+#
+#   local (default)   run_side srv cmd...  ==  ip netns exec $LAB-srv cmd...
+#                     (or cmd... itself while LAB is unset: machine-wide facts)
+#   SERVER_HOST=h     run_side srv cmd...  ==  ssh h 'cmd...'   (same for CLIENT_HOST)
+#
+# On remote hosts the suite is expected at the same path ($BB_REMOTE_DIR,
+# default this checkout), built there, with the page sets generated there.
+
+BB_ROOT=${BB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BB_REMOTE_DIR=${BB_REMOTE_DIR:-$BB_ROOT}
+SSH=${SSH:-ssh}
+SSH_OPTS=${SSH_OPTS:--o BatchMode=yes -o ConnectTimeout=10}
+
+bb_log() { printf '%s\n' "$*" >&2; }
+bb_die() { printf '%s: %s\n' "${BB_PROG:-bypassbench}" "$*" >&2; exit 1; }
+
+# The host a side lives on, empty for the local lab.
+side_host() {
+	case $1 in
+	srv) printf '%s' "${SERVER_HOST:-}" ;;
+	cli) printf '%s' "${CLIENT_HOST:-}" ;;
+	*) bb_die "side_host: unknown side '$1'" ;;
+	esac
+}
+
+is_remote() { [ -n "${SERVER_HOST:-}${CLIENT_HOST:-}" ]; }
+
+# Words quoted so a remote POSIX shell reads them back unchanged.
+shell_quote() {
+	local out="" a
+	for a in "$@"; do
+		out+="'${a//\'/\'\\\'\'}' "
+	done
+	printf '%s' "${out% }"
+}
+
+# run_side srv|cli cmd... : run a command on that side (namespace or host).
+run_side() {
+	local side=$1 host
+	shift
+	host=$(side_host "$side")
+	if [ -n "$host" ]; then
+		# shellcheck disable=SC2086
+		$SSH $SSH_OPTS "$host" "cd $(shell_quote "$BB_REMOTE_DIR") && $(shell_quote "$@")"
+	elif [ -n "${LAB:-}" ]; then
+		ip netns exec "$LAB-$side" "$@"
+	else
+		"$@" # no lab yet: machine-wide facts (CPU count, metadata)
+	fi
+}
+
+# run_side_sh srv|cli 'script' args... : a small sh script on that side.
+run_side_sh() {
+	local side=$1 script=$2
+	shift 2
+	run_side "$side" sh -c "$script" sh "$@"
+}
+
+# Expands "0-2,5" into "0 1 2 5".
+cpu_list_expand() {
+	local part a b out=""
+	for part in ${1//,/ }; do
+		if [[ $part == *-* ]]; then
+			a=${part%-*} b=${part#*-}
+			while [ "$a" -le "$b" ]; do out+="$a "; a=$((a + 1)); done
+		else
+			out+="$part "
+		fi
+	done
+	printf '%s' "${out% }"
+}
+
+cpu_list_count() { local l; l=$(cpu_list_expand "$1"); set -- $l; echo $#; }
+
+# "0 1 2" -> "0,1,2"
+cpu_list_join() { local IFS=,; printf '%s' "$*"; }
+
+# Number of CPUs on a side (one host, or this machine for the lab).
+side_nproc() { run_side "$1" nproc; }
+
+# The CPU split of ARCHITECTURE.md: the server gets the first cores, the load
+# generator the last CLIENT_CORES cores (default: half, at least one). On two
+# hosts each side has its own machine, so both start at CPU 0.
+# Sets: SRV_NPROC CLI_NPROC CLIENT_CORES CLIENT_CPUS MAX_SERVER_CORES
+cpu_split() {
+	SRV_NPROC=$(side_nproc srv) || bb_die "cannot count the server side's CPUs"
+	CLI_NPROC=$(side_nproc cli) || bb_die "cannot count the client side's CPUs"
+	if [ -z "${CLIENT_CORES:-}" ]; then
+		CLIENT_CORES=$((CLI_NPROC / 2))
+		[ "$CLIENT_CORES" -ge 1 ] || CLIENT_CORES=1
+	fi
+	if [ -n "${CLIENT_HOST:-}" ] && [ -n "${SERVER_HOST:-}" ] && [ "$SERVER_HOST" != "$CLIENT_HOST" ]; then
+		CLIENT_CPUS=${CLIENT_CPUS:-$(_cpu_range 0 $((CLIENT_CORES - 1)))}
+		MAX_SERVER_CORES=$SRV_NPROC
+	else
+		CLIENT_CPUS=${CLIENT_CPUS:-$(_cpu_range $((CLI_NPROC - CLIENT_CORES)) $((CLI_NPROC - 1)))}
+		MAX_SERVER_CORES=$((SRV_NPROC - CLIENT_CORES))
+	fi
+	[ "$MAX_SERVER_CORES" -ge 1 ] || bb_die "no CPU left for the server ($SRV_NPROC CPUs, $CLIENT_CORES for the client)"
+}
+
+_cpu_range() { [ "$1" = "$2" ] && echo "$1" || echo "$1-$2"; }
+
+# Server CPUs for W workers: the first W cores.
+server_cpus_for() { _cpu_range 0 $(($1 - 1)); }
+
+# The page set folder and its URI index (written by `make corpus`, see tools/).
+# A page set is a name under build/pages or any folder; the index is the first
+# of the known names that exists, else every file of the folder, listed into
+# $2 (a file the caller owns).
+pageset_dir() {
+	case $1 in
+	/*|./*|../*) printf '%s' "$1" ;;
+	*) printf '%s' "${PAGES_DIR:-$BB_ROOT/build/pages}/$1" ;;
+	esac
+}
+
+pageset_index() { # set, fallback-output-file -> prints the index path
+	local dir f
+	dir=$(pageset_dir "$1")
+	for f in "$dir.index" "$dir/index.txt" "$dir/INDEX" "$dir/uris.txt" "$dir.uris"; do
+		[ -f "$f" ] && { printf '%s' "$f"; return 0; }
+	done
+	[ -d "$dir" ] || return 1
+	(cd "$dir" && find . -type f ! -name '.*' | sed 's|^\.||' | sort) >"$2"
+	[ -s "$2" ] || return 1
+	printf '%s' "$2"
+}
+
+# Largest page in a set, in bytes (chooses nginx's and lighttpd's send path).
+pageset_max_bytes() {
+	local dir
+	dir=$(pageset_dir "$1")
+	find "$dir" -type f -printf '%s\n' 2>/dev/null | sort -n | tail -n 1
+}
+
+# Duration formatting for progress lines: 75 -> 1m15s
+fmt_secs() {
+	local s=$1
+	if [ "$s" -ge 3600 ]; then printf '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
+	elif [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60))
+	else printf '%ds' "$s"; fi
+}

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# One measured run of one point: a fresh lab, one server with W workers pinned
+# to the server cores, bin/loadgen pinned to the client cores with a warm-up,
+# per-CPU /proc/stat and the server's own CPU time sampled around the measured
+# window, the server stopped, one CSV row appended.
+#
+#   scripts/run-point.sh --server NAME --csv FILE [options]
+#
+#   --server NAME        epoll tpc uring xdp (bin/httpd-NAME) | nginx | lighttpd
+#   --workers W          server workers = server cores, on CPUs 0..W-1 (1)
+#   --mode M             keepalive | close (keepalive)
+#   --concurrency C      connections (100)
+#   --rate R             open loop at R req/s; 0 = closed loop (0)
+#   --pageset SET        tiny 10k 150k 1m corpus (build/pages/SET) or a folder (corpus)
+#   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1)
+#   --duration S --warmup S --timeout S   measured seconds (5), warm-up (1), request timeout (2)
+#   --rep N              repetition number, recorded (1)
+#   --csv FILE           append the row here (header written when new)
+#   --failures FILE      failed runs (default: FILE with -failures.csv)
+#   --tag K=V            an extra column K (e.g. sweep=cores); repeatable
+#
+# Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
+# CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
+# TOPO_GRO, TOPO_RPS, LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
+# CLIENT_BOUND_PCT (90), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20).
+#
+# Exit: 0 when a row was written (status ok), 3 when the run failed and was
+# recorded in the failures file, 1 on bad usage, 130 when interrupted.
+# Interrupted (INT/TERM) or not, it leaves no server, lab or XDP program behind.
+set -u
+BB_PROG=run-point
+source "$(dirname "$0")/lib/common.sh"
+source "$BB_ROOT/scripts/lib/topology.sh"
+source "$BB_ROOT/scripts/lib/cpustat.sh"
+source "$BB_ROOT/scripts/lib/servers.sh"
+source "$BB_ROOT/scripts/lib/metadata.sh"
+cd "$BB_ROOT" || exit 1
+
+server="" workers=1 mode=keepalive conc=100 rate=0 pageset=corpus mtu=1500 queues=1
+duration=5 warmup=1 timeout=2 rep=1 csv="" failures="" tags=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--server) server=$2 ;;
+	--workers) workers=$2 ;;
+	--mode) mode=$2 ;;
+	--concurrency) conc=$2 ;;
+	--rate) rate=$2 ;;
+	--pageset) pageset=$2 ;;
+	--mtu) mtu=$2 ;;
+	--queues) queues=$2 ;;
+	--duration) duration=$2 ;;
+	--warmup) warmup=$2 ;;
+	--timeout) timeout=$2 ;;
+	--rep) rep=$2 ;;
+	--csv) csv=$2 ;;
+	--failures) failures=$2 ;;
+	--tag) tags+=("$2") ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) bb_die "unknown option '$1' (--help)" ;;
+	esac
+	[ $# -ge 2 ] || bb_die "option $1 needs a value"
+	shift 2
+done
+[ -n "$server" ] || bb_die "--server is required"
+[ -n "$csv" ] || bb_die "--csv is required"
+case $mode in keepalive|close) ;; *) bb_die "--mode must be keepalive or close, not '$mode'" ;; esac
+for v in workers conc mtu queues rep; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || bb_die "--$v must be a positive integer, not '${!v}'"
+done
+for v in rate duration warmup timeout; do
+	[[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "--$v must be a number, not '${!v}'"
+done
+[ -n "$failures" ] || failures=${csv%.csv}-failures.csv
+[ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces)"
+
+LAB_NAME=bbp$$ # LAB (the namespaces run_side uses) is set once the lab is up
+LAB=""
+SRV_PORT=${SRV_PORT:-8080}
+SRV_TMP=/tmp/bypassbench-$LAB_NAME-srv
+CLI_TMP=/tmp/bypassbench-$LAB_NAME-cli
+tmp=$(mktemp -d /tmp/bypassbench-point.XXXXXX) || exit 1
+SRV_LOG=$tmp/server.log
+SRV_PID="" SRV_LAUNCH="" lg_pid="" nap_pid="" lab_up=0 interrupted=0
+
+# A sleep that a trapped signal interrupts at once.
+nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=""; }
+
+cleanup() {
+	[ -n "$nap_pid" ] && kill "$nap_pid" 2>/dev/null
+	if [ -n "$lg_pid" ]; then
+		run_side cli sh -c 'p=$(cat "$1" 2>/dev/null) && kill -TERM "$p"' sh "$CLI_TMP/loadgen.pid" 2>/dev/null
+		kill -TERM "$lg_pid" 2>/dev/null
+		wait "$lg_pid" 2>/dev/null
+		lg_pid=""
+	fi
+	server_stop 2>/dev/null
+	if [ "$lab_up" = 1 ]; then
+		topo_down "$LAB_NAME"
+		lab_up=0
+		LAB=""
+	fi
+	if is_remote; then
+		run_side srv rm -rf "$SRV_TMP" 2>/dev/null
+		run_side cli rm -rf "$CLI_TMP" 2>/dev/null
+	else
+		rm -rf "$SRV_TMP" "$CLI_TMP"
+	fi
+	rm -rf "$tmp"
+}
+on_signal() { interrupted=1; bb_log "run-point: interrupted, cleaning up"; trap - INT TERM; cleanup; exit 130; }
+trap on_signal INT TERM HUP
+trap cleanup EXIT
+
+fail() { # status reason
+	local status=$1 reason=$2
+	[ "$interrupted" = 1 ] && exit 130
+	bb_log "run-point: $server $mode w=$workers c=$conc rate=$rate $pageset mtu=$mtu rep=$rep: FAILED ($status): $reason"
+	if [ ! -s "$failures" ]; then
+		mkdir -p "$(dirname "$failures")"
+		echo "timestamp,host,server,workers,server_cpus,mode,concurrency,rate,pageset,mtu,queues,rep,status,reason" >"$failures"
+	fi
+	printf '%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ),$(hostname),$server,$workers,$server_cpus,$mode,$conc,$rate,$pageset,$mtu,$queues,$rep,$status,\"${reason//\"/\'}\"" >>"$failures"
+	exit 3
+}
+
+# --- where things run -------------------------------------------------------
+cpu_split
+server_cpus=$(server_cpus_for "$workers")
+if [ "$workers" -gt "$MAX_SERVER_CORES" ]; then
+	fail too_few_cores "$workers server cores asked, $MAX_SERVER_CORES available beside the client's $CLIENT_CORES"
+fi
+client_threads=$(cpu_list_count "$CLIENT_CPUS")
+
+reason=$(server_check "$server") || fail not_built "$reason"
+LOADGEN=${LOADGEN:-bin/loadgen}
+run_side cli test -x "$LOADGEN" 2>/dev/null || fail not_built "$LOADGEN is not built"
+pdir=$(pageset_dir "$pageset")
+run_side srv test -d "$pdir" || fail no_pages "page set '$pageset' not found at $pdir (make corpus)"
+index=$(pageset_index "$pageset" "$tmp/uris") || fail no_pages "page set '$pageset' has no pages"
+SRV_PROBE_URI=$(head -n 1 "$index")
+
+tx_csum=${LAB_CLIENT_TX_CSUM:-off}
+if is_remote; then
+	SRV_ADDR=${SERVER_ADDR:-}
+	[ -n "$SRV_ADDR" ] || bb_die "SERVER_HOST/CLIENT_HOST need SERVER_ADDR (the server's address as the client reaches it)"
+	tx_csum=host
+	if [ -n "${SERVER_IFNAME:-}" ] && [ -n "${CLIENT_IFNAME:-}" ]; then
+		run_side srv ip link set dev "$SERVER_IFNAME" mtu "$mtu" &&
+			run_side cli ip link set dev "$CLIENT_IFNAME" mtu "$mtu" ||
+			fail mtu "cannot set MTU $mtu on $SERVER_IFNAME/$CLIENT_IFNAME"
+	else
+		mtu_now=$(run_side srv sh -c 'ip route get "$1" | sed -n "s/.* dev \([^ ]*\).*/\1/p" | head -n1 | xargs -I{} cat /sys/class/net/{}/mtu' sh "${CLIENT_ADDR:-$SRV_ADDR}" 2>/dev/null)
+		[ "${mtu_now:-0}" = "$mtu" ] || fail mtu "MTU $mtu asked but the hosts' link is at ${mtu_now:-unknown}; set SERVER_IFNAME and CLIENT_IFNAME to let the scripts change it"
+	fi
+else
+	SRV_ADDR=$TOPO_SRV_ADDR
+	lab_up=1
+	TOPO_CLIENT_TX_CSUM=$tx_csum topo_up "$LAB_NAME" "$mtu" "$queues" >"$tmp/topo.log" 2>&1 ||
+		fail lab "topo_up failed: $(tr '\n' ' ' <"$tmp/topo.log")"
+	LAB=$LAB_NAME
+fi
+run_side cli mkdir -p "$CLI_TMP" && run_side cli sh -c 'cat > "$1"' sh "$CLI_TMP/paths" <"$index" ||
+	fail client "cannot write the URI list on the client side"
+
+# --- the server -----------------------------------------------------------------
+server_start "$server" "$workers" "$server_cpus" "$pageset" || fail server_start "$SRV_ERROR"
+server_wait_ready "$server" "${READY_TIMEOUT:-20}" || fail server_start "$SRV_ERROR"
+
+# --- the load ---------------------------------------------------------------------
+lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "$conc"
+	--mode "$mode" --duration "$duration" --warmup "$warmup" --timeout "$timeout"
+	--paths "$CLI_TMP/paths" --url "http://$SRV_ADDR:$SRV_PORT/")
+[ "$rate" != 0 ] && lg+=(--rate "$rate")
+# shellcheck disable=SC2206
+lg+=(${LOADGEN_ARGS:-})
+# loadgen appends its row to a fresh file on the client side; we read it back.
+run_side_sh cli 'out=$1 pidf=$2; shift 2; rm -f "$out"; "$@" --csv "$out" >&2 & echo $! >"$pidf"; wait $!; rc=$?; cat "$out" 2>/dev/null; exit $rc' \
+	"$CLI_TMP/run.csv" "$CLI_TMP/loadgen.pid" "${lg[@]}" >"$tmp/loadgen.csv" 2>"$tmp/loadgen.log" &
+lg_pid=$!
+
+# The measured window: after the warm-up, for the duration. Both samples of a
+# side are taken the same way, so the small launch offset cancels out.
+nap "$warmup"
+nap 0.2
+cpu_sample srv "$tmp/srv.0" "$SRV_PID" && cpu_sample cli "$tmp/cli.0" || fail sample "cannot sample /proc/stat"
+nap "$(awk -v d="$duration" 'BEGIN { d -= 0.4; print (d > 0.1 ? d : 0.1) }')"
+cpu_sample srv "$tmp/srv.1" "$SRV_PID" && cpu_sample cli "$tmp/cli.1" || fail sample "cannot sample /proc/stat"
+wait "$lg_pid"
+lg_rc=$?
+lg_pid=""
+
+# A server that died or misbehaved during the run is a failure of this point.
+status=ok
+server_alive || status=server_died
+server_stop
+[ "$status" = ok ] && [ -n "$SRV_ERROR" ] && status=server_hung
+[ "$status" = ok ] && [ "$SRV_EXIT" != 0 ] && status=server_exit_$SRV_EXIT
+
+if [ "$lg_rc" != 0 ] || [ "$(wc -l <"$tmp/loadgen.csv")" -lt 2 ]; then
+	fail loadgen "loadgen exit $lg_rc: $(tail -n 3 "$tmp/loadgen.log" | tr '\n' ' ') (server: $status $(tail -n 2 "$SRV_LOG" | tr '\n' ' '))"
+fi
+
+# --- the row ----------------------------------------------------------------------
+srv_cpu=$(cpu_delta "$tmp/srv.0" "$tmp/srv.1" "$server_cpus") || fail sample "server cores: $srv_cpu"
+cli_cpu=$(cpu_delta "$tmp/cli.0" "$tmp/cli.1" "$CLIENT_CPUS") || fail sample "client cores: $cli_cpu"
+
+{
+	echo "$srv_cpu" | sed 's/^/srv_/'
+	echo "$cli_cpu" | sed 's/^/cli_/'
+	echo "server=$server"
+	echo "workers=$workers"
+	echo "server_cpus=$server_cpus"
+	echo "loadgen_threads=$client_threads"
+	echo "loadgen_cpus=$CLIENT_CPUS"
+	echo "mode=$mode"
+	echo "concurrency=$conc"
+	echo "target_rate=$rate"
+	echo "pageset=$pageset"
+	echo "mtu=$mtu"
+	echo "queues=$queues"
+	echo "gro=${TOPO_GRO:-default}"
+	echo "rps=${TOPO_RPS:-0}"
+	echo "client_tx_csum=$tx_csum"
+	echo "rep=$rep"
+	echo "status=$status"
+	echo "server_stats=$SRV_STATS"
+	echo "cfg_client_bound_pct=${CLIENT_BOUND_PCT:-90}"
+	meta_row_fields
+	for t in "${tags[@]}"; do echo "$t"; done
+} >"$tmp/fields"
+
+awk "$(cat scripts/lib/csv.awk)"'
+	# Merge: the columns loadgen wrote, then the ones only this script knows.
+	NR == FNR { k = substr($0, 1, index($0, "=") - 1); v = substr($0, index($0, "=") + 1); F[k] = v; next }
+	FNR == 1 { csv_header($0); next }
+	FNR == 2 { row = $0 }
+	function col(name, value) { if (!(name in COL)) { NAME[++NCOL] = name; COL[name] = NCOL } f[COL[name]] = value }
+	function fill(name, value) { if (!(name in COL) || f[COL[name]] == "") col(name, value) }
+	function first(a, b, c, d) { return (a in COL) ? csv_get(f, a) : (b in COL) ? csv_get(f, b) : (c in COL) ? csv_get(f, c) : csv_get(f, d) }
+	END {
+		csv_split(row, f)
+		rps = first("req_per_s", "reqps", "requests_per_s", "rps") + 0
+		# Per-request CPU: busy core-seconds per second over requests per second.
+		per = (rps > 0 && F["srv_window_s"] > 0) ? 1e6 / (rps * F["srv_window_s"]) : 0
+		ncores = F["srv_ncores"]; sw = F["srv_window_s"]
+		col("server", F["server"]); col("workers", F["workers"]); col("server_cpus", F["server_cpus"])
+		col("loadgen_threads", F["loadgen_threads"]); col("loadgen_cpus", F["loadgen_cpus"])
+		fill("mode", F["mode"]); fill("concurrency", F["concurrency"]); fill("target_rate", F["target_rate"])
+		col("pageset", F["pageset"]); col("mtu", F["mtu"]); col("queues", F["queues"])
+		col("gro", F["gro"]); col("rps", F["rps"]); col("client_tx_csum", F["client_tx_csum"]); col("rep", F["rep"])
+		col("server_user_pct", F["srv_user_pct"]); col("server_sys_pct", F["srv_sys_pct"])
+		col("server_softirq_pct", F["srv_softirq_pct"]); col("server_idle_pct", F["srv_idle_pct"])
+		col("client_user_pct", F["cli_user_pct"]); col("client_sys_pct", F["cli_sys_pct"])
+		col("client_softirq_pct", F["cli_softirq_pct"]); col("client_idle_pct", F["cli_idle_pct"])
+		cbusy = 100 - F["cli_idle_pct"]
+		col("client_busy_pct", sprintf("%.1f", cbusy))
+		col("server_cpu_us_per_req", sprintf("%.3f", F["srv_busy_s"] * per))
+		col("server_user_us_per_req", sprintf("%.3f", F["srv_user_pct"] / 100 * ncores * sw * per))
+		col("server_sys_us_per_req", sprintf("%.3f", F["srv_sys_pct"] / 100 * ncores * sw * per))
+		col("server_softirq_us_per_req", sprintf("%.3f", F["srv_softirq_pct"] / 100 * ncores * sw * per))
+		col("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
+		col("machine_cpu_us_per_req", sprintf("%.3f", F["srv_all_busy_s"] * per))
+		col("cpu_window_s", F["srv_window_s"])
+		# Client-bound: loadgen says its threads were saturated, or the client
+		# cores (loadgen plus the softirq work veth puts there) were busy.
+		lgcb = csv_get(f, "client_bound")
+		cb = (lgcb == "1" || lgcb == "true" || lgcb == "yes" || cbusy >= F["cfg_client_bound_pct"]) ? 1 : 0
+		col("client_bound", cb)
+		col("status", F["status"]); col("server_stats", F["server_stats"])
+		for (k in F) if (k ~ /^meta_/) fill(substr(k, 6), F[k])
+		for (k in F) if (k !~ /^(srv|cli|meta|cfg)_/ && !(k in COL)) col(k, F[k])
+		h = ""; r = ""
+		for (i = 1; i <= NCOL; i++) { h = h (i > 1 ? "," : "") csv_quote(NAME[i]); r = r (i > 1 ? "," : "") csv_quote(f[i]) }
+		print h > OUT_HEADER
+		print r
+	}' OUT_HEADER="$tmp/header" "$tmp/fields" "$tmp/loadgen.csv" >"$tmp/row" || fail csv "cannot merge the CSV row"
+
+mkdir -p "$(dirname "$csv")"
+if [ ! -s "$csv" ]; then
+	cat "$tmp/header" "$tmp/row" >"$csv"
+elif [ "$(head -n 1 "$csv")" != "$(cat "$tmp/header")" ]; then
+	alt=${csv%.csv}-schema2.csv
+	bb_log "run-point: $csv has another column set; this row goes to $alt"
+	[ -s "$alt" ] || cat "$tmp/header" >"$alt"
+	cat "$tmp/row" >>"$alt"
+else
+	cat "$tmp/row" >>"$csv"
+fi
+
+awk "$(cat scripts/lib/csv.awk)"'
+	NR == 1 { csv_header($0); next }
+	{ csv_split($0, f)
+	  rps = (("req_per_s" in COL) ? csv_get(f, "req_per_s") : ("reqps" in COL) ? csv_get(f, "reqps") : csv_get(f, "rps"))
+	  printf "run-point: %s %s w=%s c=%s rate=%s %s mtu=%s rep=%s: %.0f req/s, %s Gbit/s, p99 %s us, server cores %.0f%% busy, client cores %s%% busy%s%s\n",
+		csv_get(f, "server"), csv_get(f, "mode"), csv_get(f, "workers"), csv_get(f, "concurrency"), csv_get(f, "target_rate"),
+		csv_get(f, "pageset"), csv_get(f, "mtu"), csv_get(f, "rep"), rps, csv_get(f, "gbit_per_s"), csv_get(f, "p99_us"),
+		100 - csv_get(f, "server_idle_pct"), csv_get(f, "client_busy_pct"),
+		(csv_get(f, "client_bound") == 1 ? " [client-bound]" : ""), (csv_get(f, "status") != "ok" ? " [" csv_get(f, "status") "]" : "") }' \
+	"$tmp/header" "$tmp/row" >&2
+
+if [ "$status" != ok ]; then
+	fail "$status" "the server did not survive the run cleanly (exit $SRV_EXIT${SRV_ERROR:+, $SRV_ERROR}): $(grep -v '^bb-server-pid' "$SRV_LOG" | tail -n 2 | tr '\n' ' ')"
+fi
+exit 0

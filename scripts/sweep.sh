@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# The sweeps of issue 6: every server against server cores, MTU, concurrency,
+# page sets and open-loop load, each point repeated, every run kept in one CSV.
+# `make sweep` = the standard set (about 30 minutes on 2 cores); FULL=1 the
+# full set. Variables (environment or make command line), documented in
+# docs/sweeps.md:
+#
+#   SWEEP        which sweeps: cores mtu concurrency pagesets latency (all)
+#   SERVERS      epoll tpc uring xdp nginx lighttpd (servers not built are skipped)
+#   REPS         runs per point (3)          DURATION / WARMUP   seconds (3 / 1; FULL: 10 / 2)
+#   MODES        modes of the cores sweep (keepalive close)
+#   MTUS         (1500 4000 9000)            CONCURRENCIES (1 10 100 1000 10000)
+#   PAGESETS     (tiny 10k 150k 1m corpus)   LOAD_FRACTIONS of each server's peak (0.25 0.5 0.75 0.9)
+#   BASE_PAGESET BASE_CONC BASE_MTU BASE_MODE   what the other sweeps hold fixed
+#                (corpus 100 1500 keepalive)
+#   MAX_CORES    cap the cores sweep (default: every core the client leaves)
+#   CLIENT_CORES cores for the load generator (half the machine, at least 1)
+#   OUT          the CSV (results/sweep-HOST-STAMP.csv); failures in OUT with -failures.csv
+#   PLOTS_DIR    where the figures go at the end (plots/out); NO_PLOTS=1 skips them
+#   DRY_RUN=1    print the points and the time estimate, run nothing
+#   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts
+#
+# Points shared by several sweeps (the base point is in all of them) run once
+# per repetition; the `sweep` column lists every sweep a row belongs to.
+# Repetitions are interleaved (every point once, then again) so slow drift on
+# a shared machine spreads over all servers instead of favouring one.
+set -u
+BB_PROG=sweep
+source "$(dirname "$0")/lib/common.sh"
+source "$BB_ROOT/scripts/lib/topology.sh"
+source "$BB_ROOT/scripts/lib/servers.sh"
+source "$BB_ROOT/scripts/lib/metadata.sh"
+cd "$BB_ROOT" || exit 1
+LAB=""
+
+if [ "${FULL:-0}" = 1 ]; then
+	: "${DURATION:=10}" "${WARMUP:=2}" "${MODES_ALL:=keepalive close}"
+	: "${CONCURRENCIES:=1 2 5 10 20 50 100 200 500 1000 2000 5000 10000}"
+	: "${LOAD_FRACTIONS:=0.1 0.25 0.5 0.75 0.9 0.95 0.99}"
+else
+	: "${DURATION:=3}" "${WARMUP:=1}" "${MODES_ALL:=keepalive}"
+	: "${CONCURRENCIES:=1 10 100 1000 10000}"
+	: "${LOAD_FRACTIONS:=0.25 0.5 0.75 0.9}"
+fi
+: "${SWEEP:=cores mtu concurrency pagesets latency}"
+: "${SERVERS:=epoll tpc uring xdp nginx lighttpd}"
+: "${REPS:=3}" "${MODES:=keepalive close}"
+: "${MTUS:=1500 4000 9000}" "${PAGESETS:=tiny 10k 150k 1m corpus}"
+: "${BASE_PAGESET:=corpus}" "${BASE_CONC:=100}" "${BASE_MTU:=1500}" "${BASE_MODE:=keepalive}"
+: "${TIMEOUT:=2}"
+SWEEP=${SWEEP//,/ } SERVERS=${SERVERS//,/ }
+for s in $SWEEP; do
+	case $s in cores|mtu|concurrency|pagesets|latency) ;; *) bb_die "SWEEP: unknown sweep '$s' (cores mtu concurrency pagesets latency)" ;; esac
+done
+[[ $REPS =~ ^[1-9][0-9]*$ ]] || bb_die "REPS must be a positive integer, not '$REPS'"
+[[ $DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "DURATION must be seconds, not '$DURATION'"
+[[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
+[ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces): run as root"
+
+cpu_split
+export CLIENT_CORES CLIENT_CPUS
+host=$(run_side srv hostname)
+stamp=$(date -u +%Y%m%d-%H%M%S)
+OUT=${OUT:-results/sweep-$host-$stamp.csv}
+FAILURES=${OUT%.csv}-failures.csv
+mkdir -p "$(dirname "$OUT")" || exit 1
+
+# --- which servers and cores --------------------------------------------------
+servers=()
+for s in $SERVERS; do
+	if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
+done
+if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+[ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
+max_cores=$MAX_SERVER_CORES
+[ -n "${MAX_CORES:-}" ] && [ "$MAX_CORES" -lt "$max_cores" ] && max_cores=$MAX_CORES
+if [ "$MAX_SERVER_CORES" -lt 2 ]; then
+	bb_log "sweep: $SRV_NPROC CPUs here, $CLIENT_CORES for the load generator: the cores sweep has only 1 server core (2 or more need a larger machine or two hosts, SERVER_HOST/CLIENT_HOST); nothing is recorded for them"
+fi
+for ps in $PAGESETS $BASE_PAGESET; do
+	run_side srv test -d "$(pageset_dir "$ps")" || bb_die "page set '$ps' not found at $(pageset_dir "$ps") (make corpus)"
+done
+
+# --- the points -------------------------------------------------------------------
+# One line per point: key fields, then the sweeps it belongs to.
+#   server workers mode conc rate pageset mtu  sweep+sweep
+# rate "F0.5" = that fraction of the server's measured peak (latency sweep).
+declare -A point_sweeps=()
+point_order=()
+add_point() { # server workers mode conc rate pageset mtu sweep
+	local key="$1 $2 $3 $4 $5 $6 $7"
+	if [ -z "${point_sweeps[$key]:-}" ]; then
+		point_order+=("$key")
+		point_sweeps[$key]=$8
+	else
+		case "+${point_sweeps[$key]}+" in *"+$8+"*) ;; *) point_sweeps[$key]+="+$8" ;; esac
+	fi
+}
+for s in "${servers[@]}"; do
+	for sw in $SWEEP; do
+		case $sw in
+		cores)
+			for ((w = 1; w <= max_cores; w++)); do
+				for m in $MODES; do add_point "$s" "$w" "$m" "$BASE_CONC" 0 "$BASE_PAGESET" "$BASE_MTU" cores; done
+			done ;;
+		mtu)
+			for m in $MODES_ALL; do for mtu in $MTUS; do
+				add_point "$s" "$max_cores" "$m" "$BASE_CONC" 0 "$BASE_PAGESET" "$mtu" mtu
+			done; done ;;
+		concurrency)
+			for m in $MODES_ALL; do for c in $CONCURRENCIES; do
+				add_point "$s" "$max_cores" "$m" "$c" 0 "$BASE_PAGESET" "$BASE_MTU" concurrency
+			done; done ;;
+		pagesets)
+			for m in $MODES_ALL; do for ps in $PAGESETS; do
+				add_point "$s" "$max_cores" "$m" "$BASE_CONC" 0 "$ps" "$BASE_MTU" pagesets
+			done; done ;;
+		latency)
+			# The peak: the closed-loop base point, then fractions of it.
+			add_point "$s" "$max_cores" "$BASE_MODE" "$BASE_CONC" 0 "$BASE_PAGESET" "$BASE_MTU" latency
+			for f in $LOAD_FRACTIONS; do
+				add_point "$s" "$max_cores" "$BASE_MODE" "$BASE_CONC" "F$f" "$BASE_PAGESET" "$BASE_MTU" latency
+			done ;;
+		esac
+	done
+done
+# Open-loop points run after every closed-loop repetition, so their peak is
+# the median of all of its runs.
+closed=() open=()
+for key in "${point_order[@]}"; do
+	set -- $key
+	if [[ $5 == F* ]]; then open+=("$key"); else closed+=("$key"); fi
+done
+runs=$(((${#closed[@]} + ${#open[@]}) * REPS))
+# About 2 s per run go to the lab, the server's start and stop.
+per_run_est=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 2.5 }')
+est=$((runs * per_run_est))
+
+bb_log "sweep: ${#servers[@]} servers (${servers[*]}), sweeps: $SWEEP; $((${#closed[@]} + ${#open[@]})) points x $REPS reps = $runs runs of ${WARMUP}+${DURATION} s; estimated $(fmt_secs "$est")"
+bb_log "sweep: results in $OUT (failures in $FAILURES)"
+if [ "${DRY_RUN:-0}" = 1 ]; then
+	for key in "${closed[@]}" "${open[@]}"; do echo "$key ${point_sweeps[$key]}"; done
+	exit 0
+fi
+machine_file=$(dirname "$OUT")/machine-$host.txt
+machine_info "$machine_file"
+
+# --- running --------------------------------------------------------------------
+child="" interrupted=0
+on_signal() {
+	interrupted=1
+	trap - INT TERM HUP
+	bb_log "sweep: interrupted, stopping the current run"
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+		topo_down "bbp$child" # belt and braces: run-point cleans its own lab
+	fi
+	bb_log "sweep: stopped; the runs so far are in $OUT"
+	exit 130
+}
+trap on_signal INT TERM HUP
+
+peak_of() { # server -> median req/s of its closed-loop base point, "" if none
+	[ -s "$OUT" ] || return 0
+	awk -v srv="$1" -v w="$max_cores" -v m="$BASE_MODE" -v c="$BASE_CONC" -v ps="$BASE_PAGESET" -v mtu="$BASE_MTU" \
+		"$(cat scripts/lib/csv.awk)"'
+		NR == 1 { csv_header($0); next }
+		{ csv_split($0, f) }
+		csv_get(f, "server") == srv && csv_get(f, "workers") == w && csv_get(f, "mode") == m &&
+		csv_get(f, "concurrency") == c && csv_get(f, "pageset") == ps && csv_get(f, "mtu") == mtu &&
+		csv_get(f, "target_rate") + 0 == 0 && csv_get(f, "status") == "ok" {
+			v[++n] = csv_get(f, ("req_per_s" in COL) ? "req_per_s" : "rps") + 0 }
+		END {
+			if (n == 0) exit
+			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+			printf "%.0f\n", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$OUT"
+}
+
+done_runs=0 failed_runs=0 start=$SECONDS
+run_one() { # rep key
+	local rep=$1 key=$2 rate frac=""
+	set -- $key
+	local s=$1 w=$2 m=$3 c=$4 r=$5 ps=$6 mtu=$7
+	rate=$r
+	if [[ $r == F* ]]; then
+		frac=${r#F}
+		local peak
+		peak=$(peak_of "$s")
+		if [ -z "$peak" ] || [ "$peak" = 0 ]; then
+			bb_log "sweep: $s: no successful peak run, skipping its open-loop point at $frac of peak"
+			done_runs=$((done_runs + 1))
+			return
+		fi
+		rate=$(awk -v p="$peak" -v f="$frac" 'BEGIN { printf "%.0f", p * f }')
+	fi
+	local elapsed=$((SECONDS - start)) eta
+	if [ "$done_runs" -gt 0 ]; then
+		eta=$((elapsed * (runs - done_runs) / done_runs))
+	else
+		eta=$est
+	fi
+	printf 'sweep: [%d/%d %d%%] rep %d/%d %s %s w=%d c=%s %s %s mtu=%s | elapsed %s, ETA %s\n' \
+		$((done_runs + 1)) "$runs" $((100 * done_runs / runs)) "$rep" "$REPS" "$s" "$m" "$w" "$c" \
+		"$([ "$rate" = 0 ] && echo closed-loop || echo "rate=$rate/s${frac:+ ($frac of peak)}")" "$ps" "$mtu" \
+		"$(fmt_secs "$elapsed")" "$(fmt_secs "$eta")" >&2
+	local -a tags=(--tag "sweep=${point_sweeps[$key]}")
+	[ -n "$frac" ] && tags+=(--tag "load_fraction=$frac")
+	scripts/run-point.sh --server "$s" --workers "$w" --mode "$m" --concurrency "$c" --rate "$rate" \
+		--pageset "$ps" --mtu "$mtu" --duration "$DURATION" --warmup "$WARMUP" --timeout "$TIMEOUT" \
+		--rep "$rep" --csv "$OUT" --failures "$FAILURES" "${tags[@]}" &
+	child=$!
+	wait "$child"
+	local rc=$?
+	child=""
+	[ "$interrupted" = 1 ] && return
+	[ "$rc" = 0 ] || failed_runs=$((failed_runs + 1))
+	done_runs=$((done_runs + 1))
+}
+
+for ((rep = 1; rep <= REPS; rep++)); do
+	for key in "${closed[@]}"; do run_one "$rep" "$key"; done
+done
+for ((rep = 1; rep <= REPS; rep++)); do
+	for key in "${open[@]}"; do run_one "$rep" "$key"; done
+done
+
+bb_log "sweep: done, $done_runs runs in $(fmt_secs $((SECONDS - start))), $failed_runs failed$([ "$failed_runs" -gt 0 ] && echo " (see $FAILURES)")"
+bb_log "sweep: results: $OUT; machine: $machine_file"
+if [ ! -s "$OUT" ]; then
+	bb_log "sweep: no run succeeded, no plots"
+	exit 1
+fi
+if [ "${NO_PLOTS:-0}" != 1 ]; then
+	scripts/plots.sh "$OUT" "${PLOTS_DIR:-plots/out}" || bb_log "sweep: plots failed"
+	echo
+	scripts/summary.sh "$OUT" || bb_log "sweep: summary failed"
+fi
+exit 0

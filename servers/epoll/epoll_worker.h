@@ -1,0 +1,135 @@
+/* httpd-epoll: one worker = one thread, one SO_REUSEPORT listener, one epoll
+ * instance and its own connection table. Workers share only read-only state
+ * (options, page cache), so no locks and no cache lines bounce between cores.
+ *
+ * Connections are registered edge-triggered, once, at accept:
+ * EPOLLIN | EPOLLRDHUP | EPOLLET, and EPOLLOUT added (one epoll_ctl, kept for
+ * the connection's life) the first time a send comes up short. Why edge-
+ * triggered: a level-triggered loop must toggle EPOLLOUT with epoll_ctl each
+ * time a send blocks and unblocks, and must stop EPOLLIN with another
+ * epoll_ctl when the send queue is full (backpressure) or it would spin;
+ * with edge triggers the interest set never changes and the connection keeps
+ * its own "may read" / "write blocked" flags instead. The price is that
+ * readiness must be consumed: a short read or write counts as "drained"
+ * (TCP fills the buffer we give it when it can), otherwise the loop comes
+ * back to the connection itself (the ready list) rather than waiting for an
+ * edge that will not come. */
+#ifndef BB_EPOLL_WORKER_H
+#define BB_EPOLL_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_clock.h"
+#include "http_core.h"
+#include "page_cache.h"
+#include "server.h"
+
+/* Replies queued per connection: the pipelining depth gathered into one
+ * writev, and the backpressure point (no reading while it is full). */
+#define CONN_QUEUE 32
+
+/* After this many reads in one turn a connection goes to the back of the
+ * ready list, so one fast pipelining client cannot starve the others. */
+#define CONN_READ_BUDGET 8
+
+/* A close reply sent while the client may still be sending: wait this long
+ * for its FIN, discarding input, so close() does not RST away the reply. */
+#define CONN_LINGER_MS 2000
+
+/* Timeouts are checked at most this often. */
+#define SWEEP_INTERVAL_MS 100
+
+struct list_node {
+	struct list_node *prev, *next;
+};
+
+struct conn {
+	struct list_node timer;  /* in worker.active (by last activity) or worker.lingering */
+	struct list_node ready;  /* in worker.ready while it has work left over */
+	int fd;
+	bool in_ready;
+	bool rd_ready;           /* the socket may hold unread bytes */
+	bool wr_blocked;         /* the last send came up short: wait for EPOLLOUT */
+	bool out_registered;     /* EPOLLOUT is in the interest set */
+	bool peer_eof;           /* read returned 0 */
+	bool closing;            /* a close reply is queued: no more requests */
+	bool lingering;          /* reply sent, draining input until FIN or timeout */
+	bool slot_copied;        /* q[qhead]'s slot is half sent: send slot_copy */
+	uint64_t since_ms;       /* last activity (active) or linger start */
+	uint32_t roff, rlen;     /* buf[roff..rlen) is unparsed input */
+	uint16_t qhead, qlen;    /* q is a ring */
+	size_t head_sent;        /* bytes of q[qhead] already sent */
+	struct http_parser parser;
+	struct http_reply q[CONN_QUEUE];
+	char slot_copy[HTTP_SLOT_LEN];
+	char buf[HTTP_MAX_HEADER_BYTES];
+};
+
+struct worker {
+	int id;
+	const struct server_options *o;
+	const struct page_cache *pc;
+	int listen_fd, epfd;
+	int max_events;
+	pthread_t thread;
+
+	uint64_t now_ms;         /* CLOCK_MONOTONIC_COARSE, read once per loop turn */
+	uint64_t next_sweep_ms;
+	bool accept_paused;      /* out of descriptors: retry accept at the next sweep */
+	struct http_clock clock;
+
+	int nconns;
+	struct list_node active;    /* oldest activity first */
+	struct list_node lingering; /* oldest first */
+	struct list_node ready;
+	struct conn *free_conns;    /* reused, linked through timer.next */
+	int nfree;
+
+	struct server_stats stats;
+};
+
+/* In the main thread, with listen_fd set: the epoll instance and its fixed
+ * members. Returns 0, or -1 with errno set. */
+int worker_setup(struct worker *w);
+
+/* Runs the worker's loop until the server stops; returns NULL. */
+void *worker_main(void *arg);
+
+/* epoll_conn.c: one connection's state machine. */
+struct conn *conn_new(struct worker *w, int fd);
+void conn_run(struct worker *w, struct conn *c);
+void conn_close(struct worker *w, struct conn *c);
+void conn_free_all(struct worker *w);
+
+/* Intrusive doubly linked lists with a sentinel. */
+static inline void list_init(struct list_node *h)
+{
+	h->prev = h->next = h;
+}
+
+static inline bool list_empty(const struct list_node *h)
+{
+	return h->next == h;
+}
+
+static inline void list_del(struct list_node *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+static inline void list_add_tail(struct list_node *h, struct list_node *n)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+#define list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#endif

@@ -1,0 +1,58 @@
+/* httpd-tpc: one blocking OS thread per connection (the classic model).
+ *
+ * Accept threads (one per --workers, pinned by --cpus, each with its own
+ * SO_REUSEPORT listener) create one detached thread per connection; that
+ * thread inherits the accept thread's CPU affinity and runs blocking
+ * recv/sendmsg through the HTTP core until the connection ends. */
+#ifndef BB_TPC_H
+#define BB_TPC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http_clock.h"
+#include "http_core.h"
+#include "server.h"
+
+struct tpc_conn;
+
+/* One accept thread and the connections it spawned. */
+struct tpc_worker {
+	int index;
+	int listen_fd;
+	const struct server_options *o;
+	const struct page_cache *pc;
+	pthread_t thread;
+	pthread_attr_t conn_attr;   /* detached, small stack */
+	struct http_clock clock;    /* the accept thread's, for its 503s */
+	bool warned_thread;         /* pthread_create failure reported once */
+
+	/* Guards everything below. Taken by the accept thread at accept and
+	 * stop, and by each connection thread once, when it ends. */
+	pthread_mutex_t lock;
+	pthread_cond_t drained;     /* live dropped to 0 */
+	struct tpc_conn *conns;     /* live connections, for shutdown() at stop */
+	unsigned live;
+	bool stopping;
+	/* accepted/rejected by the accept thread, the rest folded in by each
+	 * connection thread as it ends: so no counter is written by two
+	 * threads without the lock. */
+	struct server_stats stats;
+};
+
+struct tpc_conn {
+	struct tpc_conn *prev, *next; /* in worker->conns */
+	struct tpc_worker *w;
+	int fd;
+	struct http_parser parser;
+	struct http_clock clock;      /* per connection thread: nothing shared */
+	struct server_stats stats;    /* this connection's, folded at the end */
+	size_t len;                   /* bytes in buf */
+	char buf[HTTP_MAX_HEADER_BYTES];
+};
+
+/* Connection thread body; takes ownership of the (registered) conn. */
+void *tpc_conn_main(void *arg);
+
+#endif

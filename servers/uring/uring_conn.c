@@ -1,0 +1,496 @@
+/* httpd-uring: one connection's life, from accept to close_direct.
+ *
+ * A connection never has more than one recv (multishot) and one send in
+ * flight. Closing is ordered: cancel what is in flight, wait for those
+ * CQEs and for every SEND_ZC notification, then close_direct, and free the
+ * slot when that CQE arrives (or when the kernel hands the slot to a new
+ * accept, which proves the close took effect). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "uring.h"
+
+/* After the reply that closes, drop what the client still sends for this
+ * long (lingering close, as Apache does), so that closing with unread
+ * bytes does not become an RST that destroys the reply in flight. */
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (1u << 20)
+/* Unparsed input: stop reading above this (replies are backing up) ... */
+#define IN_PAUSE_BYTES HTTP_MAX_HEADER_BYTES
+/* ... and give up on a client that sends this much more before the
+ * cancelled recv stops. */
+#define IN_MAX_BYTES (8 * HTTP_MAX_HEADER_BYTES)
+
+struct io_uring_sqe *uring_sqe(struct worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		/* SQ full mid-batch: hand the kernel what we have. */
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	if (!sqe) {
+		/* Cannot happen with SUBMIT_ALL (the SQ is emptied); never crash. */
+		abort();
+	}
+	return sqe;
+}
+
+static void list_remove(struct worker *w, struct conn *c)
+{
+	struct conn_list *l = c->list == 1 ? &w->idle : c->list == 2 ? &w->linger : NULL;
+
+	if (!l)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	c->list = 0;
+}
+
+static void list_append(struct worker *w, struct conn *c, int which)
+{
+	struct conn_list *l = which == 1 ? &w->idle : &w->linger;
+
+	list_remove(w, c);
+	c->list = (uint8_t)which;
+	c->prev = l->tail;
+	c->next = NULL;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	c->since_ms = w->now_ms;
+}
+
+/* Progress for the idle timeout: a request answered or bytes sent. The
+ * idle list stays ordered by last progress. */
+static void touch(struct worker *w, struct conn *c)
+{
+	if (c->state == CONN_OPEN && (c->list != 1 || c->since_ms != w->now_ms))
+		list_append(w, c, 1);
+}
+
+static void arm_recv(struct worker *w, struct conn *c)
+{
+	struct io_uring_sqe *sqe = uring_sqe(w);
+	uint32_t slot = conn_slot(w, c);
+
+	io_uring_prep_recv_multishot(sqe, (int)slot, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+	sqe->buf_group = URING_BGID;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_RECV, c->gen, slot));
+	c->recv_armed = true;
+}
+
+static void submit_close(struct worker *w, struct conn *c)
+{
+	struct io_uring_sqe *sqe = uring_sqe(w);
+	uint32_t slot = conn_slot(w, c);
+
+	io_uring_prep_close_direct(sqe, slot);
+	io_uring_sqe_set_data64(sqe, ud_make(OP_CLOSE, c->gen, slot));
+	c->state = CONN_CLOSING;
+}
+
+/* DRAIN → CLOSING once nothing of this connection is left in flight. */
+static void drain_progress(struct worker *w, struct conn *c)
+{
+	if (c->state != CONN_DRAIN)
+		return;
+	if (c->recv_armed || c->send_inflight) {
+		if (!c->cancel_sent) {
+			struct io_uring_sqe *sqe = uring_sqe(w);
+			uint32_t slot = conn_slot(w, c);
+
+			io_uring_prep_cancel_fd(sqe, (int)slot,
+						IORING_ASYNC_CANCEL_FD_FIXED | IORING_ASYNC_CANCEL_ALL);
+			io_uring_sqe_set_data64(sqe, ud_make(OP_CANCEL, c->gen, slot));
+			c->cancel_sent = true;
+		}
+		return;
+	}
+	if (c->zc_pending)
+		return; /* the kernel still holds (and may retransmit) our pages */
+	submit_close(w, c);
+}
+
+void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why)
+{
+	if (c->state != CONN_OPEN && c->state != CONN_LINGER)
+		return;
+	if (why == CLOSE_IDLE)
+		w->stats.idle_closed++;
+	else if (why == CLOSE_ERROR)
+		w->stats.errors++;
+	list_remove(w, c);
+	w->active--;
+	c->state = CONN_DRAIN;
+	drain_progress(w, c);
+}
+
+void conn_on_closed(struct worker *w, struct conn *c)
+{
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	c->state = CONN_FREE;
+	w->in_use--;
+}
+
+/* Over the cap (or stopping): a 503 hard-linked to the close, so the close
+ * happens whatever the send does. Never read, never counted as active. */
+static void reject(struct worker *w, struct conn *c, uint32_t slot)
+{
+	struct http_reply r = { .page = page_cache_error(w->pc, 503), .close = true };
+	struct io_uring_sqe *sqe;
+	int n;
+
+	memcpy(c->slot_close, w->clock.close, HTTP_SLOT_LEN);
+	n = http_reply_iov(&r, &w->clock, c->iov);
+	c->iov[1].iov_base = c->slot_close;
+	memset(&c->msg, 0, sizeof(c->msg));
+	c->msg.msg_iov = c->iov;
+	c->msg.msg_iovlen = (size_t)n;
+	sqe = uring_sqe(w);
+	io_uring_prep_sendmsg(sqe, (int)slot, &c->msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_REJECT_SEND, c->gen, slot));
+	submit_close(w, c);
+	w->stats.rejected++;
+}
+
+void conn_accepted(struct worker *w, uint32_t slot)
+{
+	struct conn *c = &w->conns[slot];
+
+	if (c->state == CONN_CLOSING)
+		conn_on_closed(w, c); /* its close took effect: the kernel reused the slot */
+	if (c->state != CONN_FREE) {
+		/* The kernel only allocates free slots; our bookkeeping is wrong.
+		 * Close the newcomer rather than corrupt a live connection. */
+		struct io_uring_sqe *sqe = uring_sqe(w);
+		io_uring_prep_close_direct(sqe, slot);
+		io_uring_sqe_set_data64(sqe, ud_make(OP_CANCEL, 0, slot));
+		w->stats.errors++;
+		return;
+	}
+	uint32_t gen = (c->gen + 1) & UD_GEN_MASK;
+	memset(c, 0, offsetof(struct conn, q));
+	c->gen = gen;
+	c->state = CONN_OPEN;
+	w->in_use++;
+	if (w->stopping || w->active >= (uint32_t)w->o->max_conns) {
+		reject(w, c, slot);
+		return;
+	}
+	w->active++;
+	w->stats.accepted++;
+	http_parser_init(&c->parser);
+	touch(w, c);
+	arm_recv(w, c);
+}
+
+/* Appends to the connection's own buffer (input that spans receive buffers). */
+static int in_append(struct conn *c, const char *data, size_t len)
+{
+	if (c->in_len + len > IN_MAX_BYTES)
+		return -1;
+	if (c->in_len + len > c->in_cap) {
+		uint32_t cap = c->in_cap ? c->in_cap : HTTP_MAX_HEADER_BYTES;
+		while (cap < c->in_len + len)
+			cap *= 2;
+		char *p = realloc(c->in, cap);
+		if (!p)
+			return -1;
+		c->in = p;
+		c->in_cap = cap;
+	}
+	memcpy(c->in + c->in_len, data, len);
+	c->in_len += (uint32_t)len;
+	return 0;
+}
+
+/* Runs the HTTP core over buf while the reply queue has room. */
+static size_t parse_into_queue(struct worker *w, struct conn *c, const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (!c->read_done && c->q_count < CONN_QUEUE) {
+		struct http_reply r;
+		ssize_t n = http_handle(&c->parser, w->pc, buf + off, len - off, &r);
+
+		if (n == HTTP_INCOMPLETE)
+			break;
+		off += (size_t)n;
+		c->q[(c->q_head + c->q_count) % CONN_QUEUE] = r;
+		c->q_count++;
+		w->stats.requests++;
+		if (r.page->status >= 400 && r.page->status < 500)
+			w->stats.responses_4xx++;
+		touch(w, c);
+		if (r.close)
+			c->read_done = true;
+	}
+	return off;
+}
+
+static void consume_buffered(struct worker *w, struct conn *c)
+{
+	size_t used;
+
+	if (c->in_len == 0)
+		return;
+	used = parse_into_queue(w, c, c->in, c->in_len);
+	memmove(c->in, c->in + used, c->in_len - used);
+	c->in_len -= (uint32_t)used;
+	if (c->read_done && c->in_len) {
+		c->unread = true;
+		c->in_len = 0;
+	}
+}
+
+static size_t reply_len(const struct http_reply *r)
+{
+	return http_reply_len(r);
+}
+
+/* One send from the queue's cursor: a SENDMSG gathering as many replies as
+ * fit, or a SEND_ZC of one large body. Short sends resume at the cursor. */
+static void start_send(struct worker *w, struct conn *c)
+{
+	const struct uring_config *cfg = w->cfg;
+	uint32_t slot = conn_slot(w, c);
+	struct io_uring_sqe *sqe;
+	size_t skip = c->q_off;
+	int niov = 0, more = 0;
+
+	if (c->state != CONN_OPEN || c->send_inflight || c->q_count == 0)
+		return;
+	if (c->q_off == 0) {
+		/* A fresh batch: take this second's slots. (Mid-reply we keep
+		 * the old bytes, so one reply never mixes two dates.) */
+		memcpy(c->slot_keep_alive, w->clock.keep_alive, HTTP_SLOT_LEN);
+		memcpy(c->slot_close, w->clock.close, HTTP_SLOT_LEN);
+	}
+	for (unsigned i = 0; i < c->q_count && niov + 3 <= CONN_IOV; i++) {
+		const struct http_reply *r = &c->q[(c->q_head + i) % CONN_QUEUE];
+		const struct page *p = r->page;
+		struct iovec seg[3] = {
+			{ (void *)p->response, p->head_len },
+			{ r->close ? c->slot_close : c->slot_keep_alive, HTTP_SLOT_LEN },
+			{ (void *)page_body(p), r->head_only ? 0 : p->body_len },
+		};
+
+		for (int k = 0; k < 3; k++) {
+			if (seg[k].iov_len <= skip) {
+				skip -= seg[k].iov_len;
+				continue;
+			}
+			char *base = (char *)seg[k].iov_base + skip;
+			size_t len = seg[k].iov_len - skip;
+			skip = 0;
+			if (k == 2 && cfg->zerocopy && p->body_len >= cfg->zc_threshold) {
+				if (niov > 0) {
+					more = MSG_MORE; /* the body follows at once */
+					goto gathered;
+				}
+				/* Page memory is static: only the notification
+				 * (not a free) has to wait for the kernel. */
+				sqe = uring_sqe(w);
+				io_uring_prep_send_zc(sqe, (int)slot, base, len, MSG_NOSIGNAL,
+						      w->feat.zc_report_usage ? IORING_SEND_ZC_REPORT_USAGE : 0);
+				sqe->flags |= IOSQE_FIXED_FILE;
+				io_uring_sqe_set_data64(sqe, ud_make(OP_SEND_ZC, c->gen, slot));
+				c->send_inflight = true;
+				w->zc_sends++;
+				return;
+			}
+			c->iov[niov].iov_base = base;
+			c->iov[niov].iov_len = len;
+			niov++;
+		}
+	}
+gathered:
+	memset(&c->msg, 0, sizeof(c->msg));
+	c->msg.msg_iov = c->iov;
+	c->msg.msg_iovlen = (size_t)niov;
+	sqe = uring_sqe(w);
+	io_uring_prep_sendmsg(sqe, (int)slot, &c->msg, MSG_NOSIGNAL | more);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, c->gen, slot));
+	c->send_inflight = true;
+}
+
+/* Our last reply is out: close at once when nothing unread can be left,
+ * else shut our side down and linger. */
+static void close_after_reply(struct worker *w, struct conn *c)
+{
+	if (c->peer_eof || (!c->unread && c->in_len == 0 && !c->sock_nonempty)) {
+		conn_begin_close(w, c, CLOSE_QUIET);
+		return;
+	}
+	struct io_uring_sqe *sqe = uring_sqe(w);
+	uint32_t slot = conn_slot(w, c);
+
+	io_uring_prep_shutdown(sqe, (int)slot, SHUT_WR);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_SHUTDOWN, c->gen, slot));
+	c->state = CONN_LINGER;
+	c->in_len = 0;
+	c->recv_paused = false;
+	list_append(w, c, 2);
+	if (!c->recv_armed)
+		arm_recv(w, c);
+}
+
+void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe, bool zc)
+{
+	size_t sent;
+	bool closing_reply_done = false;
+
+	if (zc && (cqe->flags & IORING_CQE_F_NOTIF)) {
+		if ((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED)
+			w->zc_copied++;
+		c->zc_pending--;
+		drain_progress(w, c);
+		return;
+	}
+	if (zc && (cqe->flags & IORING_CQE_F_MORE))
+		c->zc_pending++;
+	c->send_inflight = false;
+	if (c->state != CONN_OPEN) {
+		drain_progress(w, c);
+		return;
+	}
+	if (cqe->res <= 0) {
+		/* EPIPE/ECONNRESET: the client went away. (0 bytes for a
+		 * non-empty send would spin: treat it alike.) */
+		conn_begin_close(w, c, cqe->res == -EPIPE || cqe->res == -ECONNRESET ? CLOSE_QUIET : CLOSE_ERROR);
+		if (cqe->res == -EPIPE || cqe->res == -ECONNRESET)
+			w->stats.errors++;
+		return;
+	}
+	sent = (size_t)cqe->res;
+	w->stats.bytes_sent += sent;
+	while (sent > 0 && c->q_count > 0) {
+		const struct http_reply *r = &c->q[c->q_head];
+		size_t left = reply_len(r) - c->q_off;
+
+		if (sent < left) {
+			c->q_off += sent;
+			break;
+		}
+		sent -= left;
+		if (r->close)
+			closing_reply_done = true;
+		c->q_off = 0;
+		c->q_head = (uint8_t)((c->q_head + 1) % CONN_QUEUE);
+		c->q_count--;
+	}
+	touch(w, c);
+	if (closing_reply_done) {
+		close_after_reply(w, c);
+		return;
+	}
+	/* Room in the queue again: parse what waited, and read again if we
+	 * had stopped. */
+	consume_buffered(w, c);
+	if (c->recv_paused && c->in_len < IN_PAUSE_BYTES) {
+		c->recv_paused = false;
+		if (!c->recv_armed && !c->peer_eof)
+			arm_recv(w, c);
+	}
+	if (c->q_count == 0 && c->peer_eof) {
+		conn_begin_close(w, c, CLOSE_QUIET);
+		return;
+	}
+	start_send(w, c);
+}
+
+static void on_data(struct worker *w, struct conn *c, const char *data, size_t len)
+{
+	if (c->state == CONN_LINGER) {
+		c->linger_dropped += (uint32_t)len;
+		if (c->linger_dropped > LINGER_MAX_BYTES)
+			conn_begin_close(w, c, CLOSE_QUIET);
+		return;
+	}
+	if (c->read_done) {
+		c->unread = true;
+		return;
+	}
+	if (c->in_len == 0) {
+		/* The usual case: parse in place, copy only a request that
+		 * continues in the next buffer. */
+		size_t used = parse_into_queue(w, c, data, len);
+		if (used < len) {
+			if (c->read_done)
+				c->unread = true;
+			else if (in_append(c, data + used, len - used) < 0)
+				goto too_much;
+		}
+	} else {
+		if (in_append(c, data, len) < 0)
+			goto too_much;
+		consume_buffered(w, c);
+	}
+	if (c->in_len >= IN_PAUSE_BYTES && c->recv_armed && !c->recv_paused) {
+		/* Replies back up (a client pipelining without reading):
+		 * stop reading until the queue drains. */
+		struct io_uring_sqe *sqe = uring_sqe(w);
+		uint32_t slot = conn_slot(w, c);
+
+		io_uring_prep_cancel64(sqe, ud_make(OP_RECV, c->gen, slot), 0);
+		io_uring_sqe_set_data64(sqe, ud_make(OP_CANCEL, c->gen, slot));
+		c->recv_paused = true;
+	}
+	start_send(w, c);
+	return;
+too_much:
+	conn_begin_close(w, c, CLOSE_ERROR);
+}
+
+void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe)
+{
+	int res = cqe->res;
+
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		c->recv_armed = false;
+	if (c->state == CONN_DRAIN) {
+		drain_progress(w, c);
+		return;
+	}
+	if (res > 0) {
+		const char *data = w->bufs + (size_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) * w->cfg->buf_size;
+		c->sock_nonempty = cqe->flags & IORING_CQE_F_SOCK_NONEMPTY;
+		on_data(w, c, data, (size_t)res);
+	} else if (res == 0) {
+		c->peer_eof = true;
+		if (c->state == CONN_LINGER || (!c->send_inflight && c->q_count == 0)) {
+			conn_begin_close(w, c, CLOSE_QUIET);
+			return;
+		}
+		/* A half-close: finish the replies, then close. */
+	} else if (res == -ENOBUFS) {
+		w->enobufs++; /* buffers come back at the end of this batch */
+	} else if (res != -ECANCELED) {
+		conn_begin_close(w, c, res == -ECONNRESET ? CLOSE_QUIET : CLOSE_ERROR);
+		if (res == -ECONNRESET)
+			w->stats.errors++;
+		return;
+	}
+	if (!c->recv_armed && !c->recv_paused && !c->peer_eof &&
+	    (c->state == CONN_OPEN || c->state == CONN_LINGER))
+		arm_recv(w, c); /* multishot ended (ENOBUFS, CQ pressure, ...): re-arm */
+}

@@ -1,0 +1,496 @@
+/* bin/httpd-xdp: HTTP over a userspace TCP/IP stack on AF_XDP.
+ *
+ * One worker per queue of the interface. Each worker owns an AF_XDP socket
+ * bound to its queue (with its own UMEM and rings, xsk_port.c), one netstack
+ * (the TCP/IP stack, netstack.h) and one http_clock; nothing on the data path
+ * is shared, so nothing is locked. The XDP program (xdp_redirect.bpf.c)
+ * sends IPv4 TCP for --addr:--port to the socket of the queue it arrived on
+ * and leaves everything else (ARP, ICMP, other ports) to the kernel. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/if_ether.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http_clock.h"
+#include "iface.h"
+#include "netstack.h"
+#include "server.h"
+#include "xdp_prog.h"
+#include "xsk_port.h"
+
+#define FRAME_SIZE 4096u       /* UMEM chunk: one page */
+#define RING_SIZE 2048u        /* rx, tx and fill rings */
+#define DEFAULT_FRAMES 8192u   /* 32 MiB of UMEM per queue */
+#define RX_BATCH 64u
+#define BUSY_POLL_USECS 20
+#define BUSY_POLL_BUDGET 64
+/* How long to nap when the stack waits for tx room: completions arrive
+ * without any fd event in copy mode (the peer frees the frames). */
+#define TX_BLOCKED_NAP_NS 50000
+
+enum poll_mode { POLL_BLOCK, POLL_BUSY };
+
+struct xdp_config {
+	const char *ifname;
+	int queues;          /* 0: take --workers */
+	enum poll_mode poll;
+	bool zerocopy;
+	bool skb_mode;
+	uint32_t frames;
+};
+
+struct worker {
+	int queue;
+	const struct server_options *o;
+	enum poll_mode poll;
+	struct xsk_port port;
+	struct netstack *ns;
+	struct http_clock clock;
+	uint64_t now_ns;       /* the loop's time for the frames of one batch */
+	pthread_t thread;
+};
+
+static int opt_ifname(void *cfg, const char *v, char *err, size_t errlen)
+{
+	if (!*v || strlen(v) >= IFNAMSIZ) {
+		snprintf(err, errlen, "an interface name has 1 to %d characters", IFNAMSIZ - 1);
+		return -1;
+	}
+	((struct xdp_config *)cfg)->ifname = v;
+	return 0;
+}
+
+static int parse_count(const char *v, long min, long max, long *out, char *err, size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno || end == v || *end || *out < min || *out > max) {
+		snprintf(err, errlen, "expected a whole number from %ld to %ld", min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_queues(void *cfg, const char *v, char *err, size_t errlen)
+{
+	long n;
+
+	if (parse_count(v, 1, SERVER_MAX_WORKERS, &n, err, errlen))
+		return -1;
+	((struct xdp_config *)cfg)->queues = (int)n;
+	return 0;
+}
+
+static int opt_poll(void *cfg, const char *v, char *err, size_t errlen)
+{
+	struct xdp_config *c = cfg;
+
+	if (!strcmp(v, "block"))
+		c->poll = POLL_BLOCK;
+	else if (!strcmp(v, "busy"))
+		c->poll = POLL_BUSY;
+	else {
+		snprintf(err, errlen, "expected 'block' or 'busy'");
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_zerocopy(void *cfg, const char *v, char *err, size_t errlen)
+{
+	(void)v, (void)err, (void)errlen;
+	((struct xdp_config *)cfg)->zerocopy = true;
+	return 0;
+}
+
+static int opt_skb_mode(void *cfg, const char *v, char *err, size_t errlen)
+{
+	(void)v, (void)err, (void)errlen;
+	((struct xdp_config *)cfg)->skb_mode = true;
+	return 0;
+}
+
+static int opt_frames(void *cfg, const char *v, char *err, size_t errlen)
+{
+	long n;
+
+	if (parse_count(v, 1024, 1 << 20, &n, err, errlen))
+		return -1;
+	if (n & (n - 1)) {
+		snprintf(err, errlen, "must be a power of two");
+		return -1;
+	}
+	((struct xdp_config *)cfg)->frames = (uint32_t)n;
+	return 0;
+}
+
+static const struct engine_option xdp_options[] = {
+	{ "ifname", 1, "interface to bind (required); --addr must be one of its IPv4 addresses",
+	  opt_ifname },
+	{ "queues", 1, "queues to serve, 0..N-1, one worker each (default: --workers)", opt_queues },
+	{ "poll", 1, "block (default): sleep in poll(); busy: spin with busy polling", opt_poll },
+	{ "zerocopy", 0, "bind with XDP_ZEROCOPY; exit 1 if the driver refuses (default: copy mode)",
+	  opt_zerocopy },
+	{ "skb-mode", 0, "attach the XDP program in generic (skb) mode (default: native)",
+	  opt_skb_mode },
+	{ "umem-frames", 1, "4 KiB UMEM chunks per queue, a power of two (default 8192)",
+	  opt_frames },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const char help_extra[] =
+	"The kernel keeps the interface and its address: it answers ARP and ICMP,\n"
+	"and the XDP program hands only IPv4 TCP for --addr:--port to the AF_XDP\n"
+	"sockets, where a userspace TCP/IP stack (one per queue) serves the pages.\n"
+	"--addr must therefore be an IPv4 address of --ifname; the MAC and the MTU\n"
+	"(hence the MSS, MTU - 40) come from the interface. Above one page of MTU\n"
+	"(about 3500 bytes) the sockets use multi-buffer (XDP_USE_SG).\n"
+	"\n"
+	"Workers and queues: --workers and --queues mean the same thing here (worker\n"
+	"i serves queue i); give either, or both with the same value.\n"
+	"\n"
+	"Poll modes:\n"
+	"  block  each worker sleeps in ppoll() on its AF_XDP socket and the stop\n"
+	"         eventfd until a frame arrives or the stack's next timer is due.\n"
+	"         Costs no CPU when idle.\n"
+	"  busy   each worker spins: SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20 us and\n"
+	"         SO_BUSY_POLL_BUDGET=64 on its socket, and a non-blocking recvfrom()\n"
+	"         whenever the rx ring is empty, so the driver's NAPI runs in the\n"
+	"         worker's context. Burns its CPU at 100% even when idle.\n"
+	"\n"
+	"Steering: a flow must stay on one queue, since each queue's stack knows only\n"
+	"its own connections (a segment of an unknown connection gets a RST). On a\n"
+	"NIC, RSS picks the queue (keep the hash on the 4-tuple: ethtool -N/-X). On a\n"
+	"veth pair the server's rx queue is the client's tx queue: leave XPS off on\n"
+	"the client (flows then hash to a queue) and set net.core.txrehash=0 in the\n"
+	"client's namespace, or the client moves a flow to another queue after a\n"
+	"retransmission timeout.\n"
+	"\n"
+	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
+	"NICs whose driver supports it, and the server exits with a clear message\n"
+	"rather than silently falling back, so a run is always in the mode asked.\n"
+	"The XDP program is attached through a bpf_link: it goes away when the\n"
+	"process exits, however it exits (kill -9 included).\n"
+	"Set HTTPD_XDP_DEBUG=1 to see libbpf/libxdp messages.";
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int stack_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+{
+	(void)frame_len;
+	return xsk_port_tx(&((struct worker *)ctx)->port, iov, iovcnt);
+}
+
+static void stack_rx(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct worker *w = ctx;
+
+	netstack_input(w->ns, frame, len, w->now_ns);
+}
+
+/* How long the blocking loop may sleep: until the stack's next timer, but
+ * briefly when output waits for tx completions (no fd event for those). */
+static struct timespec sleep_for(struct worker *w, uint64_t now)
+{
+	uint64_t deadline = netstack_next_deadline(w->ns), wait;
+	struct timespec ts;
+
+	wait = deadline <= now ? 0 : deadline - now;
+	if (netstack_tx_blocked(w->ns) && wait > TX_BLOCKED_NAP_NS)
+		wait = TX_BLOCKED_NAP_NS;
+	if (wait > 1000000000u)
+		wait = 1000000000u; /* stay responsive to nothing in particular: a cap */
+	ts.tv_sec = (time_t)(wait / 1000000000u);
+	ts.tv_nsec = (long)(wait % 1000000000u);
+	return ts;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = w->port.fd, .events = POLLIN },
+		{ .fd = server_stop_fd(), .events = POLLIN },
+	};
+
+	if (server_pin_worker(w->o, w->queue) < 0)
+		server_die_errno(w->o, "pinning a worker to its CPU");
+	while (!server_stopping()) {
+		unsigned rx;
+		bool tx_busy;
+
+		w->now_ns = mono_ns();
+		http_clock_tick(&w->clock, time(NULL));
+		rx = xsk_port_rx(&w->port, RX_BATCH, stack_rx, w);
+		netstack_poll(w->ns, w->now_ns);
+		tx_busy = xsk_port_flush(&w->port);
+		if (rx)
+			continue; /* more may be waiting: drain before sleeping */
+		if (w->poll == POLL_BUSY) {
+			xsk_port_rx_wakeup(&w->port);
+			continue;
+		}
+		if (tx_busy)
+			continue; /* the kernel still has frames of ours to send */
+		xsk_port_rx_wakeup(&w->port); /* only if the fill ring asks */
+		struct timespec ts = sleep_for(w, w->now_ns);
+		if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR)
+			server_die_errno(w->o, "ppoll on the AF_XDP socket");
+	}
+	/* Shutdown: tell every peer (RST) rather than leave them to time out. */
+	netstack_abort_all(w->ns, mono_ns());
+	for (int i = 0; i < 100 && xsk_port_flush(&w->port); i++)
+		;
+	return NULL;
+}
+
+/* The UMEM is locked memory: without CAP_IPC_LOCK the kernel checks it
+ * against RLIMIT_MEMLOCK, so raise that as far as we may (best effort; a
+ * failure shows up, explained, when the UMEM registers). */
+static void raise_memlock(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+	}
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+static int resolve_queues(const struct server_options *o, struct xdp_config *cfg,
+			  const struct iface_info *ifc, char *err, size_t errlen)
+{
+	if (cfg->queues == 0)
+		cfg->queues = o->workers;
+	else if (o->workers != 1 && o->workers != cfg->queues) {
+		snprintf(err, errlen, "--workers %d and --queues %d disagree: this server runs one "
+			 "worker per queue", o->workers, cfg->queues);
+		return -1;
+	}
+	if (ifc->rx_queues > 0 && cfg->queues > ifc->rx_queues) {
+		snprintf(err, errlen, "--queues %d: %s has only %d queue%s", cfg->queues, ifc->name,
+			 ifc->rx_queues, ifc->rx_queues == 1 ? "" : "s");
+		return -1;
+	}
+	if (ifc->rx_queues > cfg->queues)
+		fprintf(stderr, "httpd-xdp: note: %s has %d queues and only %d are served; flows "
+			"steered to the others reach the kernel, which resets them\n",
+			ifc->name, ifc->rx_queues, cfg->queues);
+	return 0;
+}
+
+static void print_xdp_stats(const struct worker *w, int n)
+{
+	struct netstack_stats s = { 0 };
+	struct xsk_port_stats x = { 0 };
+
+	for (int i = 0; i < n; i++) {
+		const struct xsk_port_stats *p = &w[i].port.stats;
+
+		netstack_stats_add(&s, netstack_stats(w[i].ns));
+		x.rx_frames += p->rx_frames;
+		x.rx_descs += p->rx_descs;
+		x.rx_oversize += p->rx_oversize;
+		x.tx_frames += p->tx_frames;
+		x.tx_descs += p->tx_descs;
+		x.tx_no_frame += p->tx_no_frame;
+		x.tx_no_slot += p->tx_no_slot;
+		x.tx_too_big += p->tx_too_big;
+		x.tx_kicks += p->tx_kicks;
+		x.tx_kick_again += p->tx_kick_again;
+		x.rx_wakeups += p->rx_wakeups;
+	}
+	printf("xsk rx_frames=%" PRIu64 " rx_descs=%" PRIu64 " rx_oversize=%" PRIu64
+	       " tx_frames=%" PRIu64 " tx_descs=%" PRIu64 " tx_no_frame=%" PRIu64
+	       " tx_no_slot=%" PRIu64 " tx_too_big=%" PRIu64 " tx_kicks=%" PRIu64
+	       " tx_kick_again=%" PRIu64 " rx_wakeups=%" PRIu64 "\n",
+	       x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs, x.tx_no_frame,
+	       x.tx_no_slot, x.tx_too_big, x.tx_kicks, x.tx_kick_again, x.rx_wakeups);
+	printf("tcp frames_in=%" PRIu64 " frames_out=%" PRIu64 " tx_full=%" PRIu64
+	       " bad_frame=%" PRIu64 " bad_ip_csum=%" PRIu64 " bad_tcp_csum=%" PRIu64
+	       " not_ours=%" PRIu64 " ip_fragments=%" PRIu64 " opened=%" PRIu64
+	       " established=%" PRIu64 " closed=%" PRIu64 " reset_rx=%" PRIu64
+	       " reset_tx=%" PRIu64 " rejected=%" PRIu64 " timed_out=%" PRIu64
+	       " unknown_conn_rst=%" PRIu64 " retransmits=%" PRIu64 " fast_retransmits=%" PRIu64
+	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
+	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
+	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 "\n",
+	       s.frames_in, s.frames_out, s.tx_full, s.bad_frame, s.bad_ip_csum, s.bad_tcp_csum,
+	       s.not_ours, s.ip_fragments, s.conns_opened, s.conns_established, s.conns_closed,
+	       s.conns_reset_rx, s.conns_reset_tx, s.conns_rejected, s.conns_timed_out,
+	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
+	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.csum_precomputed,
+	       s.csum_live);
+}
+
+static void to_server_stats(const struct netstack_stats *s, struct server_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->accepted = s->conns_established;
+	out->rejected = s->conns_rejected;
+	out->requests = s->requests;
+	out->responses_4xx = s->responses_4xx;
+	out->bytes_sent = s->payload_bytes_out;
+	out->idle_closed = s->conns_idle_closed;
+	out->errors = s->conns_reset_rx + s->conns_timed_out;
+}
+
+int main(int argc, char **argv)
+{
+	struct xdp_config cfg = { .poll = POLL_BLOCK, .frames = DEFAULT_FRAMES };
+	struct engine_desc desc = {
+		.name = "httpd-xdp",
+		.summary = "AF_XDP sockets, one per queue, under a userspace TCP/IP stack",
+		.help_extra = help_extra,
+		.options = xdp_options,
+		.cfg = &cfg,
+	};
+	struct server_options o;
+	struct iface_info ifc;
+	struct xdp_prog prog = { .skel = NULL, .link_fd = -1 };
+	struct worker *workers;
+	struct page_cache *pc;
+	char err[512], details[160];
+	int rc;
+
+	server_options_parse(&o, argc, argv, &desc);
+	if (!cfg.ifname) {
+		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
+		return 2;
+	}
+	xdp_quiet_libraries();
+	if (iface_query(cfg.ifname, &ifc, err, sizeof(err)))
+		server_die(&o, "%s", err);
+	rc = iface_has_ipv4(cfg.ifname, o.addr, err, sizeof(err));
+	if (rc < 0)
+		server_die(&o, "%s", err);
+	if (rc == 0) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &o.addr, a, sizeof(a));
+		server_die(&o, "--addr %s is not an IPv4 address of %s: give one of its addresses "
+			   "(the kernel answers ARP for it)", a, cfg.ifname);
+	}
+	if (ifc.mtu < 576 || ifc.mtu > 65535 - ETH_HLEN)
+		server_die(&o, "%s: MTU %d is outside what this server handles (576..65521)",
+			   cfg.ifname, ifc.mtu);
+	if (resolve_queues(&o, &cfg, &ifc, err, sizeof(err)))
+		server_die(&o, "%s", err);
+	o.workers = cfg.queues;
+
+	server_install_signals();
+	pc = server_load_pages(&o);
+	if (netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
+		server_die_errno(&o, "precomputing page checksums");
+	raise_memlock();
+
+	if (xdp_prog_load(&prog, o.addr, htons(o.port), cfg.queues, err, sizeof(err)))
+		server_die(&o, "%s", err);
+
+	workers = calloc((size_t)cfg.queues, sizeof(*workers));
+	if (!workers)
+		server_die_errno(&o, "allocating workers");
+	/* Frames up to MTU + Ethernet header (+ a VLAN tag's room). */
+	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
+	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
+	bool sg = max_frame > FRAME_SIZE - 256;
+	for (int q = 0; q < cfg.queues; q++) {
+		struct worker *w = &workers[q];
+		struct xsk_port_config pcfg = {
+			.ifname = cfg.ifname,
+			.queue = q,
+			.frame_size = FRAME_SIZE,
+			.nframes = cfg.frames,
+			.ring_size = RING_SIZE,
+			.max_frame = max_frame,
+			.sg = sg,
+			.zerocopy = cfg.zerocopy,
+			.busy_poll = cfg.poll == POLL_BUSY,
+			.busy_poll_usecs = BUSY_POLL_USECS,
+			.busy_poll_budget = BUSY_POLL_BUDGET,
+		};
+
+		w->queue = q;
+		w->o = &o;
+		w->poll = cfg.poll;
+		if (xsk_port_open(&w->port, &pcfg, err, sizeof(err)))
+			server_die(&o, "%s", err);
+		if (xdp_prog_set_socket(&prog, q, w->port.fd, err, sizeof(err)))
+			server_die(&o, "%s", err);
+		http_clock_tick(&w->clock, time(NULL));
+		struct netstack_config ncfg = {
+			.ip = o.addr.s_addr,
+			.port = o.port,
+			.mtu = (uint16_t)ifc.mtu,
+			.max_conns = (uint32_t)o.max_conns,
+			.idle_timeout_ms = (uint32_t)o.idle_timeout_ms,
+			.pages = pc,
+			.clock = &w->clock,
+			.tx_ctx = w,
+			.tx = stack_tx,
+		};
+		memcpy(ncfg.mac, ifc.mac, sizeof(ncfg.mac));
+		w->ns = netstack_new(&ncfg);
+		if (!w->ns)
+			server_die_errno(&o, "creating the TCP/IP stack of a queue");
+	}
+	/* Attach last: until now the port's traffic still went to the kernel. */
+	if (xdp_prog_attach(&prog, ifc.ifindex, cfg.ifname, cfg.skb_mode, err, sizeof(err)))
+		server_die(&o, "%s", err);
+
+	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s%s",
+		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
+		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
+		 sg ? " multibuffer" : "");
+	if (!server_stopping())
+		server_ready(&o, details);
+	for (int q = 0; q < cfg.queues; q++) {
+		rc = pthread_create(&workers[q].thread, NULL, worker_main, &workers[q]);
+		if (rc) {
+			errno = rc;
+			server_die_errno(&o, "starting a worker thread");
+		}
+	}
+	for (int q = 0; q < cfg.queues; q++)
+		pthread_join(workers[q].thread, NULL);
+
+	/* Detach first, so nothing more is redirected into sockets about to go. */
+	xdp_prog_close(&prog);
+
+	struct server_stats *stats = calloc((size_t)cfg.queues, sizeof(*stats));
+	if (!stats)
+		server_die_errno(&o, "allocating counters");
+	for (int q = 0; q < cfg.queues; q++)
+		to_server_stats(netstack_stats(workers[q].ns), &stats[q]);
+	server_print_stats(&o, stats, cfg.queues);
+	if (!o.quiet)
+		print_xdp_stats(workers, cfg.queues);
+	fflush(stdout);
+	for (int q = 0; q < cfg.queues; q++) {
+		netstack_free(workers[q].ns);
+		xsk_port_close(&workers[q].port);
+	}
+	netstack_pages_release(pc);
+	page_cache_free(pc);
+	free(stats);
+	free(workers);
+	return 0;
+}

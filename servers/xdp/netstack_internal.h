@@ -1,0 +1,220 @@
+/* Internals shared by the netstack's files (not for the engine). */
+#ifndef BB_NETSTACK_INTERNAL_H
+#define BB_NETSTACK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "http_core.h"
+#include "netstack.h"
+
+/* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
+#define NS_MS 1000000ull                 /* ns per ms */
+#define NS_RX_BUF HTTP_MAX_HEADER_BYTES   /* per-connection receive buffer */
+#define NS_MAX_REPLIES 16                 /* queued replies per connection */
+#define NS_MAX_OOO 4                      /* out-of-order ranges kept */
+#define NS_RCV_WSCALE 0    /* our window fits 16 bits; the option is sent
+			    * so that the peer's window can be scaled */
+#define NS_RTO_INIT_MS 1000               /* RFC 6298 2.1 */
+#define NS_RTO_MIN_MS 200  /* below RFC 6298's 1 s, like Linux: on a LAN the
+			    * 1 s floor would dominate every loss */
+#define NS_RTO_MAX_MS 60000
+#define NS_MAX_RETRIES 8   /* data: 200 ms doubling 8 times is ~100 s */
+#define NS_MAX_SYNACK_RETRIES 5
+#define NS_NONE UINT32_MAX
+
+/* TCP header flags */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+
+enum tcp_state {
+	TCP_CLOSED = 0, /* slot free */
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_CLOSE_WAIT,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+enum tcp_timer {
+	TIMER_NONE = 0,
+	TIMER_RTX,       /* retransmission (SYN-ACK or data or FIN) */
+	TIMER_PERSIST,   /* zero-window probe */
+	TIMER_TIME_WAIT, /* end of TIME_WAIT */
+};
+
+/* One reply being sent: the page's head and body are referenced, the slot
+ * is copied because the clock rewrites it every second and a retransmission
+ * must repeat the same bytes. */
+struct ns_reply {
+	const struct page *page;
+	uint32_t len;      /* head + slot (+ body unless HEAD) */
+	uint32_t slot_sum; /* partial checksum of slot[] */
+	char slot[HTTP_SLOT_LEN];
+};
+
+/* Peer addressing as seen in a received frame (ip in network order,
+ * port in host order). */
+struct ns_peer {
+	uint8_t mac[6];
+	uint32_t ip;
+	uint16_t port;
+};
+
+struct ns_range {
+	uint32_t start, end; /* sequence numbers, [start, end) */
+};
+
+struct tcp_conn {
+	struct ns_peer peer;
+	uint8_t state;       /* enum tcp_state */
+	uint8_t timer;       /* enum tcp_timer */
+	uint8_t snd_wscale;  /* shift applied to the peer's windows */
+	uint8_t rcv_wscale;  /* shift the peer applies to ours */
+	uint8_t dupacks;
+	uint8_t retries;     /* consecutive RTO / SYN-ACK / probe expiries */
+	bool in_recovery;    /* NewReno fast recovery */
+	bool fin_queued;     /* our FIN follows the last queued byte */
+	bool rx_closed;      /* no more requests parsed: close reply or FIN */
+	bool fin_received;
+	bool ack_pending;    /* an ACK must go out */
+	bool rtt_timing;
+	bool peer_ws_ok;     /* window scaling agreed (the peer offered it) */
+	uint16_t mss;        /* payload per segment we send */
+
+	/* send sequence space: snd_una <= snd_nxt <= snd_max <= snd_end+FIN */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_end;
+	uint32_t snd_wnd, max_sndwnd, snd_wl1, snd_wl2;
+	uint32_t cwnd, ssthresh, recover, bytes_acked;
+	uint32_t rtt_seq;
+	uint64_t rtt_start_ns;
+	uint32_t srtt_us, rttvar_us, rto_ms; /* srtt_us == 0: no sample yet */
+
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv;
+	uint32_t rx_len;     /* in-order bytes in rxbuf not yet parsed */
+	uint8_t nooo;
+	struct ns_range ooo[NS_MAX_OOO]; /* out-of-order data, in rxbuf */
+	char *rxbuf;         /* NS_RX_BUF bytes: rcv_nxt maps to rxbuf[rx_len] */
+	struct http_parser parser;
+
+	/* replies: ring of NS_MAX_REPLIES, the first starts at reply_seq */
+	uint32_t reply_seq;
+	uint8_t rhead, rcount;
+	struct ns_reply replies[NS_MAX_REPLIES];
+
+	uint32_t pseudo_sum; /* TCP pseudo-header: addresses and protocol */
+
+	/* timers: the heap key may be earlier than the real deadline (lazy) */
+	uint64_t timer_at, idle_at;
+	uint64_t heap_key;
+	uint32_t heap_idx;
+
+	/* links */
+	struct tcp_conn *hash_next;
+	struct tcp_conn *list_prev, *list_next; /* TIME_WAIT FIFO or free list */
+	struct tcp_conn *pend_prev, *pend_next; /* waiting for tx room */
+	bool pending;
+};
+
+struct ns_list {
+	struct tcp_conn *head, *tail;
+};
+
+struct netstack {
+	struct netstack_config cfg;
+	uint16_t our_mss;
+	uint16_t ip_id;
+	uint32_t nconns_live; /* slots used minus TIME_WAIT */
+	uint64_t now_ns;      /* of the call being handled */
+	uint64_t secret[2];
+
+	struct tcp_conn *conns; /* max_conns slots */
+	char *rxbufs;
+	struct tcp_conn **buckets;
+	uint32_t bucket_mask;
+	struct tcp_conn *free_list;
+	struct ns_list time_wait; /* oldest first */
+	struct ns_list pending;   /* tx ring was full */
+
+	struct tcp_conn **heap;
+	uint32_t heap_len;
+
+	struct netstack_stats stats;
+	uint8_t hdr[NETSTACK_MAX_HDR]; /* scratch for the frame being sent */
+};
+
+/* Per-page checksum sums for one MSS (page->engine_data). The reply's byte
+ * stream is cut at fixed offsets: segment 0 holds head + slot + body[0, f),
+ * segment k >= 1 holds body[f + (k-1)*mss, f + k*mss). */
+struct ns_page_sums {
+	uint32_t magic;
+	uint16_t mss;
+	uint16_t head_sum;  /* folded partial sum of the head, at offset 0 */
+	uint32_t first;     /* f: body bytes in segment 0 */
+	uint32_t nchunks;
+	uint16_t sums[];    /* [0]: body[0, f); [k]: chunk k */
+};
+#define NS_PAGE_SUMS_MAGIC 0x6e737073u
+
+/* netstack.c */
+void ns_conn_free(struct netstack *ns, struct tcp_conn *c);
+struct tcp_conn *ns_conn_lookup(struct netstack *ns, uint32_t ip, uint16_t port);
+struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer);
+void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s);
+void ns_pending_add(struct netstack *ns, struct tcp_conn *c);
+uint32_t ns_isn(const struct netstack *ns, const struct ns_peer *peer);
+
+/* tcp_timers.c */
+void ns_timer_update(struct netstack *ns, struct tcp_conn *c);
+void ns_timer_remove(struct netstack *ns, struct tcp_conn *c);
+void ns_timers_run(struct netstack *ns, uint64_t now_ns);
+void ns_timer_arm(struct netstack *ns, struct tcp_conn *c, enum tcp_timer t,
+		  uint64_t at);
+void ns_timer_stop(struct netstack *ns, struct tcp_conn *c);
+void ns_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
+void ns_idle_touch(struct netstack *ns, struct tcp_conn *c);
+
+/* tcp_cc.c: NewReno */
+void cc_init(struct tcp_conn *c);
+/* A cumulative ACK advanced snd_una by `acked` (snd_una already updated).
+ * Returns true when NewReno wants the first unacked segment resent
+ * (a partial ACK during recovery). */
+bool cc_on_ack(struct tcp_conn *c, uint32_t ack, uint32_t acked);
+/* A duplicate ACK; returns true when fast retransmit must happen now. */
+bool cc_on_dupack(struct tcp_conn *c);
+void cc_on_rto(struct tcp_conn *c);
+
+/* tcp_output.c */
+int ns_send_synack(struct netstack *ns, struct tcp_conn *c);
+int ns_send_ctl(struct netstack *ns, struct tcp_conn *c, uint8_t flags);
+void ns_send_rst_to(struct netstack *ns, const struct ns_peer *peer,
+		    uint32_t seq, uint32_t ack, uint8_t flags);
+int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+		    uint32_t maxlen);
+void ns_output(struct netstack *ns, struct tcp_conn *c);
+void ns_abort(struct netstack *ns, struct tcp_conn *c);
+uint32_t ns_rcv_space(const struct tcp_conn *c);
+
+/* tcp_input.c */
+void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
+		  const uint8_t *tcp, size_t tcp_len, const uint8_t *payload,
+		  size_t payload_len);
+
+/* netstack_http.c */
+void ns_http_run(struct netstack *ns, struct tcp_conn *c);
+void ns_replies_release(struct tcp_conn *c);
+const struct ns_reply *ns_reply_at(const struct tcp_conn *c, uint32_t seq,
+				   uint32_t *offset);
+
+#endif

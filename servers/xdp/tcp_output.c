@@ -1,0 +1,335 @@
+/* TCP output: building segments and deciding what to send.
+ *
+ * A reply's bytes are sent straight from the page cache: the frame is
+ * handed to the engine as [our headers][head][slot][body] pieces and only
+ * the engine's copy into UMEM touches the body. A segment never spans two
+ * replies, so every reply is cut at the same offsets (segment 0 =
+ * head + slot + the start of the body, then MSS-sized body chunks) and the
+ * checksum of each piece comes from the sums precomputed for the page
+ * (page_sums.c); only pieces cut elsewhere (a window-limited segment, a
+ * peer with a smaller MSS) are summed byte by byte. */
+#include <arpa/inet.h>
+
+#include "checksum.h"
+#include "netstack_internal.h"
+#include "packet.h"
+
+uint32_t ns_rcv_space(const struct tcp_conn *c)
+{
+	return NS_RX_BUF - c->rx_len;
+}
+
+static uint16_t rcv_window(struct tcp_conn *c)
+{
+	uint32_t space = ns_rcv_space(c);
+	uint32_t w = space >> c->rcv_wscale;
+	if (w > 0xffff)
+		w = 0xffff;
+	/* Never move the right edge back (RFC 9293 3.8.6.2.2). */
+	uint32_t edge = c->rcv_nxt + (w << c->rcv_wscale);
+	if (SEQ_GT(edge, c->rcv_adv))
+		c->rcv_adv = edge;
+	return (uint16_t)w;
+}
+
+/* Builds Ethernet + IP + TCP headers into ns->hdr and hands the frame to
+ * the engine. `payload_sum` is the partial sum of the payload pieces. */
+static int xmit(struct netstack *ns, const struct ns_peer *peer,
+		uint32_t pseudo_sum, uint32_t seq, uint32_t ack, uint8_t flags,
+		uint16_t win, const uint8_t *opts, size_t optlen,
+		struct iovec *iov, int iovcnt, size_t payload_len,
+		uint32_t payload_sum)
+{
+	size_t thl = TCP_HDR_LEN + optlen;
+	size_t tcp_len = thl + payload_len;
+	uint8_t *h = ns->hdr;
+	size_t off = ns_build_eth_ipv4(h, ns->cfg.mac, peer->mac, ns->cfg.ip,
+				       peer->ip, ns->ip_id++,
+				       (uint16_t)(IPV4_HDR_LEN + tcp_len));
+	uint8_t *t = h + off;
+	put_be16(t, ns->cfg.port);
+	put_be16(t + 2, peer->port);
+	put_be32(t + 4, seq);
+	put_be32(t + 8, ack);
+	t[12] = (uint8_t)((thl / 4) << 4);
+	t[13] = flags;
+	put_be16(t + 14, win);
+	t[16] = t[17] = 0;
+	t[18] = t[19] = 0;
+	if (optlen)
+		memcpy(t + TCP_HDR_LEN, opts, optlen);
+	uint32_t sum = csum_add(pseudo_sum, htons((uint16_t)tcp_len));
+	sum = csum_partial(t, thl, sum);
+	sum = csum_add(sum, payload_sum); /* thl is even: no swap */
+	uint16_t check = csum_fold(sum);
+	memcpy(t + 16, &check, 2);
+
+	iov[0].iov_base = h;
+	iov[0].iov_len = off + thl;
+	if (ns->cfg.tx(ns->cfg.tx_ctx, iov, iovcnt, off + tcp_len) < 0) {
+		ns->stats.tx_full++;
+		return -1;
+	}
+	ns->stats.frames_out++;
+	return 0;
+}
+
+int ns_send_synack(struct netstack *ns, struct tcp_conn *c)
+{
+	uint8_t opts[8];
+	size_t n = 0;
+	opts[n++] = 2; /* MSS */
+	opts[n++] = 4;
+	put_be16(opts + n, ns->our_mss);
+	n += 2;
+	/* Window scale only when the peer offered it (RFC 7323 2.2). */
+	if (c->peer_ws_ok) {
+		opts[n++] = 1; /* NOP */
+		opts[n++] = 3;
+		opts[n++] = 3;
+		opts[n++] = NS_RCV_WSCALE;
+	}
+	struct iovec iov[1];
+	uint32_t space = ns_rcv_space(c);
+	uint16_t win = space > 0xffff ? 0xffff : (uint16_t)space;
+	c->rcv_adv = c->rcv_nxt + win;
+	return xmit(ns, &c->peer, c->pseudo_sum, c->iss, c->rcv_nxt,
+		    TH_SYN | TH_ACK, win, opts, n, iov, 1, 0, 0);
+}
+
+int ns_send_ctl(struct netstack *ns, struct tcp_conn *c, uint8_t flags)
+{
+	struct iovec iov[1];
+	int r = xmit(ns, &c->peer, c->pseudo_sum, c->snd_nxt, c->rcv_nxt,
+		     flags, rcv_window(c), NULL, 0, iov, 1, 0, 0);
+	if (r == 0 && (flags & TH_ACK))
+		c->ack_pending = false;
+	return r;
+}
+
+void ns_send_rst_to(struct netstack *ns, const struct ns_peer *peer,
+		    uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct iovec iov[1];
+	xmit(ns, peer, ns_pseudo_sum(ns->cfg.ip, peer->ip), seq, ack,
+	     flags | TH_RST, 0, NULL, 0, iov, 1, 0, 0);
+}
+
+void ns_abort(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state != TCP_TIME_WAIT)
+		ns_send_ctl(ns, c, TH_RST | TH_ACK);
+	ns->stats.conns_reset_tx++;
+	ns_conn_free(ns, c);
+}
+
+static const struct ns_page_sums *page_sums(const struct page *p, uint16_t mss)
+{
+	const struct ns_page_sums *ps = p->engine_data;
+	if (ps && ps->magic == NS_PAGE_SUMS_MAGIC && ps->mss == mss)
+		return ps;
+	return NULL;
+}
+
+/* Sum of body[boff, boff + len): a precomputed chunk when the piece is
+ * exactly one, else byte by byte. */
+static uint32_t body_sum(const struct page *p, const struct ns_page_sums *ps,
+			 uint16_t mss, size_t boff, size_t len, bool *live)
+{
+	if (ps) {
+		size_t f = ps->first;
+		if (boff == 0 && len == f)
+			return ps->sums[0];
+		if (boff >= f && (boff - f) % mss == 0) {
+			size_t k = (boff - f) / mss;
+			size_t want = p->body_len - boff < mss ? p->body_len - boff : mss;
+			if (k + 1 < ps->nchunks && len == want)
+				return ps->sums[k + 1];
+		}
+	}
+	*live = true;
+	return csum_partial(page_body(p) + boff, len, 0);
+}
+
+/* Sends the segment starting at `seq` with at most `maxlen` bytes of data
+ * (never more than one MSS, never past the end of the reply it starts in),
+ * with FIN when it ends our stream. Returns the sequence space it covers,
+ * 0 when there is nothing at seq, -1 when the tx ring is full. */
+int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+		    uint32_t maxlen)
+{
+	struct iovec iov[NETSTACK_MAX_IOV];
+	int iovcnt = 1;
+	uint32_t len = 0, sum = 0;
+	uint8_t flags = TH_ACK;
+	bool live = false;
+
+	if (SEQ_LT(seq, c->snd_end)) {
+		uint32_t off;
+		const struct ns_reply *r = ns_reply_at(c, seq, &off);
+		if (!r)
+			return 0;
+		const struct page *p = r->page;
+		const struct ns_page_sums *ps = page_sums(p, c->mss);
+		len = r->len - off;
+		if (len > maxlen)
+			len = maxlen;
+		if (len > c->mss)
+			len = c->mss;
+		if (off + len == r->len)
+			flags |= TH_PSH;
+		size_t h = p->head_len, s = HTTP_SLOT_LEN;
+		size_t pos = off, end = off + len, at = 0;
+		if (pos < h) { /* head */
+			size_t n = (end < h ? end : h) - pos;
+			uint32_t ps_sum;
+			if (ps && pos == 0 && n == h) {
+				ps_sum = ps->head_sum;
+			} else {
+				ps_sum = csum_partial(p->response + pos, n, 0);
+			}
+			sum = csum_block_add(sum, ps_sum, at);
+			iov[iovcnt].iov_base = (void *)(p->response + pos);
+			iov[iovcnt++].iov_len = n;
+			pos += n;
+			at += n;
+		}
+		if (pos < end && pos < h + s) { /* slot */
+			size_t so = pos - h;
+			size_t n = (end < h + s ? end : h + s) - pos;
+			uint32_t sl = (so == 0 && n == s)
+					      ? r->slot_sum
+					      : csum_partial(r->slot + so, n, 0);
+			sum = csum_block_add(sum, sl, at);
+			iov[iovcnt].iov_base = (void *)(r->slot + so);
+			iov[iovcnt++].iov_len = n;
+			pos += n;
+			at += n;
+		}
+		if (pos < end) { /* body */
+			size_t bo = pos - h - s, n = end - pos;
+			sum = csum_block_add(sum, body_sum(p, ps, c->mss, bo, n, &live), at);
+			iov[iovcnt].iov_base = (void *)(page_body(p) + bo);
+			iov[iovcnt++].iov_len = n;
+			if (live)
+				ns->stats.csum_live++;
+			else
+				ns->stats.csum_precomputed++;
+		}
+	} else if (!(c->fin_queued && seq == c->snd_end)) {
+		return 0;
+	}
+	bool fin = c->fin_queued && seq + len == c->snd_end;
+	if (fin)
+		flags |= TH_FIN;
+	if (xmit(ns, &c->peer, c->pseudo_sum, seq, c->rcv_nxt, flags,
+		 rcv_window(c), NULL, 0, iov, iovcnt, len, sum) < 0)
+		return -1;
+	c->ack_pending = false;
+	if (SEQ_LT(seq, c->snd_max))
+		ns->stats.retransmits++;
+	else
+		ns->stats.payload_bytes_out += len;
+	return (int)(len + fin);
+}
+
+static void fin_sent(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state == TCP_ESTABLISHED)
+		ns_conn_set_state(ns, c, TCP_FIN_WAIT_1);
+	else if (c->state == TCP_CLOSE_WAIT)
+		ns_conn_set_state(ns, c, TCP_LAST_ACK);
+}
+
+static bool can_send(const struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void ns_output(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (c->ack_pending) {
+			if (ns_send_synack(ns, c) < 0)
+				ns_pending_add(ns, c);
+			else
+				c->ack_pending = false;
+		}
+		return;
+	}
+	if (!can_send(c))
+		goto ack;
+
+	/* A zero window: whatever was sent past snd_una lies beyond it and
+	 * will be dropped; the persist timer probes instead (BSD does the
+	 * same pull-back). The FIN alone needs no window. */
+	if (c->snd_wnd == 0 && SEQ_LT(c->snd_una, c->snd_end)) {
+		c->snd_nxt = c->snd_una;
+		if (c->timer != TIMER_PERSIST)
+			ns_timer_arm(ns, c, TIMER_PERSIST,
+				     ns->now_ns + c->rto_ms * NS_MS);
+		goto ack;
+	}
+
+	for (;;) {
+		uint32_t flight = c->snd_nxt - c->snd_una;
+		uint32_t seq = c->snd_nxt;
+		int n;
+		if (SEQ_LT(seq, c->snd_end)) {
+			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+			if (flight >= wnd)
+				break;
+			uint32_t off;
+			const struct ns_reply *r = ns_reply_at(c, seq, &off);
+			uint32_t rem = r->len - off;
+			uint32_t len = wnd - flight;
+			if (len > rem)
+				len = rem;
+			if (len > c->mss)
+				len = c->mss;
+			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): no runt
+			 * segments while data is in flight to clock us. */
+			if (len < c->mss && len < rem && flight > 0 &&
+			    len < c->max_sndwnd / 2)
+				break;
+			n = ns_send_segment(ns, c, seq, len);
+		} else if (c->fin_queued && seq == c->snd_end) {
+			n = ns_send_segment(ns, c, seq, 0);
+		} else {
+			break;
+		}
+		if (n < 0) {
+			ns_pending_add(ns, c);
+			return;
+		}
+		if (n == 0)
+			break;
+		if (!c->rtt_timing && SEQ_GEQ(seq, c->snd_max)) {
+			c->rtt_timing = true;
+			c->rtt_seq = seq + n;
+			c->rtt_start_ns = ns->now_ns;
+		}
+		c->snd_nxt += n;
+		if (SEQ_GT(c->snd_nxt, c->snd_max)) {
+			bool first_fin = c->fin_queued && c->snd_nxt == c->snd_end + 1 &&
+					 c->snd_max != c->snd_nxt;
+			c->snd_max = c->snd_nxt;
+			if (first_fin)
+				fin_sent(ns, c);
+		}
+		if (c->timer != TIMER_RTX)
+			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);
+	}
+ack:
+	if (c->ack_pending && ns_send_ctl(ns, c, TH_ACK) < 0)
+		ns_pending_add(ns, c);
+}

@@ -1,0 +1,363 @@
+#include "xsk_port.h"
+
+#include <errno.h>
+#include <linux/if_xdp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define FILL_BATCH 64
+
+static inline uint64_t chunk_of(const struct xsk_port *p, uint64_t addr)
+{
+	return addr & ~(uint64_t)(p->frame_size - 1); /* aligned mode */
+}
+
+static inline void free_push(struct xsk_port *p, uint64_t addr)
+{
+	p->free_frames[p->nfree++] = chunk_of(p, addr);
+}
+
+static void fill_refill(struct xsk_port *p)
+{
+	uint32_t idx, n, i, room = xsk_prod_nb_free(&p->fill, p->nfree);
+
+	n = room < p->nfree ? room : p->nfree;
+	if (n == 0)
+		return;
+	if (xsk_ring_prod__reserve(&p->fill, n, &idx) != n)
+		return;
+	for (i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = p->free_frames[--p->nfree];
+	xsk_ring_prod__submit(&p->fill, n);
+}
+
+static int set_busy_poll(struct xsk_port *p, const struct xsk_port_config *cfg,
+			 char *err, size_t errlen)
+{
+	static const struct { int opt; const char *name; } opts[] = {
+		{ SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL" },
+		{ SO_BUSY_POLL, "SO_BUSY_POLL" },
+		{ SO_BUSY_POLL_BUDGET, "SO_BUSY_POLL_BUDGET" },
+	};
+	int values[] = { 1, cfg->busy_poll_usecs, cfg->busy_poll_budget };
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (setsockopt(p->fd, SOL_SOCKET, opts[i].opt, &values[i], sizeof(values[i]))) {
+			snprintf(err, errlen, "setsockopt(%s) on the AF_XDP socket of queue %d: %s",
+				 opts[i].name, cfg->queue, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void bind_error(const struct xsk_port_config *cfg, int e, char *err, size_t errlen)
+{
+	const char *mode = cfg->zerocopy ? "zero-copy" : "copy";
+
+	if (e == EAFNOSUPPORT)
+		snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
+	else if (cfg->zerocopy && (e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EINVAL))
+		snprintf(err, errlen, "the driver of %s refuses AF_XDP zero-copy on queue %d (%s); "
+			 "run without --zerocopy for copy mode", cfg->ifname, cfg->queue, strerror(e));
+	else if (cfg->sg && e == EOPNOTSUPP)
+		snprintf(err, errlen, "binding an AF_XDP socket with XDP_USE_SG (multi-buffer, "
+			 "needed for MTU above one page) on %s: not supported by this kernel or "
+			 "driver; lower the MTU", cfg->ifname);
+	else if (e == EINVAL && cfg->queue > 0)
+		snprintf(err, errlen, "binding an AF_XDP socket to %s queue %d (%s mode): %s "
+			 "(does the interface have that many queues?)", cfg->ifname, cfg->queue,
+			 mode, strerror(e));
+	else if (e == EBUSY)
+		snprintf(err, errlen, "binding an AF_XDP socket to %s queue %d: another AF_XDP "
+			 "socket already uses that queue", cfg->ifname, cfg->queue);
+	else
+		snprintf(err, errlen, "binding an AF_XDP socket to %s queue %d (%s mode): %s%s",
+			 cfg->ifname, cfg->queue, mode, strerror(e),
+			 e == EPERM ? " (needs root, or CAP_NET_RAW)" : "");
+}
+
+int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
+		  char *err, size_t errlen)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = cfg->ring_size,
+		/* Every chunk can be in flight on tx at once (veth completes a
+		 * frame only when the receiver frees it), so the completion ring
+		 * holds them all: the kernel never stalls tx for lack of room. */
+		.comp_size = cfg->nframes,
+		.frame_size = cfg->frame_size,
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = cfg->ring_size,
+		.tx_size = cfg->ring_size,
+		/* Our own program (xdp_prog.c) redirects; libxdp must not load its
+		 * default one, which would take ARP away from the kernel. */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_USE_NEED_WAKEUP | (cfg->zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
+			      (cfg->sg ? XDP_USE_SG : 0),
+	};
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->frame_size = cfg->frame_size;
+	p->nframes = cfg->nframes;
+	p->sg = cfg->sg;
+	p->zerocopy = cfg->zerocopy;
+	p->busy_poll = cfg->busy_poll;
+	p->area_len = (size_t)cfg->nframes * cfg->frame_size;
+	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->area == MAP_FAILED) {
+		p->area = NULL;
+		snprintf(err, errlen, "mmap of a %zu MiB UMEM for queue %d: %s",
+			 p->area_len >> 20, cfg->queue, strerror(errno));
+		return -1;
+	}
+	p->free_frames = calloc(cfg->nframes, sizeof(*p->free_frames));
+	p->scratch_cap = cfg->max_frame;
+	p->scratch = malloc(p->scratch_cap);
+	if (!p->free_frames || !p->scratch) {
+		snprintf(err, errlen, "allocating the frame list of queue %d: %s", cfg->queue,
+			 strerror(ENOMEM));
+		goto fail;
+	}
+	for (uint32_t i = 0; i < cfg->nframes; i++)
+		p->free_frames[p->nfree++] = (uint64_t)(cfg->nframes - 1 - i) * cfg->frame_size;
+
+	rc = xsk_umem__create(&p->umem, p->area, p->area_len, &p->fill, &p->comp, &ucfg);
+	if (rc) {
+		rc = -rc;
+		if (rc == EAFNOSUPPORT)
+			snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
+		else
+			snprintf(err, errlen, "registering the UMEM of queue %d (%zu MiB): %s%s",
+				 cfg->queue, p->area_len >> 20, strerror(rc),
+				 rc == EPERM ? " (needs root, or CAP_NET_RAW + CAP_IPC_LOCK)"
+				 : rc == ENOMEM || rc == ENOBUFS ? " (locked memory: raise RLIMIT_MEMLOCK "
+				 "or lower --umem-frames)" : "");
+		p->umem = NULL;
+		goto fail;
+	}
+	rc = xsk_socket__create(&p->xsk, cfg->ifname, (uint32_t)cfg->queue, p->umem,
+				&p->rx, &p->tx, &scfg);
+	if (rc) {
+		bind_error(cfg, -rc, err, errlen);
+		p->xsk = NULL;
+		goto fail;
+	}
+	p->fd = xsk_socket__fd(p->xsk);
+	if (cfg->busy_poll && set_busy_poll(p, cfg, err, errlen))
+		goto fail;
+	fill_refill(p);
+	return 0;
+fail:
+	xsk_port_close(p);
+	return -1;
+}
+
+void xsk_port_close(struct xsk_port *p)
+{
+	if (p->xsk)
+		xsk_socket__delete(p->xsk);
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	if (p->area)
+		munmap(p->area, p->area_len);
+	free(p->free_frames);
+	free(p->scratch);
+	p->xsk = NULL;
+	p->umem = NULL;
+	p->area = NULL;
+	p->free_frames = NULL;
+	p->scratch = NULL;
+	p->fd = -1;
+}
+
+static void gather(struct xsk_port *p, const uint8_t *data, uint32_t len)
+{
+	if (p->gather_overflow || p->gathered + len > p->scratch_cap) {
+		p->gather_overflow = true;
+		return;
+	}
+	memcpy(p->scratch + p->gathered, data, len);
+	p->gathered += len;
+}
+
+unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler handle, void *ctx)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&p->rx, budget, &idx);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+		const uint8_t *data = xsk_umem__get_data(p->area, d->addr);
+		bool more = d->options & XDP_PKT_CONTD;
+
+		if (!more && !p->gathering) {
+			/* The common case: one descriptor, handled in place. */
+			p->stats.rx_frames++;
+			handle(ctx, data, d->len);
+		} else {
+			/* Pieces of one frame may straddle two batches: the
+			 * gathering state lives in the port, not on the stack. */
+			p->gathering = true;
+			gather(p, data, d->len);
+			if (!more) {
+				if (p->gather_overflow) {
+					p->stats.rx_oversize++;
+				} else {
+					p->stats.rx_frames++;
+					handle(ctx, p->scratch, p->gathered);
+				}
+				p->gathering = p->gather_overflow = false;
+				p->gathered = 0;
+			}
+		}
+		free_push(p, d->addr);
+	}
+	xsk_ring_cons__release(&p->rx, n);
+	p->stats.rx_descs += n;
+	fill_refill(p);
+	return n;
+}
+
+void xsk_port_reclaim(struct xsk_port *p)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&p->comp, p->nframes, &idx);
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		free_push(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+	xsk_ring_cons__release(&p->comp, n);
+}
+
+/* Descriptors published on the tx ring that the kernel has not taken yet. */
+static uint32_t tx_in_ring(const struct xsk_port *p)
+{
+	return *p->tx.producer - __atomic_load_n(p->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
+static void tx_kick(struct xsk_port *p)
+{
+	/* Copy mode sends at most a small batch per syscall (the kernel
+	 * answers EAGAIN when its budget is spent), so loop while the kernel
+	 * keeps taking descriptors; a bound keeps one worker from spinning
+	 * here when the peer cannot keep up. */
+	for (int round = 0; round < 64; round++) {
+		if (!xsk_ring_prod__needs_wakeup(&p->tx))
+			return;
+		p->stats.tx_kicks++;
+		if (sendto(p->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+			if (tx_in_ring(p) == 0 || p->zerocopy)
+				return;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR) {
+			p->stats.tx_kick_again++;
+			if (errno != EAGAIN || tx_in_ring(p) == 0)
+				return; /* the device is busy: come back later */
+			continue;
+		}
+		/* ENETDOWN and friends: frames stay queued, the next flush
+		 * retries; TCP above copes with the delay. */
+		p->stats.tx_kick_again++;
+		return;
+	}
+}
+
+bool xsk_port_flush(struct xsk_port *p)
+{
+	if (p->tx_unsubmitted) {
+		xsk_ring_prod__submit(&p->tx, p->tx_unsubmitted);
+		p->tx_unsubmitted = 0;
+	}
+	if (tx_in_ring(p))
+		tx_kick(p);
+	xsk_port_reclaim(p);
+	return tx_in_ring(p) != 0;
+}
+
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt)
+{
+	size_t len = 0, done = 0;
+	uint32_t ndesc, idx, i;
+	int v = 0;
+	size_t voff = 0;
+
+	for (int k = 0; k < iovcnt; k++)
+		len += iov[k].iov_len;
+	if (len == 0)
+		return -1;
+	ndesc = (uint32_t)((len + p->frame_size - 1) / p->frame_size);
+	if (ndesc > 1 && !p->sg) {
+		p->stats.tx_too_big++;
+		return -1;
+	}
+	if (p->nfree < ndesc)
+		xsk_port_reclaim(p);
+	if (p->nfree < ndesc) {
+		p->stats.tx_no_frame++;
+		return -1;
+	}
+	if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
+		/* Ring full of our own unsent descriptors: push them out first. */
+		xsk_port_flush(p);
+		if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
+			p->stats.tx_no_slot++;
+			return -1;
+		}
+	}
+	for (i = 0; i < ndesc; i++) {
+		uint64_t addr = p->free_frames[--p->nfree];
+		uint8_t *dst = xsk_umem__get_data(p->area, addr);
+		size_t chunk = len - done < p->frame_size ? len - done : p->frame_size;
+		size_t filled = 0;
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
+
+		while (filled < chunk) {
+			size_t take = iov[v].iov_len - voff;
+			if (take > chunk - filled)
+				take = chunk - filled;
+			memcpy(dst + filled, (const uint8_t *)iov[v].iov_base + voff, take);
+			filled += take;
+			voff += take;
+			if (voff == iov[v].iov_len) {
+				v++;
+				voff = 0;
+			}
+		}
+		d->addr = addr;
+		d->len = (uint32_t)chunk;
+		d->options = i + 1 < ndesc ? XDP_PKT_CONTD : 0;
+		done += chunk;
+	}
+	p->tx_unsubmitted += ndesc;
+	p->stats.tx_frames++;
+	p->stats.tx_descs += ndesc;
+	return 0;
+}
+
+void xsk_port_rx_wakeup(struct xsk_port *p)
+{
+	if (p->busy_poll || xsk_ring_prod__needs_wakeup(&p->fill)) {
+		p->stats.rx_wakeups++;
+		recvfrom(p->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	}
+}
+
+bool xsk_port_rx_pending(struct xsk_port *p)
+{
+	return xsk_cons_nb_avail(&p->rx, 1) != 0;
+}

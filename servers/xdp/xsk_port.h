@@ -1,0 +1,118 @@
+/* One AF_XDP socket bound to one queue, with its own UMEM, the four rings
+ * and a frame allocator: everything a worker touches on the data path, and
+ * nothing another worker touches (no locks).
+ *
+ * Frames: the UMEM is cut into fixed chunks. A free list (a stack of chunk
+ * addresses) feeds the fill ring and the tx path; rx frames go back to it as
+ * soon as the handler returns, tx frames when the completion ring says the
+ * kernel is done with them.
+ *
+ * Multi-buffer: a frame larger than a chunk arrives as several descriptors,
+ * all but the last flagged XDP_PKT_CONTD; rx gathers them into a scratch
+ * buffer so the handler always sees one contiguous Ethernet frame, and tx
+ * splits a large frame the same way. This needs XDP_USE_SG at bind time. */
+#ifndef BB_XSK_PORT_H
+#define BB_XSK_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <xdp/xsk.h>
+
+/* Debian 12's linux-libc-dev (6.1) predates AF_XDP multi-buffer (6.6). */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+
+struct xsk_port_config {
+	const char *ifname;
+	int queue;
+	uint32_t frame_size;   /* chunk size, a power of two (4096) */
+	uint32_t nframes;      /* chunks in the UMEM (a power of two) */
+	uint32_t ring_size;    /* rx, tx and fill rings; completion gets nframes */
+	uint32_t max_frame;    /* largest Ethernet frame expected (MTU + 14 + 4) */
+	bool sg;               /* bind with XDP_USE_SG (frames > one chunk) */
+	bool zerocopy;         /* XDP_ZEROCOPY instead of XDP_COPY */
+	bool busy_poll;        /* SO_PREFER_BUSY_POLL + SO_BUSY_POLL(_BUDGET) */
+	int busy_poll_usecs;
+	int busy_poll_budget;
+};
+
+struct xsk_port_stats {
+	uint64_t rx_frames;       /* frames handed to the handler */
+	uint64_t rx_descs;        /* descriptors consumed (> frames with multi-buffer) */
+	uint64_t rx_oversize;     /* multi-buffer frames larger than max_frame, dropped */
+	uint64_t tx_frames;       /* frames queued on the tx ring */
+	uint64_t tx_descs;
+	uint64_t tx_no_frame;     /* tx refused: no free UMEM chunk */
+	uint64_t tx_no_slot;      /* tx refused: tx ring full */
+	uint64_t tx_too_big;      /* tx refused: frame needs multi-buffer without XDP_USE_SG */
+	uint64_t tx_kicks;        /* sendto() calls */
+	uint64_t tx_kick_again;   /* of which returned EAGAIN/EBUSY/ENOBUFS */
+	uint64_t rx_wakeups;      /* recvfrom() calls for the fill ring / busy poll */
+};
+
+struct xsk_port {
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill, tx;
+	struct xsk_ring_cons comp, rx;
+	uint8_t *area;
+	size_t area_len;
+	uint32_t frame_size;
+	uint32_t nframes;
+	int fd;
+	bool sg, zerocopy, busy_poll;
+
+	uint64_t *free_frames;    /* stack of chunk addresses */
+	uint32_t nfree;
+	uint32_t tx_unsubmitted;  /* reserved + written, producer not yet moved */
+
+	uint8_t *scratch;         /* multi-buffer rx gathering */
+	uint32_t scratch_cap;
+	uint32_t gathered;
+	bool gathering, gather_overflow;
+
+	struct xsk_port_stats stats;
+};
+
+/* Creates the UMEM, the socket (bound to cfg->queue) and fills the fill ring.
+ * Returns 0, or -1 with one line in err (and nothing left allocated). */
+int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
+		  char *err, size_t errlen);
+void xsk_port_close(struct xsk_port *p);
+
+typedef void (*xsk_frame_handler)(void *ctx, const uint8_t *frame, size_t len);
+
+/* Consumes up to `budget` descriptors from the rx ring, handing each whole
+ * frame to `handle` (which must not keep the pointer), then recycles the
+ * chunks into the fill ring. Returns the number of descriptors consumed. */
+unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler handle, void *ctx);
+
+/* Copies one Ethernet frame, given as iovecs, into UMEM chunks and reserves
+ * its tx descriptors. Nothing is sent before xsk_port_flush().
+ * Returns 0, or -1 when there is no room (the frame is dropped and counted;
+ * TCP above will retransmit). */
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt);
+
+/* Publishes the queued tx descriptors, kicks the kernel if it asks for it
+ * (need_wakeup), and reclaims completed chunks. Returns true when the kernel
+ * still has descriptors to send (the caller should come back soon rather
+ * than sleep). */
+bool xsk_port_flush(struct xsk_port *p);
+
+/* Reclaims chunks from the completion ring into the free list. */
+void xsk_port_reclaim(struct xsk_port *p);
+
+/* Busy-poll mode / fill ring wake-up: a non-blocking recvfrom(), only when
+ * busy polling or when the kernel set need_wakeup on the fill ring. */
+void xsk_port_rx_wakeup(struct xsk_port *p);
+
+/* True if the rx ring has descriptors waiting (no syscall). */
+bool xsk_port_rx_pending(struct xsk_port *p);
+
+#endif

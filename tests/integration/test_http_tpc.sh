@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# The shared HTTP suite (http_suite.sh) against bin/httpd-tpc. Skips (77)
+# until the binary is built.
+exec "$(dirname "$0")/http_suite.sh" tpc "$@"

@@ -45,6 +45,8 @@ void body_hash_update(struct body_hash *b, const void *data, size_t n)
 			b->ncarry = 0;
 		}
 	}
+	if (!n)
+		return; /* the piece ended inside the carried word */
 	uint64_t h = b->h;
 	while (n >= 8) {
 		uint64_t w;

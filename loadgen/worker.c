@@ -95,11 +95,15 @@ struct wstate {
 
 static void conn_restart(struct wstate *ws, struct conn *c);
 
-static void note_error(char *slot, size_t len, const char *fmt, const char *what, int err)
+/* Keeps the first error of a kind, so the summary can say why. */
+static void note_error(char *slot, size_t len, const char *what, int err)
 {
 	if (slot[0])
 		return;
-	snprintf(slot, len, fmt, what, err ? strerror(err) : "");
+	if (err)
+		snprintf(slot, len, "%s: %s", what, strerror(err));
+	else
+		snprintf(slot, len, "%s", what);
 }
 
 /* ---- the ready list (open loop): connections that can take a request ---- */
@@ -173,7 +177,7 @@ static void connect_failed(struct wstate *ws, struct conn *c, int err, const cha
 	if (ws->measuring)
 		ws->w->c.connect_errors++;
 	ws->live_errors++;
-	note_error(ws->w->first_connect_error, sizeof(ws->w->first_connect_error), "%s: %s", what, err);
+	note_error(ws->w->first_connect_error, sizeof(ws->w->first_connect_error), what, err);
 	/* A close-mode request waiting for this connection never left: it fails
 	 * with it (as a connect error, counted above, not as a request error). */
 	drop_inflight(ws, c, NULL);
@@ -182,9 +186,7 @@ static void connect_failed(struct wstate *ws, struct conn *c, int err, const cha
 		c->fails++;
 	uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
 	c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
-	c->state = C_WAIT_RETRY;
-	if (ws->open_loop && ws->o->mode == LG_CLOSE)
-		c->state = C_WAIT_RETRY; /* the slot rejoins the ready list after the backoff */
+	c->state = C_WAIT_RETRY; /* housekeeping calls conn_restart after the backoff */
 }
 
 static void queue_request(struct wstate *ws, struct conn *c, uint64_t start_ns, bool at_send)
@@ -299,7 +301,7 @@ static int conn_flush(struct wstate *ws, struct conn *c)
 				return 0; /* EPOLLOUT (edge) will call again */
 			if (errno == EINTR)
 				continue;
-			note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s: %s", "send", errno);
+			note_error(ws->w->first_error, sizeof(ws->w->first_error), "send", errno);
 			drop_inflight(ws, c, &ws->w->c.read_errors);
 			conn_close(ws, c);
 			conn_restart(ws, c);
@@ -443,10 +445,7 @@ static void response_done(struct wstate *ws, struct conn *c)
 static void conn_broken(struct wstate *ws, struct conn *c, const char *what, int err)
 {
 	if (c->inflight)
-		note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s%s", what,
-			   0), (void)err;
-	if (c->inflight && err && !ws->w->first_error[0])
-		note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s: %s", what, err);
+		note_error(ws->w->first_error, sizeof(ws->w->first_error), what, err);
 	drop_inflight(ws, c, &ws->w->c.read_errors);
 	bool never_answered = c->answered == 0;
 	conn_close(ws, c);
@@ -477,7 +476,6 @@ static bool conn_feed(struct wstate *ws, struct conn *c, const char *p, size_t l
 		if (n < 0) {
 			char why[160];
 			snprintf(why, sizeof(why), "malformed response: %s", c->resp.error);
-			note_error(ws->w->first_error, sizeof(ws->w->first_error), "%s%s", why, 0);
 			conn_broken(ws, c, why, 0);
 			return false;
 		}
@@ -492,7 +490,7 @@ static bool conn_feed(struct wstate *ws, struct conn *c, const char *p, size_t l
 	return true;
 }
 
-static void conn_read(struct wstate *ws, struct conn *c)
+static void conn_read(struct wstate *ws, struct conn *c, bool peer_closed)
 {
 	for (;;) {
 		ssize_t n = read(c->fd, ws->buf, READ_BUF_BYTES);
@@ -500,8 +498,10 @@ static void conn_read(struct wstate *ws, struct conn *c)
 			if (!conn_feed(ws, c, ws->buf, (size_t)n))
 				return;
 			/* A short read emptied the socket: with edge-triggered epoll the
-			 * next arrival raises a new event, so skip the EAGAIN read. */
-			if ((size_t)n < READ_BUF_BYTES)
+			 * next arrival raises a new event, so skip the EAGAIN read.
+			 * Unless the peer's FIN was already reported: no new edge
+			 * will announce it, so read on to the EOF. */
+			if ((size_t)n < READ_BUF_BYTES && !peer_closed)
 				return;
 			continue;
 		}
@@ -546,7 +546,7 @@ static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		uint32_t gen = c->gen;
-		conn_read(ws, c);
+		conn_read(ws, c, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
 		if (c->state != C_OPEN || c->gen != gen)
 			return;
 	}
@@ -558,7 +558,10 @@ static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
 
 static void dispatch_due(struct wstate *ws)
 {
-	uint64_t due = schedule_due(&ws->sched, ws->now < ws->run->end_ns ? ws->now : ws->run->end_ns);
+	/* Requests are due strictly before end_ns: a run of D seconds at R req/s
+	 * schedules exactly D * R of them. */
+	uint64_t last = ws->run->end_ns - 1;
+	uint64_t due = schedule_due(&ws->sched, ws->now < last ? ws->now : last);
 
 	while (ws->sched.next < due) {
 		uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
@@ -575,21 +578,19 @@ static void dispatch_due(struct wstate *ws)
 			return;
 		struct conn *c = &ws->conns[ws->ready_head];
 		ws->sched.next++;
+		if (c->state == C_IDLE) {
+			/* Close mode: a free slot opens a connection for this request
+			 * (a failed connect counts as a connect error). */
+			ready_remove(ws, c);
+			if (conn_open(ws, c) == 0)
+				queue_request(ws, c, intended, false);
+			continue;
+		}
 		queue_request(ws, c, intended, false);
 		if (!can_queue(ws, c))
 			ready_remove(ws, c);
-		if (c->state == C_IDLE) {
-			ready_remove(ws, c);
-			/* conn_open resets the slot; queue after it. */
-			ws->inflight_total--;
-			c->inflight = c->unsent = 0;
-			if (conn_open(ws, c) == 0)
-				queue_request(ws, c, intended, false);
-			else if (ws->measuring)
-				ws->w->c.timeouts += 0; /* counted as a connect error */
-		} else if (c->state == C_OPEN) {
+		if (c->state == C_OPEN)
 			conn_flush(ws, c);
-		}
 	}
 }
 
@@ -651,7 +652,7 @@ static void begin_stopping(struct wstate *ws)
 	if (ws->open_loop) {
 		/* Requests that were due before the end but never found a
 		 * connection: they were owed, so they are timeouts. */
-		uint64_t due = schedule_due(&ws->sched, ws->run->end_ns);
+		uint64_t due = schedule_due(&ws->sched, ws->run->end_ns - 1);
 		for (; ws->sched.next < due; ws->sched.next++) {
 			if (ws->measuring && schedule_time(&ws->sched, ws->sched.next) >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
@@ -694,6 +695,8 @@ static void run_loop(struct wstate *ws)
 		ws->now = now_ns();
 		if (!ws->measuring && ws->now >= run->measure_ns)
 			begin_measuring(ws);
+		if (ws->open_loop && !ws->stopping)
+			dispatch_due(ws); /* what fell due before the end still leaves */
 		if (!ws->stopping && (ws->now >= run->end_ns || __atomic_load_n(&run->stop, __ATOMIC_RELAXED)))
 			begin_stopping(ws);
 		if (ws->stopping && (ws->inflight_total == 0 || ws->now >= ws->drain_deadline))
@@ -702,8 +705,6 @@ static void run_loop(struct wstate *ws)
 			housekeeping(ws);
 			ws->next_housekeeping = ws->now + ws->housekeeping_every;
 		}
-		if (ws->open_loop && !ws->stopping)
-			dispatch_due(ws);
 		publish_live(ws);
 
 		uint64_t wake = ws->next_housekeeping;
@@ -844,5 +845,6 @@ out:
 	free(ws.conns);
 	free(ws.ring_store);
 	free(ws.buf);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -66,6 +66,7 @@ struct lg_worker {
 	uint64_t measure_begin_ns, finish_ns;
 	char first_error[160];       /* the first error of each kind, for the summary */
 	char first_connect_error[160];
+	int done;                    /* set (release) when the thread ends */
 	int fatal;                   /* the thread could not run */
 	char fatal_msg[256];
 

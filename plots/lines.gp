@@ -18,9 +18,9 @@ set border 3
 set xtics nomirror
 set ytics nomirror
 set offsets graph 0.04, graph 0.04, graph 0.08, 0
-set format y '%.3s%c'
+set format y '%.1s%c'
 if (logx) { set logscale x; set format x '%.0f' }
-if (logy) { set logscale y } else { set yrange [0:*] }
+if (logy) { set logscale y; set format y '%.0s%c' } else { set yrange [0:*] }
 if (xmin ne '' && xmax ne '') { set xrange [xmin:xmax] }
 set style line 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1.2
 set style line 2 lc rgb '#ff7f0e' lw 2 pt 5 ps 1.2

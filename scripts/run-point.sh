@@ -22,18 +22,21 @@
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
 # CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
 # TOPO_GRO, TOPO_RPS, LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
-# CLIENT_BOUND_PCT (90), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20).
+# LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
+# PROFILE_OUT (a report file: record the server cores under perf, see
+# scripts/profile.sh).
 #
 # Exit: 0 when a row was written (status ok), 3 when the run failed and was
 # recorded in the failures file, 1 on bad usage, 130 when interrupted.
 # Interrupted (INT/TERM) or not, it leaves no server, lab or XDP program behind.
 set -u
 BB_PROG=run-point
-source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/topology.sh"
 source "$BB_ROOT/scripts/lib/cpustat.sh"
 source "$BB_ROOT/scripts/lib/servers.sh"
 source "$BB_ROOT/scripts/lib/metadata.sh"
+source "$BB_ROOT/scripts/lib/profile.sh"
 cd "$BB_ROOT" || exit 1
 
 server="" workers=1 mode=keepalive conc=100 rate=0 pageset=corpus mtu=1500 queues=1
@@ -80,13 +83,14 @@ SRV_TMP=/tmp/bypassbench-$LAB_NAME-srv
 CLI_TMP=/tmp/bypassbench-$LAB_NAME-cli
 tmp=$(mktemp -d /tmp/bypassbench-point.XXXXXX) || exit 1
 SRV_LOG=$tmp/server.log
-SRV_PID="" SRV_LAUNCH="" lg_pid="" nap_pid="" lab_up=0 interrupted=0
+SRV_PID="" SRV_LAUNCH="" lg_pid="" nap_pid="" perf_pid="" lab_up=0 interrupted=0
 
 # A sleep that a trapped signal interrupts at once.
 nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=""; }
 
 cleanup() {
 	[ -n "$nap_pid" ] && kill "$nap_pid" 2>/dev/null
+	[ -n "$perf_pid" ] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null; }
 	if [ -n "$lg_pid" ]; then
 		run_side cli sh -c 'p=$(cat "$1" 2>/dev/null) && kill -TERM "$p"' sh "$CLI_TMP/loadgen.pid" 2>/dev/null
 		kill -TERM "$lg_pid" 2>/dev/null
@@ -167,9 +171,28 @@ server_start "$server" "$workers" "$server_cpus" "$pageset" || fail server_start
 server_wait_ready "$server" "${READY_TIMEOUT:-20}" || fail server_start "$SRV_ERROR"
 
 # --- the load ---------------------------------------------------------------------
+# The row is loadgen's (docs/csv-schema.md): what this script knows goes in as
+# labels; what it measures itself is filled in after the run (below).
+srv_name=$server
+server_is_ours "$server" && srv_name=httpd-$server
+if [ -n "${BB_META_FIELDS:-}" ]; then meta=$BB_META_FIELDS; else meta=$(meta_row_fields); fi
+meta_get() { printf '%s\n' "$meta" | sed -n "s/^meta_$1=//p" | head -n 1; }
 lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "$conc"
 	--mode "$mode" --duration "$duration" --warmup "$warmup" --timeout "$timeout"
-	--paths "$CLI_TMP/paths" --url "http://$SRV_ADDR:$SRV_PORT/")
+	--paths "$CLI_TMP/paths" --url "http://$SRV_ADDR:$SRV_PORT/" --no-progress
+	--label "server=$srv_name" --label "workers=$workers" --label "server_cpus=$server_cpus"
+	--label "mtu=$mtu" --label "queues=$queues" --label "gro=${TOPO_GRO:-default}" --label "rps=${TOPO_RPS:-0}"
+	--label "page_set=$pageset" --label "repeat=$rep" --label "commit=$(meta_get git_commit)"
+	--label "host=$(meta_get host)" --label "kernel=$(meta_get kernel)" --label "cpu_model=$(meta_get cpu_model)"
+	--label "client_tx_csum=$tx_csum")
+for t in "${tags[@]}"; do lg+=(--label "$t"); done
+# In the lab loadgen sees the server's cores too and samples them over its
+# exact window; across two hosts this script samples them instead.
+same_host=0
+if ! is_remote || [ "$(side_host cli)" = "$(side_host srv)" ]; then
+	same_host=1
+	lg+=(--server-cpus "$server_cpus")
+fi
 [ "$rate" != 0 ] && lg+=(--rate "$rate")
 # shellcheck disable=SC2206
 lg+=(${LOADGEN_ARGS:-})
@@ -178,16 +201,31 @@ run_side_sh cli 'out=$1 pidf=$2; shift 2; rm -f "$out"; "$@" --csv "$out" >&2 & 
 	"$CLI_TMP/run.csv" "$CLI_TMP/loadgen.pid" "${lg[@]}" >"$tmp/loadgen.csv" 2>"$tmp/loadgen.log" &
 lg_pid=$!
 
-# The measured window: after the warm-up, for the duration. Both samples of a
-# side are taken the same way, so the small launch offset cancels out.
+# The server side's cores and the server's processes (its whole session:
+# nginx's and lighttpd's workers are processes), sampled inside the measured
+# window: after the warm-up plus a margin for loadgen's start, until a margin
+# before its end. CPU per request is a ratio of rates, so the window need not
+# match loadgen's exactly.
+window=$(awk -v d="$duration" 'BEGIN { d -= 0.4; print (d > 0.1 ? d : 0.1) }')
 nap "$warmup"
 nap 0.2
-cpu_sample srv "$tmp/srv.0" "$SRV_PID" && cpu_sample cli "$tmp/cli.0" || fail sample "cannot sample /proc/stat"
-nap "$(awk -v d="$duration" 'BEGIN { d -= 0.4; print (d > 0.1 ? d : 0.1) }')"
-cpu_sample srv "$tmp/srv.1" "$SRV_PID" && cpu_sample cli "$tmp/cli.1" || fail sample "cannot sample /proc/stat"
+cpu_sample srv "$tmp/srv.0" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"
+if [ -n "${PROFILE_OUT:-}" ]; then
+	# scripts/profile.sh: the server cores under perf for the window. cpu-clock
+	# is a software event, so it works where hardware counters do not (VMs).
+	run_side srv perf record -q -e cpu-clock -F "${PROFILE_FREQ:-999}" -g -C "$server_cpus" \
+		-o "$SRV_TMP/perf.data" -- sleep "$window" >"$tmp/perf.log" 2>&1 &
+	perf_pid=$!
+fi
+nap "$window"
+cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"
 wait "$lg_pid"
 lg_rc=$?
 lg_pid=""
+if [ -n "${PROFILE_OUT:-}" ]; then
+	wait "$perf_pid" || fail profile "perf record failed: $(tail -n 3 "$tmp/perf.log" | tr '\n' ' ')"
+	perf_pid=""
+fi
 
 # A server that died or misbehaved during the run is a failure of this point.
 status=ok
@@ -202,101 +240,84 @@ fi
 
 # --- the row ----------------------------------------------------------------------
 srv_cpu=$(cpu_delta "$tmp/srv.0" "$tmp/srv.1" "$server_cpus") || fail sample "server cores: $srv_cpu"
-cli_cpu=$(cpu_delta "$tmp/cli.0" "$tmp/cli.1" "$CLIENT_CPUS") || fail sample "client cores: $cli_cpu"
-
+srv_requests=$(printf '%s\n' "$SRV_STATS" | sed -n 's/.*[ ]requests=\([0-9]*\).*/\1/p')
 {
 	echo "$srv_cpu" | sed 's/^/srv_/'
-	echo "$cli_cpu" | sed 's/^/cli_/'
-	echo "server=$server"
-	echo "workers=$workers"
-	echo "server_cpus=$server_cpus"
-	echo "loadgen_threads=$client_threads"
-	echo "loadgen_cpus=$CLIENT_CPUS"
-	echo "mode=$mode"
-	echo "concurrency=$conc"
-	echo "target_rate=$rate"
-	echo "pageset=$pageset"
-	echo "mtu=$mtu"
-	echo "queues=$queues"
-	echo "gro=${TOPO_GRO:-default}"
-	echo "rps=${TOPO_RPS:-0}"
-	echo "client_tx_csum=$tx_csum"
-	echo "rep=$rep"
+	echo "same_host=$same_host"
 	echo "status=$status"
-	echo "server_stats=$SRV_STATS"
-	echo "cfg_client_bound_pct=${CLIENT_BOUND_PCT:-90}"
-	meta_row_fields
-	for t in "${tags[@]}"; do echo "$t"; done
+	echo "srv_requests=$srv_requests"
 } >"$tmp/fields"
+head -n 1 "$tmp/loadgen.csv" >"$tmp/header"
 
-awk "$(cat scripts/lib/csv.awk)"'
-	# Merge: the columns loadgen wrote, then the ones only this script knows.
-	NR == FNR { k = substr($0, 1, index($0, "=") - 1); v = substr($0, index($0, "=") + 1); F[k] = v; next }
-	FNR == 1 { csv_header($0); next }
-	FNR == 2 { row = $0 }
-	function col(name, value) { if (!(name in COL)) { NAME[++NCOL] = name; COL[name] = NCOL } f[COL[name]] = value }
-	function fill(name, value) { if (!(name in COL) || f[COL[name]] == "") col(name, value) }
-	function first(a, b, c, d) { return (a in COL) ? csv_get(f, a) : (b in COL) ? csv_get(f, b) : (c in COL) ? csv_get(f, c) : csv_get(f, d) }
-	END {
-		csv_split(row, f)
-		rps = first("req_per_s", "reqps", "requests_per_s", "rps") + 0
-		# Per-request CPU: busy core-seconds per second over requests per second.
-		per = (rps > 0 && F["srv_window_s"] > 0) ? 1e6 / (rps * F["srv_window_s"]) : 0
-		ncores = F["srv_ncores"]; sw = F["srv_window_s"]
-		col("server", F["server"]); col("workers", F["workers"]); col("server_cpus", F["server_cpus"])
-		col("loadgen_threads", F["loadgen_threads"]); col("loadgen_cpus", F["loadgen_cpus"])
-		fill("mode", F["mode"]); fill("concurrency", F["concurrency"]); fill("target_rate", F["target_rate"])
-		col("pageset", F["pageset"]); col("mtu", F["mtu"]); col("queues", F["queues"])
-		col("gro", F["gro"]); col("rps", F["rps"]); col("client_tx_csum", F["client_tx_csum"]); col("rep", F["rep"])
-		col("server_user_pct", F["srv_user_pct"]); col("server_sys_pct", F["srv_sys_pct"])
-		col("server_softirq_pct", F["srv_softirq_pct"]); col("server_idle_pct", F["srv_idle_pct"])
-		col("client_user_pct", F["cli_user_pct"]); col("client_sys_pct", F["cli_sys_pct"])
-		col("client_softirq_pct", F["cli_softirq_pct"]); col("client_idle_pct", F["cli_idle_pct"])
-		cbusy = 100 - F["cli_idle_pct"]
-		col("client_busy_pct", sprintf("%.1f", cbusy))
-		col("server_cpu_us_per_req", sprintf("%.3f", F["srv_busy_s"] * per))
-		col("server_user_us_per_req", sprintf("%.3f", F["srv_user_pct"] / 100 * ncores * sw * per))
-		col("server_sys_us_per_req", sprintf("%.3f", F["srv_sys_pct"] / 100 * ncores * sw * per))
-		col("server_softirq_us_per_req", sprintf("%.3f", F["srv_softirq_pct"] / 100 * ncores * sw * per))
-		col("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
-		col("machine_cpu_us_per_req", sprintf("%.3f", F["srv_all_busy_s"] * per))
-		col("cpu_window_s", F["srv_window_s"])
-		# Client-bound: loadgen says its threads were saturated, or the client
-		# cores (loadgen plus the softirq work veth puts there) were busy.
-		lgcb = csv_get(f, "client_bound")
-		cb = (lgcb == "1" || lgcb == "true" || lgcb == "yes" || cbusy >= F["cfg_client_bound_pct"]) ? 1 : 0
-		col("client_bound", cb)
-		col("status", F["status"]); col("server_stats", F["server_stats"])
-		for (k in F) if (k ~ /^meta_/) fill(substr(k, 6), F[k])
-		for (k in F) if (k !~ /^(srv|cli|meta|cfg)_/ && !(k in COL)) col(k, F[k])
-		h = ""; r = ""
-		for (i = 1; i <= NCOL; i++) { h = h (i > 1 ? "," : "") csv_quote(NAME[i]); r = r (i > 1 ? "," : "") csv_quote(f[i]) }
-		print h > OUT_HEADER
-		print r
-	}' OUT_HEADER="$tmp/header" "$tmp/fields" "$tmp/loadgen.csv" >"$tmp/row" || fail csv "cannot merge the CSV row"
+cat >"$tmp/merge.awk" <<'AWK'
+# Fill in, by name, what loadgen could not know. The header stays loadgen's.
+NR == FNR { k = substr($0, 1, index($0, "=") - 1); F[k] = substr($0, index($0, "=") + 1); next }
+FNR == 1 { csv_header($0); next }
+FNR == 2 { row = $0 }
+function set(name, value) { if (name in COL) f[COL[name]] = value }
+function fill(name, value) { if ((name in COL) && f[COL[name]] == "") f[COL[name]] = value }
+function label(key, value,    l) {
+	if (value == "") return
+	l = csv_get(f, "labels")
+	set("labels", l (l == "" ? "" : ";") key "=" value)
+}
+END {
+	csv_split(row, f)
+	rps = csv_get(f, "req_per_s") + 0
+	# Per request: busy core-seconds per second over requests per second.
+	per = (rps > 0 && F["srv_window_s"] > 0) ? 1e6 / (rps * F["srv_window_s"]) : 0
+	if (!F["same_host"]) {
+		# Two hosts: loadgen cannot see the server's cores.
+		fill("server_user_pct", F["srv_user_pct"]); fill("server_sys_pct", F["srv_sys_pct"])
+		fill("server_softirq_pct", F["srv_softirq_pct"]); fill("server_idle_pct", F["srv_idle_pct"])
+		fill("server_cpu_us_per_req", sprintf("%.3f", F["srv_busy_s"] * per))
+	}
+	# Every process of the server's session (loadgen's --server-pid sees one).
+	set("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
+	label("status", F["status"])
+	label("server_requests", F["srv_requests"])
+	r = ""
+	for (i = 1; i <= NCOL; i++) r = r (i > 1 ? "," : "") csv_quote(f[i])
+	print r
+}
+AWK
+awk -f scripts/lib/csv.awk -f "$tmp/merge.awk" "$tmp/fields" "$tmp/loadgen.csv" >"$tmp/row" ||
+	fail csv "cannot merge the CSV row"
 
 mkdir -p "$(dirname "$csv")"
 if [ ! -s "$csv" ]; then
 	cat "$tmp/header" "$tmp/row" >"$csv"
 elif [ "$(head -n 1 "$csv")" != "$(cat "$tmp/header")" ]; then
-	alt=${csv%.csv}-schema2.csv
-	bb_log "run-point: $csv has another column set; this row goes to $alt"
+	# Never mix column sets in one file (a newer loadgen, an older CSV).
+	alt=${csv%.csv}-$(cksum <"$tmp/header" | cut -d' ' -f1).csv
+	bb_log "run-point: $csv has other columns than this loadgen's; this row goes to $alt"
 	[ -s "$alt" ] || cat "$tmp/header" >"$alt"
 	cat "$tmp/row" >>"$alt"
 else
 	cat "$tmp/row" >>"$csv"
 fi
 
-awk "$(cat scripts/lib/csv.awk)"'
-	NR == 1 { csv_header($0); next }
-	{ csv_split($0, f)
-	  rps = (("req_per_s" in COL) ? csv_get(f, "req_per_s") : ("reqps" in COL) ? csv_get(f, "reqps") : csv_get(f, "rps"))
-	  printf "run-point: %s %s w=%s c=%s rate=%s %s mtu=%s rep=%s: %.0f req/s, %s Gbit/s, p99 %s us, server cores %.0f%% busy, client cores %s%% busy%s%s\n",
-		csv_get(f, "server"), csv_get(f, "mode"), csv_get(f, "workers"), csv_get(f, "concurrency"), csv_get(f, "target_rate"),
-		csv_get(f, "pageset"), csv_get(f, "mtu"), csv_get(f, "rep"), rps, csv_get(f, "gbit_per_s"), csv_get(f, "p99_us"),
-		100 - csv_get(f, "server_idle_pct"), csv_get(f, "client_busy_pct"),
-		(csv_get(f, "client_bound") == 1 ? " [client-bound]" : ""), (csv_get(f, "status") != "ok" ? " [" csv_get(f, "status") "]" : "") }' \
-	"$tmp/header" "$tmp/row" >&2
+cat >"$tmp/line.awk" <<'AWK'
+NR == 1 { csv_header($0); next }
+{
+	csv_split($0, f)
+	printf "run-point: %s %s w=%s c=%s%s %s mtu=%s rep=%s: %.0f req/s, %s Gbit/s, p99 %s us, server cores %.0f%% busy, %s us/request, client cores %s%% busy%s%s\n",
+		csv_get(f, "server"), csv_get(f, "mode"), csv_get(f, "workers"), csv_get(f, "connections"),
+		csv_get(f, "target_rate") == "" ? "" : " rate=" csv_get(f, "target_rate"),
+		csv_get(f, "page_set"), csv_get(f, "mtu"), csv_get(f, "repeat"), csv_get(f, "req_per_s"),
+		csv_get(f, "gbit_per_s"), csv_get(f, "lat_p99_us"), 100 - csv_get(f, "server_idle_pct"),
+		csv_get(f, "server_cpu_us_per_req"), csv_get(f, "client_busy_pct"),
+		csv_get(f, "client_bound") == 1 ? " [client-bound]" : "",
+		csv_get(f, "status") != "ok" ? " [" csv_get(f, "status") "]" : ""
+}
+AWK
+awk -f scripts/lib/csv.awk -f "$tmp/line.awk" "$tmp/header" "$tmp/row" >&2
+
+if [ -n "${PROFILE_OUT:-}" ]; then
+	profile_report "$srv_name" "$server_cpus" "$(tail -n 1 "$tmp/row")" "$tmp/header" >"$PROFILE_OUT" ||
+		fail profile "perf report failed"
+	bb_log "run-point: profile written to $PROFILE_OUT (folded stacks: ${PROFILE_OUT%.txt}.folded)"
+fi
 
 if [ "$status" != ok ]; then
 	fail "$status" "the server did not survive the run cleanly (exit $SRV_EXIT${SRV_ERROR:+, $SRV_ERROR}): $(grep -v '^bb-server-pid' "$SRV_LOG" | tail -n 2 | tr '\n' ' ')"

@@ -26,7 +26,7 @@
 # a shared machine spreads over all servers instead of favouring one.
 set -u
 BB_PROG=sweep
-source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/topology.sh"
 source "$BB_ROOT/scripts/lib/servers.sh"
 source "$BB_ROOT/scripts/lib/metadata.sh"
@@ -142,6 +142,8 @@ if [ "${DRY_RUN:-0}" = 1 ]; then
 	for key in "${closed[@]}" "${open[@]}"; do echo "$key ${point_sweeps[$key]}"; done
 	exit 0
 fi
+BB_META_FIELDS=$(meta_row_fields | grep -v '^meta_timestamp=')
+export BB_META_FIELDS
 machine_file=$(dirname "$OUT")/machine-$host.txt
 machine_info "$machine_file"
 
@@ -163,18 +165,9 @@ trap on_signal INT TERM HUP
 
 peak_of() { # server -> median req/s of its closed-loop base point, "" if none
 	[ -s "$OUT" ] || return 0
-	awk -v srv="$1" -v w="$max_cores" -v m="$BASE_MODE" -v c="$BASE_CONC" -v ps="$BASE_PAGESET" -v mtu="$BASE_MTU" \
-		"$(cat scripts/lib/csv.awk)"'
-		NR == 1 { csv_header($0); next }
-		{ csv_split($0, f) }
-		csv_get(f, "server") == srv && csv_get(f, "workers") == w && csv_get(f, "mode") == m &&
-		csv_get(f, "concurrency") == c && csv_get(f, "pageset") == ps && csv_get(f, "mtu") == mtu &&
-		csv_get(f, "target_rate") + 0 == 0 && csv_get(f, "status") == "ok" {
-			v[++n] = csv_get(f, ("req_per_s" in COL) ? "req_per_s" : "rps") + 0 }
-		END {
-			if (n == 0) exit
-			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-			printf "%.0f\n", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$OUT"
+	awk -f scripts/lib/csv.awk -f scripts/lib/aggregate.awk -v short=1 -v by=server -v metrics=req_per_s \
+		-v where="workers=$max_cores;mode=$BASE_MODE;connections=$BASE_CONC;page_set=$BASE_PAGESET;mtu=$BASE_MTU;target_rate=" \
+		"$OUT" | awk -v s="$1" '$1 == s { printf "%.0f\n", $2 }'
 }
 
 done_runs=0 failed_runs=0 start=$SECONDS

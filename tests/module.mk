@@ -25,6 +25,8 @@ print-unit-tests:
 # The fuzz target links only the sans-I/O sources it exercises, built
 # with clang's libFuzzer; it never goes through $(BUILD)'s gcc objects.
 FUZZ_SECONDS ?= 60
+# Past HTTP_MAX_HEADER_BYTES (8192), so the 414/431/413 paths are reached.
+FUZZ_MAX_LEN ?= 10000
 FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iservers/common \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -40,7 +42,9 @@ $(FUZZ_DIR)/fuzz_http_core: $(FUZZ_HTTP_CORE_SRCS) $(wildcard servers/common/*.h
 # $(FUZZ_DIR)/corpus-http_core, seeded from tests/fuzz/seeds-http_core.
 fuzz: $(FUZZ_DIR)/fuzz_http_core
 	@mkdir -p $(FUZZ_DIR)/corpus-http_core
-	$(FUZZ_DIR)/fuzz_http_core -max_total_time=$(FUZZ_SECONDS) \
+	ASAN_OPTIONS=quarantine_size_mb=64:$${ASAN_OPTIONS:-} \
+	$(FUZZ_DIR)/fuzz_http_core -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
+		-max_len=$(FUZZ_MAX_LEN) \
 		-dict=tests/fuzz/http_core.dict -artifact_prefix=$(FUZZ_DIR)/ \
 		-print_final_stats=1 \
 		$(FUZZ_DIR)/corpus-http_core tests/fuzz/seeds-http_core

@@ -8,6 +8,7 @@ $(BIN)/gencorpus: $(BUILD)/tools/gencorpus.o $(CORPUS_LIB_OBJS) | $(BIN)
 
 # Unit test of the size distribution and the page text (cmocka).
 UNIT_TESTS += $(BUILD)/tests/test_gencorpus
+EXTRA_TARGETS += $(BUILD)/tests/test_gencorpus
 $(BUILD)/tests/unit/test_gencorpus.o: CFLAGS += -Itools $(shell pkg-config --cflags cmocka)
 $(BUILD)/tests/test_gencorpus: $(BUILD)/tests/unit/test_gencorpus.o $(CORPUS_LIB_OBJS)
 	@mkdir -p $(dir $@)

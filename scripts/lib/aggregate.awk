@@ -8,7 +8,11 @@
 #            Rows whose status is not "ok" never count.
 #   by       group columns, "," separated (e.g. "server,mtu")
 #   metrics  metric columns, "," separated; a metric may list alternative
-#            names with "|" (the first that exists in the header is used)
+#            names with "|" (the first that exists in the header is used).
+#            Derived: @server_user_us_per_req, @server_sys_us_per_req,
+#            @server_softirq_us_per_req = server_cpu_us_per_req split in the
+#            proportions of server_user/sys/softirq_pct.
+#   short    1: "httpd-epoll" is reported as "epoll" (the sweeps' names)
 #
 # Output, space separated, one line per group in first-seen order:
 #   <by values...> <median min max per metric...> <runs> <client_bound>
@@ -18,8 +22,15 @@
 
 function pick(alts,    a, n, i) {
 	n = split(alts, a, "|")
-	for (i = 1; i <= n; i++) if (a[i] in COL) return a[i]
+	for (i = 1; i <= n; i++) if ((a[i] in COL) || a[i] ~ /^@/) return a[i]
 	return ""
+}
+function metric(f, name,    busy, part) {
+	if (name !~ /^@/) return csv_get(f, name)
+	busy = 100 - csv_get(f, "server_idle_pct")
+	part = name; sub(/^@server_/, "", part); sub(/_us_per_req$/, "", part)
+	if (busy <= 0 || csv_get(f, "server_cpu_us_per_req") == "") return ""
+	return csv_get(f, "server_cpu_us_per_req") * csv_get(f, "server_" part "_pct") / busy
 }
 function median_min_max(key, m,    n, i, j, x, v) {
 	n = cnt[key]
@@ -56,10 +67,14 @@ FNR == 1 {
 	csv_split($0, f)
 	if (!ok(f)) next
 	key = ""
-	for (i = 1; i <= nby; i++) { v = csv_get(f, bycol[i]); gsub(/[ \t]/, "_", v); if (v == "") v = "-"; key = key (i > 1 ? " " : "") v }
+	for (i = 1; i <= nby; i++) {
+		v = csv_get(f, bycol[i]); gsub(/[ \t]/, "_", v); if (v == "") v = "-"
+		if (short && bycol[i] == "server") sub(/^httpd-/, "", v)
+		key = key (i > 1 ? " " : "") v
+	}
 	if (!(key in cnt)) { order[++ngroups] = key; cnt[key] = 0; cb[key] = 0 }
 	n = ++cnt[key]
-	for (i = 1; i <= nmet; i++) val[key, i, n] = (metcol[i] == "") ? "" : csv_get(f, metcol[i])
+	for (i = 1; i <= nmet; i++) val[key, i, n] = (metcol[i] == "") ? "" : metric(f, metcol[i])
 	b = csv_get(f, "client_bound")
 	if (b == "1" || b == "true" || b == "yes") cb[key] = 1
 }

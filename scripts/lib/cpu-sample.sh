@@ -1,18 +1,27 @@
 #!/bin/sh
 # One CPU sample, run on a side (namespace or host) by scripts/lib/cpustat.sh:
-# per-CPU /proc/stat lines, the CPU time of every process in session SID
-# (the server and its workers or child processes, started under setsid), the
-# clock tick and a timestamp.  /proc/stat is machine-wide, so a namespace sees
-# every core: the caller picks the cores it wants.
+# per-CPU /proc/stat lines, the CPU time of every process in session SID (the
+# server and its workers or child processes, started under setsid) and the
+# side's uptime as timestamp. One awk process, so sampling a loaded machine
+# stays cheap. /proc/stat is machine-wide, so a namespace sees every core.
 #   cpu-sample.sh [SID]
 sid=${1:-}
-grep '^cpu[0-9]' /proc/stat
-if [ -n "$sid" ]; then
-	# Field 2 (comm) may hold spaces: cut up to the last ") " first.
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v sid="$sid" '
-		{ l = $0; sub(/^.*\) /, "", l); n = split(l, f, " ")
-		  if (n >= 13 && f[4] == sid) { u += f[12]; s += f[13] } }
-		END { printf "proc %d %d\n", u, s }'
-fi
-echo "clk $(getconf CLK_TCK)"
-echo "time $(date +%s.%N)"
+files=""
+[ -n "$sid" ] && files=$(echo /proc/[0-9]*/stat)
+exec awk -v sid="$sid" -v files="$files" 'BEGIN {
+	while ((getline l < "/proc/stat") > 0) if (l ~ /^cpu[0-9]/) print l
+	if (sid != "") {
+		n = split(files, F, " ")
+		for (i = 1; i <= n; i++) {
+			# Field 2 (comm) may hold spaces: cut up to the last ") " first.
+			if ((getline l < F[i]) > 0) {
+				sub(/^.*\) /, "", l)
+				if (split(l, f, " ") >= 13 && f[4] == sid) { u += f[12]; s += f[13] }
+			}
+			close(F[i])
+		}
+		printf "proc %d %d\n", u, s
+	}
+	getline up < "/proc/uptime"; split(up, t, " ")
+	print "time", t[1]
+}'

@@ -13,12 +13,15 @@
 # kernel's work), softirq = softirq, idle = idle+iowait; steal counts as busy
 # (the core was not ours to use), so busy = 100 - idle.
 
+# USER_HZ, the unit of /proc/stat (100 on Linux whatever the kernel's HZ).
+BB_CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
 cpu_sample() {
 	run_side "$1" sh scripts/lib/cpu-sample.sh "${3:-}" >"$2"
 }
 
 cpu_delta() {
-	awk -v cpus="$(cpu_list_expand "$3")" '
+	awk -v cpus="$(cpu_list_expand "$3")" -v hz="$BB_CLK_TCK" '
 		BEGIN { n = split(cpus, c, " "); for (i = 1; i <= n; i++) want["cpu" c[i]] = 1 }
 		FNR == 1 { file++ }
 		$1 ~ /^cpu[0-9]+$/ {
@@ -29,7 +32,6 @@ cpu_delta() {
 			if ($1 in want) { U += sign * u; S += sign * s; SI += sign * si; ID += sign * id; T += sign * tot; seen[$1]++ }
 		}
 		$1 == "proc" { P += (file == 1 ? -1 : 1) * ($2 + $3) }
-		$1 == "clk" { hz = $2 }
 		$1 == "time" { t[file] = $2 }
 		END {
 			if (hz <= 0) hz = 100

@@ -4,7 +4,8 @@
 #   n = csv_split(line, f)     f[1..n] = the fields, unquoted
 #   csv_quote(s)               s, quoted only if it needs it
 #   csv_header(line)           fills COL[name] = index, NCOL, NAME[i]
-#   csv_get(f, name)           field by column name, "" if the column is absent
+#   csv_get(f, name)           field by column name; else the value of name in
+#                              the "labels" column (k=v;k=v); else ""
 
 function csv_split(line, f,    n, i, c, q, cur, len) {
 	sub(/\r$/, "", line)
@@ -35,6 +36,12 @@ function csv_header(line,    h, i) {
 	for (i = 1; i <= NCOL; i++) { COL[h[i]] = i; NAME[i] = h[i] }
 }
 
-function csv_get(f, name) {
-	return (name in COL) ? f[COL[name]] : ""
+function csv_get(f, name,    l, n, i, kv) {
+	if (name in COL) return f[COL[name]]
+	# Not a column: maybe one of the key=value;key=value pairs of "labels".
+	if (!("labels" in COL)) return ""
+	n = split(f[COL["labels"]], l, ";")
+	for (i = 1; i <= n; i++)
+		if (index(l[i], name "=") == 1) return substr(l[i], length(name) + 2)
+	return ""
 }

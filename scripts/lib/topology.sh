@@ -19,6 +19,12 @@
 #                            reading veth frames sees only partial checksums while
 #                            it is on, so the AF_XDP server needs it off.
 #   TOPO_CLIENT_EXTRA=N      extra client addresses (default 0)
+#   TOPO_CLIENT_TXREHASH=0|1 net.core.txrehash in the client namespace (default:
+#                            kernel default, 1). On veth the server's rx queue
+#                            is the client's tx queue, and with rehash on the
+#                            client moves a flow to another queue after a
+#                            retransmission timeout; a per-queue userspace stack
+#                            (httpd-xdp with several queues) needs it 0.
 
 TOPO_SRV_ADDR=198.18.0.1
 TOPO_CLI_ADDR=198.18.0.2
@@ -58,6 +64,10 @@ topo_up() {
 	for ((i = 0; i < ${TOPO_CLIENT_EXTRA:-0}; i++)); do
 		ip -n "$lab-cli" addr add "198.18.0.$((3 + i))/$TOPO_PREFIX" dev "$TOPO_CLI_IF"
 	done
+	if [ -n "${TOPO_CLIENT_TXREHASH:-}" ]; then
+		ip netns exec "$lab-cli" sysctl -qw net.core.txrehash="$TOPO_CLIENT_TXREHASH" ||
+			{ echo "topology: cannot set net.core.txrehash in $lab-cli" >&2; topo_down "$lab"; return 1; }
+	fi
 	if [ "${TOPO_CLIENT_TX_CSUM:-on}" = off ]; then
 		ip netns exec "$lab-cli" ethtool -K "$TOPO_CLI_IF" tx-checksumming off >/dev/null ||
 			{ echo "topology: cannot turn tx checksumming off on $TOPO_CLI_IF" >&2; topo_down "$lab"; return 1; }
@@ -87,9 +97,13 @@ topo_down() {
 		ip netns list 2>/dev/null | grep -qw "^$ns" || continue
 		# Processes left inside (a server that did not stop) go first, then XDP
 		# programs on the interfaces, then the namespace itself.
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
-		sleep 0.2
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		local left
+		left=$(ip netns pids "$ns" 2>/dev/null)
+		if [ -n "$left" ]; then # (the wait only when something is left: sweeps call this per run)
+			for pid in $left; do kill -TERM "$pid" 2>/dev/null; done
+			sleep 0.2
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		fi
 		for ifc in $TOPO_SRV_IF $TOPO_CLI_IF; do
 			ip -n "$ns" link set dev "$ifc" xdp off 2>/dev/null || true
 		done

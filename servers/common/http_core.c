@@ -358,6 +358,7 @@ ssize_t http_handle(struct http_parser *p, const struct page_cache *pc,
 	if (p->scanned > len)
 		http_parser_init(p); /* not the buffer we were given before */
 
+	/* 1. Framing: where the request starts and its header section ends. */
 	size_t head_end;
 	size_t start = skip_empty_lines(buf, len);
 	if (p->body_to_skip) {
@@ -383,15 +384,16 @@ ssize_t http_handle(struct http_parser *p, const struct page_cache *pc,
 					   false, len, reply);
 	}
 
+	/* 2. Parsing the complete header section. */
 	struct request r = { 0 };
 	int status = parse_head(buf, start, head_end, &r);
-	bool head_only = r.method_len > 0 && method_is(&r, "HEAD");
+	bool head_only = method_is(&r, "HEAD"); /* even when it failed */
 	if (status)
 		return reply_error(p, pc, status, head_only, head_end, reply);
 	if (!head_only && !method_is(&r, "GET"))
 		return reply_error(p, pc, 405, false, head_end, reply);
 
-	/* The page, or 404 (which keeps the connection: the client did
+	/* 3. The page, or 404 (which keeps the connection: the client did
 	 * nothing wrong, and it is the one error a benchmark may provoke). */
 	char path[URL_PATH_OUT_SIZE(HTTP_MAX_TARGET)];
 	size_t path_len;
@@ -409,6 +411,7 @@ ssize_t http_handle(struct http_parser *p, const struct page_cache *pc,
 		return reply_error(p, pc, 400, head_only, head_end, reply);
 	}
 
+	/* 4. A body, if any, is waited for and consumed with its request. */
 	size_t consumed = head_end;
 	if (r.content_length > 0) {
 		if (r.content_length > HTTP_MAX_HEADER_BYTES - head_end)

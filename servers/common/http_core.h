@@ -17,7 +17,13 @@
  * When len - off reaches HTTP_MAX_HEADER_BYTES without a complete header
  * section, http_handle answers 431 (or 414 when the request line alone is
  * too long), so a buffer of that size is always enough.
- * The parser never reads outside buf[0..len). */
+ * The parser never reads outside buf[0..len).
+ *
+ * buf must always start at the first unconsumed byte (the parser's state
+ * counts from there), whether or not the engine moves its buffer.
+ * A request with a Content-Length body is answered once the whole body is
+ * in the buffer, and the count consumed then covers the body too; a body
+ * that could not fit in HTTP_MAX_HEADER_BYTES gets 413 and close. */
 #ifndef BB_HTTP_CORE_H
 #define BB_HTTP_CORE_H
 
@@ -34,8 +40,9 @@
 
 /* Per-connection state. Zero it (or http_parser_init) at accept. */
 struct http_parser {
-	size_t scanned;       /* bytes already searched for the end of headers */
-	size_t body_to_skip;  /* Content-Length of a request body being discarded */
+	size_t scanned;       /* bytes already searched for the end of headers
+			       * (while waiting for a body: the head's length) */
+	size_t body_to_skip;  /* Content-Length of a request body being waited for */
 };
 
 struct http_reply {

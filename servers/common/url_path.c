@@ -79,6 +79,8 @@ enum url_path_result url_path_normalise(const char *target, size_t len,
 		size_t seg = o; /* decode straight into out */
 		for (size_t k = i; k < end; k++) {
 			char c = target[k];
+			if ((unsigned char)c <= ' ' || (unsigned char)c >= 0x7f)
+				return URL_PATH_BAD; /* http_core already refuses these */
 			if (c == '%') {
 				if (k + 2 >= end)
 					return URL_PATH_BAD; /* "%" or "%4" at the end */

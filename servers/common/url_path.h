@@ -6,7 +6,8 @@
 
 enum url_path_result {
 	URL_PATH_OK,
-	URL_PATH_BAD,       /* malformed, or climbs above the root: 400 */
+	URL_PATH_BAD,       /* malformed (bad escape, %00, a byte outside
+			     * visible ASCII), or climbs above the root: 400 */
 	URL_PATH_NOT_FOUND, /* well-formed but names no file (%2F): 404 */
 };
 

@@ -26,6 +26,12 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 #endif
 
+/* After the reply that closes, drop what the client still sends for this
+ * long (lingering close, as Apache does), so that closing with unread
+ * bytes does not become an RST that destroys the reply in flight. */
+#define URING_LINGER_MS 2000
+/* How long a stop waits for connections to close. */
+#define URING_STOP_WAIT_MS 3000
 #define URING_BGID 0            /* the one provided-buffer group per ring */
 #define CONN_QUEUE 8            /* replies queued per connection (pipelining) */
 #define CONN_IOV (3 * CONN_QUEUE)

@@ -6,22 +6,24 @@
  * slot when that CQE arrives (or when the kernel hands the slot to a new
  * accept, which proves the close took effect). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdio.h>
 
 #include "uring.h"
 
-/* After the reply that closes, drop what the client still sends for this
- * long (lingering close, as Apache does), so that closing with unread
- * bytes does not become an RST that destroys the reply in flight. */
-#define LINGER_MS 2000
+/* Lingering close (URING_LINGER_MS): at most this much input is dropped. */
 #define LINGER_MAX_BYTES (1u << 20)
 /* Unparsed input: stop reading above this (replies are backing up) ... */
 #define IN_PAUSE_BYTES HTTP_MAX_HEADER_BYTES
 /* ... and give up on a client that sends this much more before the
- * cancelled recv stops. */
-#define IN_MAX_BYTES (8 * HTTP_MAX_HEADER_BYTES)
+ * cancelled recv stops. What a multishot recv delivers before its cancel
+ * lands is bounded by the socket's receive buffer (tcp_rmem's maximum,
+ * 6 MiB by default), so this only stops a client that keeps writing
+ * pipelined requests without reading its replies. */
+#define IN_MAX_BYTES (8u << 20)
 
 struct io_uring_sqe *uring_sqe(struct worker *w)
 {
@@ -129,6 +131,7 @@ void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why)
 {
 	if (c->state != CONN_OPEN && c->state != CONN_LINGER)
 		return;
+	if (getenv("URING_DEBUG")) fprintf(stderr, "begin_close why=%d caller=%p\n", why, __builtin_return_address(0));
 	if (why == CLOSE_IDLE)
 		w->stats.idle_closed++;
 	else if (why == CLOSE_ERROR)
@@ -376,9 +379,7 @@ void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	if (cqe->res <= 0) {
 		/* EPIPE/ECONNRESET: the client went away. (0 bytes for a
 		 * non-empty send would spin: treat it alike.) */
-		conn_begin_close(w, c, cqe->res == -EPIPE || cqe->res == -ECONNRESET ? CLOSE_QUIET : CLOSE_ERROR);
-		if (cqe->res == -EPIPE || cqe->res == -ECONNRESET)
-			w->stats.errors++;
+		conn_begin_close(w, c, CLOSE_ERROR);
 		return;
 	}
 	sent = (size_t)cqe->res;
@@ -471,6 +472,10 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 		drain_progress(w, c);
 		return;
 	}
+	if (res > 0 && !(cqe->flags & IORING_CQE_F_BUFFER)) {
+		conn_begin_close(w, c, CLOSE_ERROR); /* cannot happen with BUFFER_SELECT */
+		return;
+	}
 	if (res > 0) {
 		const char *data = w->bufs + (size_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) * w->cfg->buf_size;
 		c->sock_nonempty = cqe->flags & IORING_CQE_F_SOCK_NONEMPTY;
@@ -485,9 +490,7 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	} else if (res == -ENOBUFS) {
 		w->enobufs++; /* buffers come back at the end of this batch */
 	} else if (res != -ECANCELED) {
-		conn_begin_close(w, c, res == -ECONNRESET ? CLOSE_QUIET : CLOSE_ERROR);
-		if (res == -ECONNRESET)
-			w->stats.errors++;
+		conn_begin_close(w, c, CLOSE_ERROR); /* ECONNRESET mostly */
 		return;
 	}
 	if (!c->recv_armed && !c->recv_paused && !c->peer_eof &&

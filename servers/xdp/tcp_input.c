@@ -285,7 +285,12 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 	if (!acceptable(c, seq, seglen, wnd)) {
 		if (flags & TH_RST)
 			return;
-		ns->stats.rx_unacceptable++;
+		/* RFC 5961 4.2: a SYN gets a challenge ACK whatever its
+		 * sequence number; counted as such. */
+		if (flags & TH_SYN)
+			ns->stats.challenge_acks++;
+		else
+			ns->stats.rx_unacceptable++;
 		if (c->state == TCP_TIME_WAIT && (flags & TH_FIN))
 			ns_timer_arm(ns, c, TIMER_TIME_WAIT,
 				     ns->now_ns + ns->cfg.time_wait_ms * NS_MS);

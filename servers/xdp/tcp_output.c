@@ -174,8 +174,11 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		len = r->len - off;
 		if (len > maxlen)
 			len = maxlen;
-		if (len > c->mss)
-			len = c->mss;
+		/* Never past the next multiple of the MSS from the reply's
+		 * start: after a window-limited runt the cuts fall back on the
+		 * precomputed boundaries instead of staying shifted. */
+		if (len > c->mss - off % c->mss)
+			len = c->mss - off % c->mss;
 		if (off + len == r->len)
 			flags |= TH_PSH;
 		size_t h = p->head_len, s = HTTP_SLOT_LEN;
@@ -294,11 +297,11 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 			uint32_t len = wnd - flight;
 			if (len > rem)
 				len = rem;
-			if (len > c->mss)
-				len = c->mss;
+			if (len > c->mss - off % c->mss) /* see ns_send_segment */
+				len = c->mss - off % c->mss;
 			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): no runt
 			 * segments while data is in flight to clock us. */
-			if (len < c->mss && len < rem && flight > 0 &&
+			if (len < c->mss - off % c->mss && len < rem && flight > 0 &&
 			    len < c->max_sndwnd / 2)
 				break;
 			n = ns_send_segment(ns, c, seq, len);

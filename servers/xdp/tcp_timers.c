@@ -143,6 +143,7 @@ static void on_rtx_timeout(struct netstack *ns, struct tcp_conn *c)
 			return;
 		}
 		backoff(c);
+		c->rtt_timing = false; /* Karn: an answer is ambiguous now */
 		ns->stats.synack_retransmits++;
 		ns->stats.retransmits++;
 		ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);

@@ -11,7 +11,7 @@
 #   t_finish                       # summary; exit 1 if anything failed
 #
 # Environment: SUITE_MTU (1500), SUITE_QUEUES (1), SRV_PORT (8080),
-# SRV_CORPUS (build/pages), and the TOPO_* knobs of topology.sh, which
+# SRV_CORPUS (build/pages), SRV_BIN_DIR (bin), and the TOPO_* knobs of topology.sh, which
 # topo_up reads as they are (e.g. TOPO_CLIENT_TX_CSUM=off for httpd-xdp).
 # Exit codes follow tests/run.sh: 0 pass, 77 skip (reason on the last line),
 # anything else fails. Everything the test started goes at exit, pass or fail.
@@ -37,6 +37,7 @@ SRV_STATS=""
 SRV_ADDR=$TOPO_SRV_ADDR
 SRV_PORT=${SRV_PORT:-8080}
 SRV_CORPUS=${SRV_CORPUS:-$T_ROOT/build/pages}
+SRV_BIN_DIR=${SRV_BIN_DIR:-bin} # where httpd-NAME lives (another folder: a stand-in server)
 SRV_READY_TIMEOUT=${SRV_READY_TIMEOUT:-20} # the corpus is ~68 MB; ASan builds load it slowly
 SRV_STOP_TIMEOUT=${SRV_STOP_TIMEOUT:-5}
 SRV_BASE="http://$SRV_ADDR:$SRV_PORT"
@@ -60,7 +61,7 @@ t_need_tools() {
 }
 
 t_need_server() { # NAME: bin/httpd-NAME
-	[ -x "bin/httpd-$1" ] || t_skip "bin/httpd-$1 not built yet"
+	[ -x "$SRV_BIN_DIR/httpd-$1" ] || t_skip "$SRV_BIN_DIR/httpd-$1 not built yet"
 }
 
 t_need_corpus() {
@@ -154,6 +155,9 @@ lab_up() {
 
 cli() { topo_cli "$LAB" "$@"; }
 srv() { topo_srv "$LAB" "$@"; }
+# For background jobs use `ip netns exec "$LAB-cli" cmd &` directly: $! of a
+# function run with & is a bash subshell, not cmd, and killing it leaves
+# cmd running.
 
 # Remembers a background pid so t_cleanup ends it.
 t_bg() { T_BG_PIDS+=("$1"); }
@@ -170,9 +174,12 @@ srv_start() {
 	SRV_N=$((SRV_N + 1))
 	SRV_OUT=$T_TMP/srv$SRV_N.out
 	SRV_ERR=$T_TMP/srv$SRV_N.err
-	srv "bin/httpd-$name" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers 1 \
-		--corpus "$SRV_CORPUS" "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
-	SRV_PID=$! # ip netns exec execs: this is the server itself
+	# Not through the topo_srv function: a function run with & is a bash
+	# subshell, and $! would be that shell, not the server. `ip netns exec`
+	# itself execs, so $! is the server.
+	ip netns exec "$LAB-srv" "$SRV_BIN_DIR/httpd-$name" --addr "$SRV_ADDR" --port "$SRV_PORT" \
+		--workers 1 --corpus "$SRV_CORPUS" "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
+	SRV_PID=$!
 	for ((i = 0; i < SRV_READY_TIMEOUT * 20; i++)); do
 		grep -q '^ready' "$SRV_OUT" && return 0
 		if ! kill -0 "$SRV_PID" 2>/dev/null; then

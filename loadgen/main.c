@@ -1,0 +1,376 @@
+/* bin/loadgen: drives an HTTP/1.1 server and says what it measured,
+ * including whether it measured itself (seed 003). See --help. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpu_usage.h"
+#include "options.h"
+#include "paths.h"
+#include "report.h"
+#include "verify.h"
+#include "worker.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static _Noreturn void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("loadgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+/* One connection to the target before anything starts, so an unreachable
+ * server is one clear line instead of a run full of connect errors. The
+ * socket then becomes worker 0's first connection, so the server sees no
+ * extra connection (close mode: accepted == requests). */
+static int probe_target(const struct lg_options *o, uint64_t *t_start)
+{
+	int fd = socket(o->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die(1, "socket: %s", strerror(errno));
+	if (o->nsources) {
+		const struct sockaddr_storage *src = &o->sources[0];
+		socklen_t len = src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							    : sizeof(struct sockaddr_in);
+		if (bind(fd, (const struct sockaddr *)src, len) < 0)
+			die(1, "--source: cannot bind %s: %s", o->sources_str, strerror(errno));
+	}
+	*t_start = now_ns();
+	if (connect(fd, (const struct sockaddr *)&o->target, o->target_len) < 0 && errno != EINPROGRESS)
+		die(1, "cannot connect to %s: %s", o->target_str, strerror(errno));
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int ms = (int)(o->timeout_s * 1000);
+	int n;
+	do
+		n = poll(&p, 1, ms > 0 ? ms : 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		die(1, "poll: %s", strerror(errno));
+	if (n == 0)
+		die(1, "cannot connect to %s: no answer within %.3g s", o->target_str, o->timeout_s);
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err)
+		die(1, "cannot connect to %s: %s", o->target_str, strerror(err));
+	return fd;
+}
+
+static void raise_nofile(const struct lg_options *o)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)o->connections + (rlim_t)o->threads * 2 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die(1, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+	if (rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max < need && rl.rlim_max != RLIM_INFINITY)
+		die(1, "--connections %d needs %ju file descriptors; the hard limit is %ju (ulimit -Hn)",
+		    o->connections, (uintmax_t)need, (uintmax_t)rl.rlim_max);
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die(1, "setrlimit(RLIMIT_NOFILE, %ju): %s", (uintmax_t)need, strerror(errno));
+}
+
+static void check_cpus(const struct lg_options *o)
+{
+	cpu_set_t allowed;
+	if (!o->ncpus)
+		return;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		die(1, "sched_getaffinity: %s", strerror(errno));
+	for (int i = 0; i < o->ncpus; i++)
+		if (o->cpus[i] >= CPU_SETSIZE || !CPU_ISSET(o->cpus[i], &allowed))
+			die(2, "--cpus: CPU %d is not available to this process", o->cpus[i]);
+}
+
+static int distinct_thread_cpus(const struct lg_options *o)
+{
+	if (!o->ncpus) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		return online > 0 && online < o->threads ? (int)online : o->threads;
+	}
+	int n = 0;
+	cpu_set_t seen;
+	CPU_ZERO(&seen);
+	for (int i = 0; i < o->threads; i++) {
+		int cpu = o->cpus[i % o->ncpus];
+		if (!CPU_ISSET(cpu, &seen)) {
+			CPU_SET(cpu, &seen);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void sleep_until(uint64_t t)
+{
+	uint64_t now = now_ns();
+	if (t <= now)
+		return;
+	struct timespec ts = { .tv_sec = (time_t)((t - now) / NS_PER_S), .tv_nsec = (long)((t - now) % NS_PER_S) };
+	nanosleep(&ts, NULL); /* a signal cuts it short: fine, the loop re-checks */
+}
+
+int main(int argc, char **argv)
+{
+	struct lg_options *o = calloc(1, sizeof(*o));
+	char err[1024];
+
+	if (argc == 2 && !strcmp(argv[1], "--print-csv-schema")) {
+		report_print_schema(stdout);
+		return 0;
+	}
+	if (!o)
+		die(1, "out of memory");
+	int rc = lg_options_parse(o, argc, argv, err, sizeof(err));
+	if (rc == 1)
+		return 0;
+	if (rc < 0)
+		die(2, "%s", err);
+	if (report_check_labels(o, err, sizeof(err)) < 0)
+		die(2, "%s", err);
+	check_cpus(o);
+
+	struct path_set paths;
+	paths_init(&paths);
+	if (o->paths_file)
+		rc = paths_load_index(&paths, o->paths_file, err, sizeof(err));
+	else
+		rc = paths_add(&paths, o->url_path, strlen(o->url_path), err, sizeof(err));
+	if (rc < 0)
+		die(1, "%s", err);
+	if (paths.n > UINT32_MAX)
+		die(1, "too many paths");
+	if (paths_build_requests(&paths, o->host_header, o->mode == LG_CLOSE, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	struct page_expect *expect = NULL;
+	if (o->verify_dir && !(expect = verify_load(o->verify_dir, &paths, err, sizeof(err))))
+		die(1, "%s", err);
+	if (o->csv_file && report_csv_check(o->csv_file, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	raise_nofile(o);
+	signal(SIGPIPE, SIG_IGN);
+
+	uint64_t probe_t;
+	int probe_fd = probe_target(o, &probe_t);
+
+	/* Workers never see SIGINT/SIGTERM: main turns them into run.stop. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+
+	struct lg_run run = { .o = o, .paths = &paths, .expect = expect };
+	run.t0_ns = now_ns();
+	run.measure_ns = run.t0_ns + (uint64_t)(o->warmup_s * 1e9);
+	run.end_ns = run.measure_ns + (uint64_t)(o->duration_s * 1e9);
+
+	struct lg_worker *w = calloc((size_t)o->threads, sizeof(*w));
+	if (!w)
+		die(1, "out of memory for %d workers", o->threads);
+	for (int i = 0; i < o->threads; i++) {
+		w[i].index = i;
+		w[i].run = &run;
+		w[i].nconns = o->connections / o->threads + (i < o->connections % o->threads);
+		w[i].cpu = o->ncpus ? o->cpus[i % o->ncpus] : -1;
+		w[i].adopt_fd = i == 0 ? probe_fd : -1;
+		w[i].adopt_t = probe_t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		if (w[i].cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(w[i].cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		int e = pthread_create(&w[i].thread, &attr, lg_worker_main, &w[i]);
+		pthread_attr_destroy(&attr);
+		if (e)
+			die(1, "cannot start worker thread %d%s: %s", i,
+			    w[i].cpu >= 0 ? " (pinned)" : "", strerror(e));
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	bool progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
+	bool sampled = false;
+	time_t start_wall = 0;
+	struct cpu_times client0 = { 0 }, client1, server0 = { 0 }, server1;
+	uint64_t proc0 = 0, proc1 = 0;
+	bool have_proc = o->server_pid > 0;
+	char proc_err[256] = "";
+	uint64_t next_tick = run.t0_ns + NS_PER_S, last_reqs = 0, last_t = run.t0_ns;
+
+	for (;;) {
+		int done = 0;
+		for (int i = 0; i < o->threads; i++)
+			done += __atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE);
+		if (done == o->threads)
+			break;
+		if (got_signal)
+			__atomic_store_n(&run.stop, 1, __ATOMIC_RELAXED);
+		uint64_t now = now_ns();
+		if (!sampled && now >= run.measure_ns) {
+			sampled = true;
+			start_wall = time(NULL);
+			if (o->ncpus && cpu_times_read(o->cpus, o->ncpus, &client0, err, sizeof(err)) < 0)
+				die(1, "%s", err);
+			if (o->nserver_cpus &&
+			    cpu_times_read(o->server_cpus, o->nserver_cpus, &server0, err, sizeof(err)) < 0)
+				die(1, "%s", err);
+			if (have_proc && process_cpu_us(o->server_pid, &proc0, proc_err, sizeof(proc_err)) < 0)
+				have_proc = false;
+		}
+		if (now >= next_tick) {
+			uint64_t reqs = 0, errs = 0, touts = 0;
+			for (int i = 0; i < o->threads; i++) {
+				reqs += __atomic_load_n(&w[i].live.requests, __ATOMIC_RELAXED);
+				errs += __atomic_load_n(&w[i].live.errors, __ATOMIC_RELAXED);
+				touts += __atomic_load_n(&w[i].live.timeouts, __ATOMIC_RELAXED);
+			}
+			if (progress)
+				fprintf(stderr, "loadgen: %6.1f s %s %10.0f req/s  errors %" PRIu64
+						"  timeouts %" PRIu64 "\n",
+					(double)(now - run.t0_ns) / 1e9,
+					now < run.measure_ns ? "warm-up " : now < run.end_ns ? "measured" : "draining",
+					(double)(reqs - last_reqs) * 1e9 / (double)(now - last_t), errs, touts);
+			last_reqs = reqs;
+			last_t = now;
+			next_tick += NS_PER_S;
+			if (next_tick <= now)
+				next_tick = now + NS_PER_S;
+		}
+		uint64_t wake = now + 50 * NS_PER_MS; /* bounded: notices done threads and signals */
+		if (next_tick < wake)
+			wake = next_tick;
+		if (!sampled && run.measure_ns < wake)
+			wake = run.measure_ns;
+		sleep_until(wake);
+	}
+	if (!sampled) {
+		/* Stopped during the warm-up: an empty window. */
+		start_wall = time(NULL);
+		if (o->ncpus)
+			cpu_times_read(o->cpus, o->ncpus, &client0, err, sizeof(err));
+		if (o->nserver_cpus)
+			cpu_times_read(o->server_cpus, o->nserver_cpus, &server0, err, sizeof(err));
+		if (have_proc && process_cpu_us(o->server_pid, &proc0, proc_err, sizeof(proc_err)) < 0)
+			have_proc = false;
+	}
+	if (o->ncpus && cpu_times_read(o->cpus, o->ncpus, &client1, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	if (o->nserver_cpus && cpu_times_read(o->server_cpus, o->nserver_cpus, &server1, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	if (have_proc && process_cpu_us(o->server_pid, &proc1, proc_err, sizeof(proc_err)) < 0)
+		have_proc = false;
+	if (o->server_pid > 0 && !have_proc)
+		fprintf(stderr, "loadgen: --server-pid %d: %s (column left empty)\n", (int)o->server_pid,
+			proc_err);
+
+	struct lg_result r = { .o = o };
+	struct histogram *lat = malloc(sizeof(*lat)), *con = malloc(sizeof(*con));
+	if (!lat || !con)
+		die(1, "out of memory");
+	hist_init(lat);
+	hist_init(con);
+	r.latency = lat;
+	r.connect = con;
+	uint64_t finish = run.measure_ns;
+	for (int i = 0; i < o->threads; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].fatal)
+			die(1, "%s", w[i].fatal_msg);
+		const struct lg_counters *c = &w[i].c;
+		r.c.requests += c->requests;
+		r.c.bytes += c->bytes;
+		r.c.body_bytes += c->body_bytes;
+		for (int k = 0; k < 6; k++)
+			r.c.status_class[k] += c->status_class[k];
+		r.c.non_2xx += c->non_2xx;
+		r.c.connects += c->connects;
+		r.c.connect_errors += c->connect_errors;
+		r.c.read_errors += c->read_errors;
+		r.c.timeouts += c->timeouts;
+		r.c.verify_mismatches += c->verify_mismatches;
+		r.c.verified += c->verified;
+		hist_merge(lat, &w[i].latency);
+		hist_merge(con, &w[i].connect);
+		r.thread_user_s += (double)w[i].cpu_user_us / 1e6;
+		r.thread_sys_s += (double)w[i].cpu_sys_us / 1e6;
+		if (w[i].finish_ns > finish)
+			finish = w[i].finish_ns;
+		if (!r.first_error[0] && w[i].first_error[0])
+			snprintf(r.first_error, sizeof(r.first_error), "%s", w[i].first_error);
+		if (!r.first_connect_error[0] && w[i].first_connect_error[0])
+			snprintf(r.first_connect_error, sizeof(r.first_connect_error), "%s",
+				 w[i].first_connect_error);
+	}
+	r.elapsed_s = (double)(finish - run.measure_ns) / 1e9;
+	r.thread_cpus = distinct_thread_cpus(o);
+	r.start_wall = start_wall;
+	if (o->ncpus) {
+		r.have_client_cpus = true;
+		cpu_times_share(&client0, &client1, &r.client);
+	}
+	if (o->nserver_cpus) {
+		r.have_server_cpus = true;
+		cpu_times_share(&server0, &server1, &r.server);
+	}
+	if (have_proc) {
+		r.have_server_proc = true;
+		r.server_proc_s = (double)(proc1 - proc0) / 1e6;
+	}
+
+	if (got_signal)
+		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured\n",
+			(int)got_signal, r.elapsed_s);
+	if (o->json)
+		report_json(stdout, &r);
+	else if (!o->quiet)
+		report_human(stdout, &r);
+	fflush(stdout);
+	if (o->csv_file && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+
+	free(lat);
+	free(con);
+	free(w);
+	free(expect);
+	paths_free(&paths);
+	free(o);
+	return 0;
+}

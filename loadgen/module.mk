@@ -1,0 +1,27 @@
+# loadgen: bin/loadgen and its unit tests.
+LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule.c \
+                    loadgen/paths.c loadgen/verify.c loadgen/cpu_usage.c loadgen/options.c \
+                    loadgen/report.c loadgen/worker.c
+LOADGEN_LIB := $(BUILD)/libloadgen.a
+
+$(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN)/loadgen: $(BUILD)/loadgen/main.o $(LOADGEN_LIB) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+BINARIES += $(BIN)/loadgen
+
+# Unit tests (cmocka): tests/unit/test_loadgen_*.c and test_histogram.c.
+LOADGEN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,\
+                   $(wildcard tests/unit/test_loadgen_*.c tests/unit/test_histogram.c))
+
+$(LOADGEN_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LOADGEN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka) $(LDLIBS) -lm
+
+$(BUILD)/tests/unit/test_loadgen_%.o $(BUILD)/tests/unit/test_histogram.o: CFLAGS += -Iloadgen $(shell pkg-config --cflags cmocka)
+
+UNIT_TESTS += $(LOADGEN_TESTS)
+EXTRA_TARGETS += $(LOADGEN_TESTS)

@@ -1,0 +1,51 @@
+/* Turning a run's merged results into output: the human summary, the CSV
+ * row (csv_schema.h) and the same row as JSON. */
+#ifndef LG_REPORT_H
+#define LG_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include "cpu_usage.h"
+#include "histogram.h"
+#include "options.h"
+#include "worker.h"
+
+struct lg_result {
+	const struct lg_options *o;
+	struct lg_counters c;
+	struct histogram *latency;      /* merged over threads */
+	struct histogram *connect;
+	double elapsed_s;               /* measured window */
+	double thread_user_s, thread_sys_s;
+	int thread_cpus;                /* CPUs the threads ran on (denominator) */
+	bool have_client_cpus;
+	struct cpu_share client;
+	bool have_server_cpus;
+	struct cpu_share server;
+	bool have_server_proc;
+	double server_proc_s;
+	time_t start_wall;
+	char first_error[160];
+	char first_connect_error[160];
+};
+
+/* Derived figures. */
+double result_loadgen_cpu_pct(const struct lg_result *r);
+double result_client_busy_pct(const struct lg_result *r);
+bool result_client_bound(const struct lg_result *r);
+
+/* Checks the labels: a label naming an OWN column is an error. */
+int report_check_labels(const struct lg_options *o, char *err, size_t errlen);
+
+/* Checks that FILE can take a row: creatable, and if it has a header, ours. */
+int report_csv_check(const char *file, char *err, size_t errlen);
+
+void report_human(FILE *f, const struct lg_result *r);
+int report_csv_append(const char *file, const struct lg_result *r, char *err, size_t errlen);
+void report_json(FILE *f, const struct lg_result *r);
+
+/* The column list as a Markdown table (docs/csv-schema.md). */
+void report_print_schema(FILE *f);
+
+#endif

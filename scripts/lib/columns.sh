@@ -1,0 +1,23 @@
+# Names shared by plots.sh and summary.sh (sourced).
+# Metric columns of the CSV (docs/csv-schema.md, loadgen/csv_schema.h).
+COL_RPS="req_per_s"
+COL_GBPS="gbit_per_s"
+COL_P99="lat_p99_us"
+
+display_name() {
+	case ${1#httpd-} in
+	epoll) echo epoll ;;
+	tpc) echo thread-per-conn ;;
+	uring) echo io_uring ;;
+	xdp) echo AF_XDP ;;
+	*) echo "$1" ;;
+	esac
+}
+
+mode_name() {
+	case $1 in
+	keepalive) echo keep-alive ;;
+	close) echo "close (new connection per request)" ;;
+	*) echo "$1" ;;
+	esac
+}

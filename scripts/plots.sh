@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Every figure, from the CSV alone (gnuplot, SVG and PNG).
+#
+#   scripts/plots.sh [CSV...] [OUTDIR]
+#
+# CSV defaults to the newest results/sweep-*.csv; OUTDIR to plots/out.
+# Several CSVs are read as one set of runs (same columns expected).
+# Figures (one per mode present in the data, "ka" = keepalive):
+#   cores-MODE-rps, cores-MODE-gbps   req/s and Gbit/s against server cores
+#   mtu-MODE-rps, mtu-MODE-gbps       against link MTU
+#   concurrency-MODE-rps, -p99        against connections (log scale)
+#   pagesets-MODE-rps, -gbps          per page set
+#   latency-p99                       p99 latency against offered load (open loop)
+#   cpu-MODE                          server CPU per request, user/sys/softirq
+# Each point is the median of its runs with a min-max bar; a circle marks a
+# point where a run was client-bound (its value is the client's limit).
+set -u
+BB_PROG=plots
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$BB_ROOT/scripts/lib/columns.sh"
+
+csvs=() outdir=""
+for a in "$@"; do
+	if [ -f "$a" ]; then csvs+=("$a")
+	elif [[ $a == *.csv ]]; then bb_die "no such CSV: $a"
+	else outdir=$a; fi
+done
+outdir=${outdir:-$BB_ROOT/plots/out}
+if [ ${#csvs[@]} -eq 0 ]; then
+	latest=$(ls -t "$BB_ROOT"/results/sweep-*.csv 2>/dev/null | grep -v -- '-failures.csv$' | head -n 1)
+	[ -n "$latest" ] || bb_die "no CSV given and none in results/ (make sweep, or CSV=path)"
+	csvs=("$latest")
+fi
+command -v gnuplot >/dev/null || bb_die "gnuplot is not installed (make deps)"
+for c in "${csvs[@]}"; do
+	head -n 1 "$c" | grep -q '^[A-Za-z_]' || bb_die "$c: no header row"
+done
+mkdir -p "$outdir" || exit 1
+tmp=$(mktemp -d /tmp/bypassbench-plots.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+agg() { # where by metrics -> stdout
+	awk -f "$BB_ROOT/scripts/lib/csv.awk" -f "$BB_ROOT/scripts/lib/aggregate.awk" \
+		-v short=1 -v where="$1" -v by="$2" -v metrics="$3" "${csvs[@]}"
+}
+
+# The context line under every title: machine, kernel, commit of the runs.
+subttl=$(awk -f "$BB_ROOT/scripts/lib/csv.awk" -f /dev/fd/3 "${csvs[0]}" 3<<'EOF'
+NR == 1 { csv_header($0); next }
+NR == 2 { csv_split($0, f)
+	printf "%s, %s, kernel %s, commit %s", csv_get(f, "host"), csv_get(f, "cpu_model"), csv_get(f, "kernel"), csv_get(f, "commit"); exit }
+EOF
+)
+
+# Series in a stable order: ours, then the reference servers, then the rest.
+order_servers() { # names... -> ordered
+	local known="epoll tpc uring xdp nginx lighttpd" s out=()
+	for s in $known; do [[ " $* " == *" $s "* ]] && out+=("$s"); done
+	for s in "$@"; do [[ " $known " == *" $s "* ]] || out+=("$s"); done
+	echo "${out[*]}"
+}
+
+modes=$(agg "" mode "$COL_RPS" | awk '{ print $1 }')
+made=0
+
+# line_figure NAME TITLE XLABEL YLABEL LOGX LOGY WHERE XCOL METRIC [cats]
+line_figure() {
+	local name=$1 ttl=$2 xl=$3 yl=$4 logx=$5 logy=$6 where=$7 xcol=$8 metric=$9 cats=${10:-0}
+	local d=$tmp/$name
+	mkdir -p "$d"
+	agg "$where" "server,$xcol" "$metric" >"$d/all"
+	[ -s "$d/all" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
+	local s servers=()
+	for s in $(awk '{ print $1 }' "$d/all" | sort -u); do servers+=("$s"); done
+	read -r -a servers <<<"$(order_servers "${servers[@]}")"
+	for s in "${servers[@]}"; do
+		if [ "$cats" = 1 ]; then
+			# x is a category: page sets in their natural order, index + label.
+			awk -v s="$s" -v order="tiny 10k 150k 1m corpus" '
+				BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) idx[o[i]] = i }
+				$1 == s { if (!($2 in idx)) idx[$2] = ++n; print idx[$2], $2, $3, $4, $5, $6, $7 }' "$d/all" | sort -n >"$d/$s.dat"
+		else
+			awk -v s="$s" '$1 == s { print $2, $3, $4, $5, $6, $7 }' "$d/all" | sort -g >"$d/$s.dat"
+		fi
+		[ "$logy" = 1 ] && awk -v c=$((cats + 2)) '$c <= 0 { bad = 1 } END { exit !bad }' "$d/$s.dat" &&
+			bb_log "plots: $name: $s has zero values, drawn off the log scale"
+	done
+	local has_cb=0 xmin="" xmax=""
+	awk '$NF == 1 { f = 1 } END { exit !f }' "$d/all" && has_cb=1
+	if [ "$xcol" = workers ]; then
+		xmax=$(awk '{ print $2 }' "$d/all" | sort -n | tail -n 1)
+		xmin=0.5 xmax=$((xmax)).5
+	fi
+	local titles=() t
+	for s in "${servers[@]}"; do titles+=("$(display_name "$s")"); done
+	for fmt in svg png; do
+		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; ttl='$ttl'; subttl='$subttl'; xl='$xl'; yl='$yl'" \
+			-e "logx=$logx; logy=$logy; dir='$d'; series='${servers[*]}'; titles='${titles[*]}'; has_cb=$has_cb; cats=$cats" \
+			-e "xmin='$xmin'; xmax='$xmax'" "$BB_ROOT/plots/lines.gp" 2>"$d/gnuplot.err" ||
+			{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
+	done
+	echo "plots: $outdir/$name.svg (.png)"
+	made=$((made + 1))
+}
+
+cpu_figure() { # mode
+	local mode=$1 name=cpu-$1 d=$tmp/cpu-$1 w
+	mkdir -p "$d"
+	# At the largest core count of the cores sweep (else any closed-loop base runs).
+	w=$(agg "sweep~cores;mode=$mode" workers "$COL_RPS" | awk '{ print $1 }' | sort -n | tail -n 1)
+	local where="sweep~cores;mode=$mode;workers=${w:-1}"
+	[ -n "$w" ] || where="mode=$mode;target_rate="
+	agg "$where" server "@server_user_us_per_req,@server_sys_us_per_req,@server_softirq_us_per_req,server_cpu_us_per_req" >"$d/all"
+	[ -s "$d/all" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
+	local s servers=()
+	for s in $(awk '{ print $1 }' "$d/all"); do servers+=("$s"); done
+	read -r -a servers <<<"$(order_servers "${servers[@]}")"
+	: >"$d/bars.dat"
+	for s in "${servers[@]}"; do
+		awk -v s="$s" -v t="$(display_name "$s")" '$1 == s { print "\"" t "\"", $2, $5, $8, $11, $12, $13, $NF }' "$d/all" >>"$d/bars.dat"
+	done
+	local has_cb=0
+	awk '$NF == 1 { f = 1 } END { exit !f }' "$d/bars.dat" && has_cb=1
+	for fmt in svg png; do
+		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; file='$d/bars.dat'; has_cb=$has_cb" \
+			-e "ttl='Server CPU per request, $(mode_name "$mode"), ${w:-1} server core(s) (median of runs; server cores only)'; subttl='$subttl'" \
+			-e "yl='CPU time per request (µs)'" "$BB_ROOT/plots/cpu.gp" 2>"$d/gnuplot.err" ||
+			{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
+	done
+	echo "plots: $outdir/$name.svg (.png)"
+	made=$((made + 1))
+}
+
+for m in $modes; do
+	mn=$(mode_name "$m")
+	line_figure "cores-$m-rps" "Requests/s against server cores, $mn" "server cores (workers)" "requests/s" 0 0 "sweep~cores;mode=$m" workers "$COL_RPS"
+	line_figure "cores-$m-gbps" "Throughput against server cores, $mn" "server cores (workers)" "Gbit/s (HTTP payload)" 0 0 "sweep~cores;mode=$m" workers "$COL_GBPS"
+	line_figure "mtu-$m-rps" "Requests/s against MTU, $mn" "link MTU (bytes)" "requests/s" 0 0 "sweep~mtu;mode=$m" mtu "$COL_RPS"
+	line_figure "mtu-$m-gbps" "Throughput against MTU, $mn" "link MTU (bytes)" "Gbit/s" 0 0 "sweep~mtu;mode=$m" mtu "$COL_GBPS"
+	line_figure "concurrency-$m-rps" "Requests/s against concurrent connections, $mn" "connections" "requests/s" 1 0 "sweep~concurrency;mode=$m" connections "$COL_RPS"
+	line_figure "concurrency-$m-p99" "p99 latency against concurrent connections, $mn (closed loop)" "connections" "p99 latency (µs)" 1 1 "sweep~concurrency;mode=$m" connections "$COL_P99"
+	line_figure "pagesets-$m-rps" "Requests/s per page set, $mn" "page set" "requests/s" 0 1 "sweep~pagesets;mode=$m" page_set "$COL_RPS" 1
+	line_figure "pagesets-$m-gbps" "Throughput per page set, $mn" "page set" "Gbit/s" 0 0 "sweep~pagesets;mode=$m" page_set "$COL_GBPS" 1
+	cpu_figure "$m"
+done
+line_figure "latency-p99" "p99 latency against offered load (open loop, from the intended send time)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99"
+
+[ "$made" -gt 0 ] || bb_die "no figure could be drawn from ${csvs[*]}"
+echo "plots: $made figures (SVG and PNG) in $outdir from ${csvs[*]}"

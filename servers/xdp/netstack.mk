@@ -1,0 +1,29 @@
+# The userspace TCP/IPv4 stack of bin/httpd-xdp (sans-I/O, servers/xdp/netstack.h),
+# included by servers/xdp/module.mk. Defines NETSTACK_OBJS, the stack's
+# unit tests (tests/unit/test_netstack_*.c) and the checksum micro-benchmark.
+
+NETSTACK_SRCS := checksum.c packet.c netstack.c netstack_http.c page_sums.c \
+		 tcp_cc.c tcp_input.c tcp_output.c tcp_timers.c
+NETSTACK_OBJS += $(NETSTACK_SRCS:%.c=$(BUILD)/servers/xdp/%.o)
+
+NETSTACK_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_netstack_*.c))
+NETSTACK_TEST_BINS := $(NETSTACK_TESTS:%=$(BUILD)/tests/%)
+UNIT_TESTS += $(NETSTACK_TEST_BINS)
+EXTRA_TARGETS += $(NETSTACK_TEST_BINS) $(BUILD)/tests/bench_netstack
+
+NETSTACK_TEST_UTIL := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o
+
+$(BUILD)/tests/unit/test_netstack_%.o $(BUILD)/tests/unit/netstack_test_util.o \
+$(BUILD)/tests/unit/bench_netstack.o: CFLAGS += -Iservers/xdp \
+	$(shell pkg-config --cflags cmocka 2>/dev/null)
+
+$(NETSTACK_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(NETSTACK_TEST_UTIL) \
+		$(NETSTACK_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) $(LDLIBS)
+
+# Not a test (it measures, asserts nothing): run it by hand, see its header.
+$(BUILD)/tests/bench_netstack: $(BUILD)/tests/unit/bench_netstack.o $(NETSTACK_TEST_UTIL) \
+		$(NETSTACK_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) $(LDLIBS)

@@ -1,0 +1,438 @@
+/* A scripted TCP peer for the netstack unit tests (netstack_test_util.h). */
+#include "netstack_test_util.h"
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "checksum.h"
+#include "test_util.h"
+
+#define FIXED_DATE 1700000000
+
+static int fake_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+{
+	struct nt_harness *h = ctx;
+	if (h->tx_room == 0)
+		return -1;
+	if (h->tx_room > 0)
+		h->tx_room--;
+	h->tx_frames++;
+	h->tx_bytes += frame_len;
+	if (h->tx_mode == NT_TX_DISCARD)
+		return 0;
+	if (h->tx_mode == NT_TX_COPY) {
+		static uint8_t scratch[NT_FRAME_MAX];
+		size_t o = 0;
+		for (int i = 0; i < iovcnt; i++) {
+			memcpy(scratch + o, iov[i].iov_base, iov[i].iov_len);
+			o += iov[i].iov_len;
+		}
+		__asm__ volatile("" : : "r"(scratch) : "memory");
+		return 0;
+	}
+	assert_true(iovcnt >= 1 && iovcnt <= NETSTACK_MAX_IOV);
+	assert_true(frame_len <= (size_t)h->cfg.mtu + 14);
+	if (h->nframes == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 64;
+		h->frames = realloc(h->frames, h->cap * sizeof(*h->frames));
+		assert_non_null(h->frames);
+	}
+	struct nt_frame *f = &h->frames[h->nframes++];
+	size_t off = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		assert_true(off + iov[i].iov_len <= NT_FRAME_MAX);
+		memcpy(f->data + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	assert_int_equal(off, frame_len);
+	f->len = off;
+	return 0;
+}
+
+static void fill_pseudo_random(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}
+
+void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
+	      uint32_t idle_timeout_ms)
+{
+	memset(h, 0, sizeof(*h));
+	h->dir = temp_dir_create();
+	temp_file_write(h->dir, "tiny", "Hello, world!", 13);
+	size_t n10 = 10 * 1024 + 1, n1m = 1024 * 1024;
+	uint8_t *b = malloc(n1m);
+	assert_non_null(b);
+	fill_pseudo_random(b, n10, 7);
+	temp_file_write(h->dir, "10k", b, n10); /* odd length on purpose */
+	fill_pseudo_random(b, n1m, 11);
+	temp_file_write(h->dir, "1m", b, n1m);
+	free(b);
+	char err[256];
+	h->pc = page_cache_load(h->dir, err, sizeof(err));
+	if (!h->pc)
+		fail_msg("page_cache_load: %s", err);
+	assert_int_equal(netstack_pages_prepare(h->pc, mtu), 0);
+	http_clock_tick(&h->clock, FIXED_DATE);
+	inet_pton(AF_INET, NT_SRV_IP, &h->srv_ip);
+	inet_pton(AF_INET, NT_CLI_IP, &h->cli_ip);
+	memcpy(h->srv_mac, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(h->cli_mac, "\x02\x00\x00\x00\x00\x02", 6);
+	h->tx_room = -1;
+	h->now = 1000 * NT_MS;
+	memcpy(h->cfg.mac, h->srv_mac, 6);
+	h->cfg.ip = h->srv_ip;
+	h->cfg.port = NT_PORT;
+	h->cfg.mtu = mtu;
+	h->cfg.max_conns = max_conns;
+	h->cfg.idle_timeout_ms = idle_timeout_ms;
+	h->cfg.time_wait_ms = 1000;
+	h->cfg.isn_secret = 42;
+	h->cfg.pages = h->pc;
+	h->cfg.clock = &h->clock;
+	h->cfg.tx_ctx = h;
+	h->cfg.tx = fake_tx;
+	h->ns = netstack_new(&h->cfg);
+	assert_non_null(h->ns);
+}
+
+void nt_teardown(struct nt_harness *h)
+{
+	netstack_free(h->ns);
+	netstack_pages_release(h->pc);
+	page_cache_free(h->pc);
+	temp_dir_remove(h->dir);
+	free(h->frames);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/* Straightforward checksums (not the stack's code paths: byte by byte). */
+static uint16_t ref_csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t pseudo(uint32_t saddr, uint32_t daddr, size_t tcp_len)
+{
+	const uint8_t *s = (const uint8_t *)&saddr, *d = (const uint8_t *)&daddr;
+	return (uint32_t)(s[0] << 8 | s[1]) + (uint32_t)(s[2] << 8 | s[3]) +
+	       (uint32_t)(d[0] << 8 | d[1]) + (uint32_t)(d[2] << 8 | d[3]) + 6 +
+	       (uint32_t)tcp_len;
+}
+
+size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
+		uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		const uint8_t *opts, size_t optlen, const void *payload,
+		size_t len)
+{
+	assert_true(optlen % 4 == 0 && optlen <= 40);
+	size_t tcp_len = 20 + optlen + len;
+	memcpy(f, h->srv_mac, 6);
+	memcpy(f + 6, h->cli_mac, 6);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + tcp_len));
+	put16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, &h->cli_ip, 4);
+	memcpy(ip + 16, &h->srv_ip, 4);
+	put16(ip + 10, ref_csum(ip, 20, 0));
+	uint8_t *t = ip + 20;
+	memset(t, 0, 20);
+	put16(t, sport);
+	put16(t + 2, NT_PORT);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = (uint8_t)(((20 + optlen) / 4) << 4);
+	t[13] = flags;
+	put16(t + 14, win);
+	if (optlen)
+		memcpy(t + 20, opts, optlen);
+	if (len)
+		memcpy(t + 20 + optlen, payload, len);
+	put16(t + 16, ref_csum(t, tcp_len, pseudo(h->cli_ip, h->srv_ip, tcp_len)));
+	return 14 + 20 + tcp_len;
+}
+
+void nt_input_raw(struct nt_harness *h, const uint8_t *f, size_t len)
+{
+	netstack_input(h->ns, f, len, h->now);
+}
+
+void nt_input(struct nt_harness *h, uint16_t sport, uint32_t seq, uint32_t ack,
+	      uint8_t flags, uint16_t win, const void *payload, size_t len)
+{
+	static uint8_t f[NT_FRAME_MAX];
+	size_t n = nt_build(h, f, sport, seq, ack, flags, win, NULL, 0, payload, len);
+	nt_input_raw(h, f, n);
+}
+
+void nt_advance(struct nt_harness *h, uint64_t ms)
+{
+	h->now += ms * NT_MS;
+	netstack_poll(h->ns, h->now);
+}
+
+void nt_clear(struct nt_harness *h)
+{
+	h->nframes = 0;
+}
+
+void nt_parse(const struct nt_harness *h, size_t i, struct nt_seg *s)
+{
+	assert_true(i < h->nframes);
+	const struct nt_frame *f = &h->frames[i];
+	memset(s, 0, sizeof(*s));
+	assert_true(f->len >= 54);
+	memcpy(s->dst_mac, f->data, 6);
+	memcpy(s->src_mac, f->data + 6, 6);
+	assert_int_equal(get16(f->data + 12), 0x0800);
+	const uint8_t *ip = f->data + 14;
+	assert_int_equal(ip[0], 0x45);
+	size_t ip_len = get16(ip + 2);
+	assert_int_equal(ip_len + 14, f->len);
+	assert_int_equal(ip[9], 6);
+	s->df = get16(ip + 6) == 0x4000;
+	s->ip_csum_ok = ref_csum(ip, 20, 0) == 0;
+	memcpy(&s->saddr, ip + 12, 4);
+	memcpy(&s->daddr, ip + 16, 4);
+	const uint8_t *t = ip + 20;
+	size_t tcp_len = ip_len - 20;
+	s->tcp_csum_ok = ref_csum(t, tcp_len, pseudo(s->saddr, s->daddr, tcp_len)) == 0;
+	s->sport = get16(t);
+	s->dport = get16(t + 2);
+	s->seq = get32(t + 4);
+	s->ack = get32(t + 8);
+	s->flags = t[13];
+	s->win = get16(t + 14);
+	size_t thl = (size_t)(t[12] >> 4) * 4;
+	assert_true(thl >= 20 && thl <= tcp_len);
+	s->mss = s->wscale = -1;
+	for (size_t o = 20; o < thl;) {
+		uint8_t kind = t[o];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			o++;
+			continue;
+		}
+		uint8_t l = t[o + 1];
+		assert_true(l >= 2 && o + l <= thl);
+		if (kind == 2)
+			s->mss = get16(t + o + 2);
+		else if (kind == 3)
+			s->wscale = t[o + 2];
+		else if (kind == 4)
+			s->sack_ok = true;
+		else if (kind == 8)
+			s->timestamps = true;
+		o += l;
+	}
+	s->payload = t + thl;
+	s->len = tcp_len - thl;
+}
+
+void nt_connect(struct nt_harness *h, struct nt_conn *c, uint16_t port)
+{
+	nt_connect_mss(h, c, port, (uint16_t)(h->cfg.mtu - 40));
+}
+
+void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
+		    uint16_t mss)
+{
+	uint8_t linux_syn_opts[20] = {
+		2, 4, 0x05, 0xb4,             /* MSS: the MTU's, below */
+		4, 2,                         /* SACK permitted */
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0, /* timestamps */
+		1,                            /* NOP */
+		3, 3, 7,                      /* window scale 7 */
+	};
+	uint8_t f[NT_FRAME_MAX];
+	put16(linux_syn_opts + 2, mss);
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	c->snd_nxt = 1000000u * port;
+	c->win = 512; /* 512 << 7 = 64 KiB */
+	c->shift = 7;
+	nt_clear(h);
+	size_t n = nt_build(h, f, port, c->snd_nxt, 0, TH_SYN, 64240,
+			    linux_syn_opts, sizeof(linux_syn_opts), NULL, 0);
+	nt_input_raw(h, f, n);
+	assert_int_equal(h->nframes, 1);
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	assert_true(s.ip_csum_ok && s.tcp_csum_ok);
+	assert_int_equal(s.flags, TH_SYN | TH_ACK);
+	assert_int_equal(s.ack, c->snd_nxt + 1);
+	c->snd_nxt++;
+	c->srv_iss = s.seq;
+	c->rcv_nxt = s.seq + 1;
+	c->wscale = s.wscale;
+	nt_clear(h);
+	nt_input(h, port, c->snd_nxt, c->rcv_nxt, TH_ACK, c->win, NULL, 0);
+	assert_int_equal(h->nframes, 0);
+}
+
+void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t len)
+{
+	nt_input(h, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK | TH_PSH, c->win, data, len);
+	c->snd_nxt += (uint32_t)len;
+}
+
+void nt_ack(struct nt_harness *h, struct nt_conn *c)
+{
+	nt_input(h, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK, c->win, NULL, 0);
+}
+
+static void receive(struct nt_conn *c, const struct nt_seg *s)
+{
+	uint32_t base = c->srv_iss + 1;
+	size_t off = s->seq - base, end = off + s->len;
+	if ((int32_t)(s->seq - base) < 0)
+		return;
+	if (end > c->stream_cap) {
+		size_t cap = end * 2 > 4096 ? end * 2 : 4096;
+		c->stream = realloc(c->stream, cap);
+		c->have = realloc(c->have, cap);
+		assert_non_null(c->stream);
+		assert_non_null(c->have);
+		memset(c->have + c->stream_cap, 0, cap - c->stream_cap);
+		c->stream_cap = cap;
+	}
+	for (size_t i = 0; i < s->len; i++) {
+		if (c->have[off + i])
+			assert_int_equal(c->stream[off + i], s->payload[i]); /* consistent retransmission */
+		c->stream[off + i] = s->payload[i];
+		c->have[off + i] = 1;
+	}
+	while (c->stream_len < c->stream_cap && c->have[c->stream_len])
+		c->stream_len++;
+	c->rcv_nxt = base + (uint32_t)c->stream_len;
+}
+
+size_t nt_collect(struct nt_harness *h, struct nt_conn *c, bool ack)
+{
+	size_t nframes = h->nframes, data_segs = 0;
+	struct nt_frame *frames = h->frames;
+	/* The stack may answer our ACKs with more frames: take these first. */
+	h->frames = NULL;
+	h->nframes = h->cap = 0;
+	struct nt_harness view = *h;
+	view.frames = frames;
+	view.nframes = nframes;
+	for (size_t i = 0; i < nframes; i++) {
+		struct nt_seg s;
+		nt_parse(&view, i, &s);
+		assert_true(s.ip_csum_ok);
+		assert_true(s.tcp_csum_ok);
+		if (s.dport != c->port)
+			continue;
+		if (s.len)
+			c->data_segs_seen++;
+		if (c->drop && c->drop(c->drop_ctx, &s))
+			continue;
+		if (s.flags & TH_RST) {
+			c->rst_seen = true;
+			continue;
+		}
+		if (s.len) {
+			data_segs++;
+			receive(c, &s);
+		}
+		if (s.flags & TH_FIN) {
+			c->fin_known = true;
+			c->fin_seq = s.seq + (uint32_t)s.len;
+		}
+		if (c->fin_known && !c->fin_seen && c->rcv_nxt == c->fin_seq) {
+			c->rcv_nxt++;
+			c->fin_seen = true;
+		}
+		if (ack && (s.len || (s.flags & TH_FIN)))
+			nt_ack(h, c);
+	}
+	free(frames);
+	return data_segs;
+}
+
+size_t nt_drain_tick(struct nt_harness *h, struct nt_conn *c, uint64_t tick_ms)
+{
+	size_t total = 0, n;
+	int idle = 0;
+	while (idle < 3) {
+		n = nt_collect(h, c, true);
+		total += n;
+		if (n == 0) {
+			idle++;
+			nt_advance(h, tick_ms);
+		} else {
+			idle = 0;
+		}
+	}
+	return total;
+}
+
+size_t nt_drain(struct nt_harness *h, struct nt_conn *c)
+{
+	return nt_drain_tick(h, c, 1);
+}
+
+void nt_conn_free(struct nt_conn *c)
+{
+	free(c->stream);
+	free(c->have);
+	c->stream = c->have = NULL;
+}
+
+size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
+		   uint8_t **out)
+{
+	const struct page *p = page_cache_lookup(h->pc, path, strlen(path));
+	assert_non_null(p);
+	size_t n = page_response_len(p);
+	uint8_t *b = malloc(n);
+	assert_non_null(b);
+	memcpy(b, p->response, p->head_len);
+	memcpy(b + p->head_len, http_clock_slot(&h->clock, close), HTTP_SLOT_LEN);
+	memcpy(b + p->head_len + HTTP_SLOT_LEN, page_body(p), p->body_len);
+	*out = b;
+	return n;
+}

@@ -1,0 +1,135 @@
+/* A scripted peer for the netstack unit tests: builds the client's frames,
+ * captures and parses the stack's frames, runs a fake clock.
+ *
+ * One harness = one netstack over a temporary page folder with three pages
+ * (/tiny 13 bytes, /10k, /1m pseudo-random bytes) at a fixed Date. */
+#ifndef BB_NETSTACK_TEST_UTIL_H
+#define BB_NETSTACK_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "http_clock.h"
+#include "netstack.h"
+#include "page_cache.h"
+
+#define NT_SRV_IP "198.18.0.1"
+#define NT_CLI_IP "198.18.0.2"
+#define NT_PORT 8080
+#define NT_FRAME_MAX 9100
+#define NT_MS 1000000ull
+
+struct nt_frame {
+	size_t len;
+	uint8_t data[NT_FRAME_MAX];
+};
+
+struct nt_harness {
+	struct netstack *ns;
+	struct netstack_config cfg;
+	struct page_cache *pc;
+	char *dir;
+	struct http_clock clock;
+	uint64_t now;
+	uint32_t srv_ip, cli_ip;      /* network order */
+	uint8_t srv_mac[6], cli_mac[6];
+	struct nt_frame *frames;      /* what the stack sent, in order */
+	size_t nframes, cap;
+	int tx_room;                  /* < 0: unlimited; else frames accepted before "full" */
+	int tx_mode;                  /* NT_TX_CAPTURE, or for benches: */
+#define NT_TX_CAPTURE 0
+#define NT_TX_DISCARD 1               /* count only */
+#define NT_TX_COPY 2                  /* copy into one scratch frame, keep nothing */
+	uint64_t tx_frames, tx_bytes;
+};
+
+/* A TCP segment the stack sent, parsed. */
+struct nt_seg {
+	uint8_t dst_mac[6], src_mac[6];
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win;
+	int mss;           /* -1 when absent */
+	int wscale;        /* -1 when absent */
+	bool sack_ok, timestamps;
+	const uint8_t *payload;
+	size_t len;
+	bool ip_csum_ok, tcp_csum_ok, df;
+};
+
+/* One client connection as the scripted peer sees it. The receive side
+ * keeps out-of-order data (like Linux) and ACKs cumulatively. */
+struct nt_conn {
+	uint16_t port;
+	uint32_t snd_nxt;    /* our next sequence number */
+	uint32_t rcv_nxt;    /* next byte expected from the server */
+	uint32_t srv_iss;
+	int wscale;          /* the server's shift (what it advertised) */
+	uint16_t win;        /* our advertised window (unscaled) */
+	uint8_t shift;       /* our window scale */
+	uint8_t *stream;     /* server bytes, at (seq - srv_iss - 1) */
+	uint8_t *have;       /* which of them arrived */
+	size_t stream_len;   /* bytes received in order */
+	size_t stream_cap;
+	bool fin_known, fin_seen, rst_seen;
+	uint32_t fin_seq;
+	/* Loss injection: return true to drop a server frame. */
+	bool (*drop)(void *ctx, const struct nt_seg *s);
+	void *drop_ctx;
+	size_t data_segs_seen; /* every data segment, dropped or not */
+};
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+
+void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
+	      uint32_t idle_timeout_ms);
+void nt_teardown(struct nt_harness *h);
+
+/* Builds a client frame (valid checksums) into f; returns its length. */
+size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
+		uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		const uint8_t *opts, size_t optlen, const void *payload,
+		size_t len);
+/* Builds and feeds one segment. */
+void nt_input(struct nt_harness *h, uint16_t sport, uint32_t seq, uint32_t ack,
+	      uint8_t flags, uint16_t win, const void *payload, size_t len);
+void nt_input_raw(struct nt_harness *h, const uint8_t *f, size_t len);
+
+/* Moves the clock and runs the stack's timers. */
+void nt_advance(struct nt_harness *h, uint64_t ms);
+void nt_clear(struct nt_harness *h);
+/* Parses captured frame i (asserts it is IPv4/TCP). */
+void nt_parse(const struct nt_harness *h, size_t i, struct nt_seg *s);
+
+/* SYN (MSS of the MTU, WS 7, SACK-permitted, timestamps offered like Linux),
+ * checks the SYN-ACK, sends the ACK. Leaves no frames captured. */
+void nt_connect(struct nt_harness *h, struct nt_conn *c, uint16_t port);
+/* Same, announcing `mss` instead of the MTU's. */
+void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
+		    uint16_t mss);
+/* Sends data (as one segment) from the client. */
+void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t len);
+/* Takes the captured frames (clearing the capture): for c's port, data
+ * goes into c->stream (out-of-order kept), FIN/RST noted, frames c->drop
+ * refuses are lost. With ack, every data segment is answered with a
+ * cumulative ACK at once, as a quick-ACKing peer does (so holes produce
+ * duplicate ACKs). Returns the number of data segments received. */
+size_t nt_collect(struct nt_harness *h, struct nt_conn *c, bool ack);
+/* nt_collect with ACKs, repeated until nothing comes for 3 ticks (the
+ * clock advances `tick_ms` per quiet round); returns data segments. */
+size_t nt_drain_tick(struct nt_harness *h, struct nt_conn *c, uint64_t tick_ms);
+size_t nt_drain(struct nt_harness *h, struct nt_conn *c);
+void nt_ack(struct nt_harness *h, struct nt_conn *c);
+void nt_conn_free(struct nt_conn *c);
+
+/* The response the server must send for `path` (GET, keep-alive or not). */
+size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
+		   uint8_t **out);
+
+#endif

@@ -30,7 +30,7 @@ all:
 # servers/common first: everything links libcommon.a
 include servers/common/module.mk
 include $(sort $(filter-out servers/common/module.mk,$(wildcard servers/*/module.mk))) \
-        $(wildcard loadgen/module.mk tools/module.mk tests/module.mk)
+        $(wildcard loadgen/module.mk tools/module.mk tests/module.mk scripts/module.mk)
 
 all: $(BINARIES) $(EXTRA_TARGETS)
 

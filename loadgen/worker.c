@@ -38,6 +38,7 @@
 #define READ_BUF_BYTES (128 * 1024) /* per thread, shared by its connections */
 #define MAX_EVENTS 256
 #define IOV_BATCH 64
+#define OPEN_BATCH 128 /* connections opened per loop turn at the start */
 #define RETRY_MIN_NS (10 * NS_PER_MS)
 #define RETRY_MAX_NS NS_PER_S
 
@@ -90,6 +91,7 @@ struct wstate {
 	uint64_t inflight_total;
 	uint32_t next_src;
 	uint32_t depth;
+	int open_next;          /* connections [open_next, nconns) not opened yet */
 	uint64_t live_requests, live_errors, live_timeouts;
 };
 
@@ -163,6 +165,14 @@ static void drop_inflight(struct wstate *ws, struct conn *c, uint64_t *counter)
 
 static void conn_close(struct wstate *ws, struct conn *c)
 {
+	if (c->fd >= 0 && ws->stopping && c->state == C_OPEN && !c->inflight &&
+	    ws->o->mode == LG_KEEPALIVE && !ws->o->linger0) {
+		/* End of the run: an idle keep-alive connection is reset rather
+		 * than closed, so back-to-back runs of a sweep do not fill the
+		 * client's port range with TIME_WAIT (10,000 connections a run). */
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
@@ -695,6 +705,18 @@ static void run_loop(struct wstate *ws)
 		ws->now = now_ns();
 		if (!ws->measuring && ws->now >= run->measure_ns)
 			begin_measuring(ws);
+		if (ws->open_next < ws->nconns && !ws->stopping) {
+			/* Open connections in batches between event turns, so the
+			 * first ones work while the rest connect (10,000 connects
+			 * can take seconds) and the end of the run is never missed. */
+			int stop = ws->open_next + OPEN_BATCH;
+			for (; ws->open_next < ws->nconns && ws->open_next < stop; ws->open_next++) {
+				struct conn *c = &ws->conns[ws->open_next];
+				if (c->state == C_IDLE && c->fd < 0)
+					conn_open(ws, c);
+			}
+			ws->now = now_ns();
+		}
 		if (ws->open_loop && !ws->stopping)
 			dispatch_due(ws); /* what fell due before the end still leaves */
 		if (!ws->stopping && (ws->now >= run->end_ns || __atomic_load_n(&run->stop, __ATOMIC_RELAXED)))
@@ -718,6 +740,8 @@ static void run_loop(struct wstate *ws)
 			if (next < wake)
 				wake = next;
 		}
+		if (ws->open_next < ws->nconns && !ws->stopping)
+			wake = ws->now; /* more to open: just poll */
 		int n = wait_events(ws, evs, wake);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -820,9 +844,9 @@ void *lg_worker_main(void *arg)
 		}
 		if (ws.open_loop && o->mode == LG_CLOSE)
 			ready_add(&ws, c); /* slots open a connection per due request */
-		else
-			conn_open(&ws, c);
 	}
+	/* The others are opened by run_loop, OPEN_BATCH at a time. */
+	ws.open_next = ws.open_loop && o->mode == LG_CLOSE ? ws.nconns : 0;
 	run_loop(&ws);
 out:
 	ws.now = now_ns();

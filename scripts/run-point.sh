@@ -266,7 +266,7 @@ END {
 	rps = csv_get(f, "req_per_s") + 0
 	# Per request: busy core-seconds per second over requests per second.
 	per = (rps > 0 && F["srv_window_s"] > 0) ? 1e6 / (rps * F["srv_window_s"]) : 0
-	if (!F["same_host"]) {
+	if (F["same_host"] + 0 == 0) {
 		# Two hosts: loadgen cannot see the server's cores.
 		fill("server_user_pct", F["srv_user_pct"]); fill("server_sys_pct", F["srv_sys_pct"])
 		fill("server_softirq_pct", F["srv_softirq_pct"]); fill("server_idle_pct", F["srv_idle_pct"])

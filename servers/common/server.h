@@ -103,7 +103,7 @@ struct server_stats {
 	uint64_t responses_4xx;
 	uint64_t bytes_sent;
 	uint64_t idle_closed;  /* connections closed by the idle timeout */
-	uint64_t errors;       /* I/O errors on connections */
+	uint64_t errors;       /* I/O errors on connections (a peer's reset is not one) */
 };
 
 /* Prints, flushed, on stdout:

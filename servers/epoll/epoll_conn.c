@@ -81,10 +81,28 @@ void conn_free_all(struct worker *w)
 	w->nfree = 0;
 }
 
-static void conn_error(struct worker *w, struct conn *c)
+/* A failed read or send. The peer resetting or going away (load generators
+ * do at the end of every run) is the client's choice, not a server error. */
+static bool conn_error(struct worker *w, struct conn *c)
 {
-	w->stats.errors++;
+	if (errno != ECONNRESET && errno != EPIPE)
+		w->stats.errors++;
 	conn_close(w, c);
+	return false;
+}
+
+bool conn_register(struct worker *w, struct conn *c)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (c->wr_blocked ? EPOLLOUT : 0),
+		.data.ptr = c,
+	};
+
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		return conn_error(w, c);
+	c->registered = true;
+	c->out_registered = c->wr_blocked;
+	return true;
 }
 
 /* Activity: a request parsed or bytes sent. Bytes received that do not
@@ -133,6 +151,19 @@ static int flush(struct worker *w, struct conn *c)
 	struct iovec iov[CONN_QUEUE * 3];
 	int niov = 0;
 	size_t total = 0;
+
+	/* Replies go out whole in one writev each, so Nagle can only hold back
+	 * the tail of a reply that follows another one: on a connection that
+	 * stays open. A connection that closes gets its tail pushed by the FIN,
+	 * so it is spared the setsockopt (nginx does the same). */
+	if (!c->nodelay && !c->closing) {
+		const int one = 1;
+		if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+			conn_error(w, c);
+			return -1;
+		}
+		c->nodelay = true;
+	}
 
 	for (unsigned i = 0; i < c->qlen; i++) {
 		const struct http_reply *r = &c->q[(c->qhead + i) % CONN_QUEUE];
@@ -197,7 +228,8 @@ static int flush(struct worker *w, struct conn *c)
 
 	if ((size_t)n < total) {
 		c->wr_blocked = true;
-		if (!c->out_registered) {
+		/* Not registered yet: conn_register() includes EPOLLOUT. */
+		if (c->registered && !c->out_registered) {
 			struct epoll_event ev = {
 				.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 				.data.ptr = c,
@@ -213,7 +245,7 @@ static int flush(struct worker *w, struct conn *c)
 }
 
 /* All replies sent, the last one said close. */
-static void finish_close(struct worker *w, struct conn *c)
+static bool finish_close(struct worker *w, struct conn *c)
 {
 	/* Input we have not read (pipelined requests after the close, the rest
 	 * of a rejected request) would make close() send RST, and the client's
@@ -221,21 +253,19 @@ static void finish_close(struct worker *w, struct conn *c)
 	 * case send our FIN first and drain until the client's FIN. */
 	if (c->peer_eof || (c->roff == c->rlen && !c->rd_ready)) {
 		conn_close(w, c);
-		return;
+		return false;
 	}
-	if (shutdown(c->fd, SHUT_WR) < 0) {
-		conn_error(w, c);
-		return;
-	}
+	if (shutdown(c->fd, SHUT_WR) < 0)
+		return conn_error(w, c);
 	c->lingering = true;
 	c->since_ms = w->now_ms;
 	list_del(&c->timer);
 	list_add_tail(&w->lingering, &c->timer);
 	c->roff = c->rlen = 0;
-	conn_run(w, c);
+	return conn_run(w, c);
 }
 
-static void linger_drain(struct worker *w, struct conn *c)
+static bool linger_drain(struct worker *w, struct conn *c)
 {
 	for (int i = 0; i < CONN_READ_BUDGET; i++) {
 		ssize_t n = read(c->fd, c->buf, sizeof(c->buf));
@@ -244,49 +274,46 @@ static void linger_drain(struct worker *w, struct conn *c)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			c->rd_ready = false;
-			return;
+			return true;
 		}
 		conn_close(w, c); /* the client's FIN, or its error: done */
-		return;
+		return false;
 	}
 	ready_add(w, c);
+	return true;
 }
 
-void conn_run(struct worker *w, struct conn *c)
+bool conn_run(struct worker *w, struct conn *c)
 {
 	int reads = 0;
 
-	if (c->lingering) {
-		linger_drain(w, c);
-		return;
-	}
+	if (c->lingering)
+		return linger_drain(w, c);
 	for (;;) {
 		parse_buffered(w, c);
 		if (c->qlen && !c->wr_blocked) {
 			bool parse_stalled = c->qlen == CONN_QUEUE && c->roff < c->rlen;
 
 			if (flush(w, c) < 0)
-				return;
+				return false;
 			/* The queue had stopped parsing; sending made room. */
 			if (parse_stalled && c->qlen < CONN_QUEUE)
 				continue;
 		}
 		if (c->qlen == 0) {
-			if (c->closing) {
-				finish_close(w, c);
-				return;
-			}
+			if (c->closing)
+				return finish_close(w, c);
 			if (c->peer_eof) {
 				conn_close(w, c);
-				return;
+				return false;
 			}
 		}
 		/* Backpressure: with a full queue, leave the input in the socket. */
 		if (!c->rd_ready || c->closing || c->peer_eof || c->qlen == CONN_QUEUE)
-			return;
+			return true;
 		if (reads == CONN_READ_BUDGET) {
 			ready_add(w, c);
-			return;
+			return true;
 		}
 		if (c->roff) {
 			memmove(c->buf, c->buf + c->roff, c->rlen - c->roff);
@@ -296,8 +323,8 @@ void conn_run(struct worker *w, struct conn *c)
 		size_t space = sizeof(c->buf) - c->rlen;
 		if (space == 0) {
 			/* http_handle answers 431 before this can happen. */
-			conn_error(w, c);
-			return;
+			errno = ENOBUFS;
+			return conn_error(w, c);
 		}
 		ssize_t n = read(c->fd, c->buf + c->rlen, space);
 		reads++;
@@ -313,8 +340,7 @@ void conn_run(struct worker *w, struct conn *c)
 		} else if (errno == EAGAIN) {
 			c->rd_ready = false;
 		} else if (errno != EINTR) {
-			conn_error(w, c);
-			return;
+			return conn_error(w, c);
 		}
 	}
 }

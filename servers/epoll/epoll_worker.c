@@ -41,8 +41,6 @@ static void reject(struct worker *w, int fd)
 
 static void accept_all(struct worker *w)
 {
-	const int one = 1;
-
 	for (;;) {
 		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -71,26 +69,17 @@ static void accept_all(struct worker *w)
 			reject(w, fd);
 			continue;
 		}
-		/* Replies go out in one writev each; never hold their tail back
-		 * for an ACK. */
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
-			w->stats.errors++;
-			close(fd);
-			continue;
-		}
 		struct conn *c = conn_new(w, fd);
 		if (!c) {
 			w->stats.errors++;
 			close(fd);
 			continue;
 		}
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c };
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			w->stats.errors++;
-			conn_close(w, c);
-			continue;
-		}
 		w->stats.accepted++;
+		/* Read before registering (see epoll_worker.h). */
+		c->rd_ready = true;
+		if (conn_run(w, c))
+			conn_register(w, c);
 	}
 }
 

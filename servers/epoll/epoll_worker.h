@@ -2,8 +2,11 @@
  * instance and its own connection table. Workers share only read-only state
  * (options, page cache), so no locks and no cache lines bounce between cores.
  *
- * Connections are registered edge-triggered, once, at accept:
- * EPOLLIN | EPOLLRDHUP | EPOLLET, and EPOLLOUT added (one epoll_ctl, kept for
+ * A new connection is read at once, before it joins the epoll set: its
+ * request has usually arrived by the time accept returns, and a reply that
+ * closes (HTTP/1.0 style clients) is then served with accept4, read, writev
+ * and close, no epoll_ctl at all. Connections that stay are registered
+ * edge-triggered, once: EPOLLIN | EPOLLRDHUP | EPOLLET, and EPOLLOUT added (one epoll_ctl, kept for
  * the connection's life) the first time a send comes up short. Why edge-
  * triggered: a level-triggered loop must toggle EPOLLOUT with epoll_ctl each
  * time a send blocks and unblocks, and must stop EPOLLIN with another
@@ -53,7 +56,9 @@ struct conn {
 	bool in_ready;
 	bool rd_ready;           /* the socket may hold unread bytes */
 	bool wr_blocked;         /* the last send came up short: wait for EPOLLOUT */
+	bool registered;         /* in the epoll set (after its first turn) */
 	bool out_registered;     /* EPOLLOUT is in the interest set */
+	bool nodelay;            /* TCP_NODELAY set (once it goes keep-alive) */
 	bool peer_eof;           /* read returned 0 */
 	bool closing;            /* a close reply is queued: no more requests */
 	bool lingering;          /* reply sent, draining input until FIN or timeout */
@@ -98,9 +103,11 @@ int worker_setup(struct worker *w);
 /* Runs the worker's loop until the server stops; returns NULL. */
 void *worker_main(void *arg);
 
-/* epoll_conn.c: one connection's state machine. */
+/* epoll_conn.c: one connection's state machine. conn_run() and
+ * conn_register() return false when the connection is closed (and freed). */
 struct conn *conn_new(struct worker *w, int fd);
-void conn_run(struct worker *w, struct conn *c);
+bool conn_run(struct worker *w, struct conn *c);
+bool conn_register(struct worker *w, struct conn *c);
 void conn_close(struct worker *w, struct conn *c);
 void conn_free_all(struct worker *w);
 

@@ -35,6 +35,17 @@ static int set_timeout(int fd, int optname, int ms)
 	return setsockopt(fd, SOL_SOCKET, optname, &tv, sizeof(tv));
 }
 
+/* A failed recv/sendmsg: a timeout is the idle timeout; a client that
+ * resets or goes away is an ordinary end, not an error (as in httpd-epoll). */
+static enum conn_end end_for_errno(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		return END_IDLE;
+	if (err == ECONNRESET || err == EPIPE)
+		return END_PEER;
+	return END_ERROR;
+}
+
 /* Sends every byte of iov, resuming after partial writes. Each sendmsg
  * that moves bytes is progress for the idle timeout; SO_SNDTIMEO bounds a
  * wait without progress. */
@@ -49,7 +60,7 @@ static enum conn_end send_all(struct tpc_conn *c, struct iovec *iov, int niov,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK ? END_IDLE : END_ERROR;
+			return end_for_errno(errno);
 		}
 		c->stats.bytes_sent += (uint64_t)n;
 		*last_progress = now_ms();
@@ -63,7 +74,7 @@ static enum conn_end send_all(struct tpc_conn *c, struct iovec *iov, int niov,
 			m.msg_iov->iov_len -= (size_t)n;
 		}
 	}
-	return END_PEER; /* means "all sent": the caller carries on */
+	return END_PEER; /* here: all sent, carry on */
 }
 
 /* Answers every complete request in buf. Returns END_PEER to keep going,
@@ -146,7 +157,7 @@ static enum conn_end serve(struct tpc_conn *c)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK ? END_IDLE : END_ERROR;
+			return end_for_errno(errno);
 		}
 		c->len += (size_t)n;
 		enum conn_end end = serve_buffered(c, &last_progress);

@@ -293,16 +293,17 @@ int main(int argc, char **argv)
 		 (unsigned long long)(cfg.stack_size >> 10), o.max_conns);
 	server_ready(&o, details);
 
+	bool still_running = false;
 	for (int i = 0; i < o.workers; i++) {
 		pthread_join(workers[i].thread, NULL);
 		pthread_mutex_lock(&workers[i].lock);
 		stats[i] = workers[i].stats;
+		still_running |= workers[i].live > 0;
 		pthread_mutex_unlock(&workers[i].lock);
 	}
 	server_print_stats(&o, stats, o.workers);
-	for (int i = 0; i < o.workers; i++)
-		if (workers[i].live > 0)
-			return 0; /* threads still running use these: let exit() take them */
+	if (still_running)
+		return 0; /* connection threads still use these: let exit() take them */
 	free(stats);
 	free(workers);
 	page_cache_free(pc);

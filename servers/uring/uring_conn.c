@@ -263,6 +263,11 @@ static void consume_buffered(struct worker *w, struct conn *c)
 	}
 }
 
+static bool peer_gone(int res)
+{
+	return res == -ECONNRESET || res == -EPIPE;
+}
+
 static size_t reply_len(const struct http_reply *r)
 {
 	return http_reply_len(r);
@@ -377,9 +382,9 @@ void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 		return;
 	}
 	if (cqe->res <= 0) {
-		/* EPIPE/ECONNRESET: the client went away. (0 bytes for a
-		 * non-empty send would spin: treat it alike.) */
-		conn_begin_close(w, c, CLOSE_ERROR);
+		/* EPIPE/ECONNRESET: the client went away, an ordinary end (as
+		 * in httpd-epoll). 0 bytes for a non-empty send would spin. */
+		conn_begin_close(w, c, peer_gone(cqe->res) ? CLOSE_QUIET : CLOSE_ERROR);
 		return;
 	}
 	sent = (size_t)cqe->res;
@@ -490,7 +495,7 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	} else if (res == -ENOBUFS) {
 		w->enobufs++; /* buffers come back at the end of this batch */
 	} else if (res != -ECANCELED) {
-		conn_begin_close(w, c, CLOSE_ERROR); /* ECONNRESET mostly */
+		conn_begin_close(w, c, peer_gone(res) ? CLOSE_QUIET : CLOSE_ERROR);
 		return;
 	}
 	if (!c->recv_armed && !c->recv_paused && !c->peer_eof &&

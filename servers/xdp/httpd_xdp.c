@@ -56,6 +56,7 @@ struct worker {
 	struct netstack *ns;
 	struct http_clock clock;
 	uint64_t now_ns;       /* the loop's time for the frames of one batch */
+	uint64_t open_at_stop; /* connections (not in TIME_WAIT) the stop aborted */
 	pthread_t thread;
 };
 
@@ -255,6 +256,8 @@ static void *worker_main(void *arg)
 			server_die_errno(w->o, "ppoll on the AF_XDP socket");
 	}
 	/* Shutdown: tell every peer (RST) rather than leave them to time out. */
+	const struct netstack_stats *st = netstack_stats(w->ns);
+	w->open_at_stop = st->cur_conns - st->cur_time_wait;
 	netstack_abort_all(w->ns, mono_ns());
 	for (int i = 0; i < 100 && xsk_port_flush(&w->port); i++)
 		;
@@ -302,10 +305,12 @@ static void print_xdp_stats(const struct worker *w, int n)
 {
 	struct netstack_stats s = { 0 };
 	struct xsk_port_stats x = { 0 };
+	uint64_t open_at_stop = 0;
 
 	for (int i = 0; i < n; i++) {
 		const struct xsk_port_stats *p = &w[i].port.stats;
 
+		open_at_stop += w[i].open_at_stop;
 		netstack_stats_add(&s, netstack_stats(w[i].ns));
 		x.rx_frames += p->rx_frames;
 		x.rx_descs += p->rx_descs;
@@ -333,13 +338,13 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       " unknown_conn_rst=%" PRIu64 " retransmits=%" PRIu64 " fast_retransmits=%" PRIu64
 	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
 	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
-	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 "\n",
+	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 " open_at_stop=%" PRIu64 "\n",
 	       s.frames_in, s.frames_out, s.tx_full, s.bad_frame, s.bad_ip_csum, s.bad_tcp_csum,
 	       s.not_ours, s.ip_fragments, s.conns_opened, s.conns_established, s.conns_closed,
 	       s.conns_reset_rx, s.conns_reset_tx, s.conns_rejected, s.conns_timed_out,
 	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
 	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.csum_precomputed,
-	       s.csum_live);
+	       s.csum_live, open_at_stop);
 }
 
 static void to_server_stats(const struct netstack_stats *s, struct server_stats *out)

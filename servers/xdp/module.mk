@@ -37,3 +37,25 @@ $(XDP_OBJS): CFLAGS += -I$(XDP_BUILD) -I$(XDP_DIR)
 
 $(BIN)/httpd-xdp: $(XDP_OBJS) $(NETSTACK_OBJS) $(COMMON_LIB) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XDP_LIBS) $(LDLIBS)
+
+# The fault injector of tests/integration/test_xdp_faults.sh: tc programs on
+# the client's veth that drop or duplicate a share of TCP frames (this test
+# box's kernel has no netem or gact), with a small libbpf loader.
+FAULT_DIR      := $(BUILD)/tests/integration
+FAULT_BPF_OBJ  := $(FAULT_DIR)/fault_inject.bpf.o
+FAULT_SKEL     := $(FAULT_DIR)/fault_inject.skel.h
+FAULT_TOOL     := $(BUILD)/tests/fault_inject
+EXTRA_TARGETS  += $(FAULT_TOOL)
+
+$(FAULT_BPF_OBJ): tests/integration/fault_inject.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(FAULT_SKEL): $(FAULT_BPF_OBJ)
+	bpftool gen skeleton $< name fault_inject > $@.tmp && mv $@.tmp $@
+
+$(FAULT_DIR)/fault_inject.o: $(FAULT_SKEL)
+$(FAULT_DIR)/fault_inject.o: CFLAGS += -I$(FAULT_DIR)
+
+$(FAULT_TOOL): $(FAULT_DIR)/fault_inject.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(XDP_LIBS) $(LDLIBS)

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The measurement scripts end to end, with short runs (about a minute):
+#   1. a tiny sweep (httpd-epoll, keep-alive and close, 1 s each) gives a CSV
+#      with loadgen's header and one ok row per run, a machine file, the
+#      figures (SVG + PNG, not empty) and a summary, all in a temp folder;
+#   2. the two-host path: SERVER_HOST/CLIENT_HOST through a stand-in `ssh`
+#      that maps a host name to a namespace, MTU set through the interfaces,
+#      the server's CPU sampled by the script (loadgen cannot see it);
+#   3. a sweep interrupted mid-run (SIGINT to its process group, as Ctrl-C)
+#      leaves no namespace, no process and no XDP program behind.
+# Checks behaviour, never speed.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+source scripts/lib/topology.sh
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+[ -x bin/loadgen ] || skip "bin/loadgen is not built"
+[ -x bin/httpd-epoll ] || skip "bin/httpd-epoll is not built"
+[ -f build/pages/tiny/index.html ] || skip "no page sets (make corpus)"
+command -v gnuplot >/dev/null || skip "gnuplot is not installed (make deps)"
+
+tmp=$(mktemp -d /tmp/bb-test-sweep.XXXXXX) || exit 1
+LAB=bts$$
+sweep_pid=""
+cleanup() {
+	[ -n "$sweep_pid" ] && kill -TERM -- "-$sweep_pid" 2>/dev/null
+	topo_down "$LAB"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0 failed=0
+check() { # name command...
+	local name=$1
+	shift
+	if "$@"; then echo "ok - $name"; passed=$((passed + 1)); else echo "not ok - $name"; failed=$((failed + 1)); fi
+}
+# CSV helpers: a column's values (rows 2..), by name.
+col() { awk -f scripts/lib/csv.awk -v c="$2" -f /dev/fd/3 "$1" 3<<'EOF'
+NR == 1 { csv_header($0); next }
+{ csv_split($0, f); print csv_get(f, c) }
+EOF
+}
+all_positive() { local v; for v in "$@"; do awk -v x="$v" 'BEGIN { exit !(x + 0 > 0) }' || return 1; done; [ $# -gt 0 ]; }
+all_equal() { local want=$1 v; shift; for v in "$@"; do [ "$v" = "$want" ] || return 1; done; [ $# -gt 0 ]; }
+nonempty_files() { local f; for f in "$@"; do [ -s "$f" ] || { echo "  missing or empty: $f"; return 1; }; done; }
+
+# --- 1. a tiny sweep ------------------------------------------------------------
+echo "# tiny sweep"
+OUT=$tmp/s.csv PLOTS_DIR=$tmp/plots SERVERS=epoll SWEEP=cores MODES="keepalive close" MAX_CORES=1 \
+	REPS=1 DURATION=1 WARMUP=0.3 BASE_PAGESET=tiny BASE_CONC=10 \
+	scripts/sweep.sh >"$tmp/sweep.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/sweep.out" | tail -n 40
+check "sweep exits 0" [ "$rc" = 0 ]
+header=$(head -n 1 "$tmp/s.csv" 2>/dev/null)
+check "CSV header has the schema's columns" bash -c '
+	for c in timestamp commit host kernel cpu_model server workers server_cpus mtu mode connections page_set \
+		req_per_s gbit_per_s lat_p99_us server_user_pct server_cpu_us_per_req client_bound repeat labels; do
+		[[ ",$1," == *",$c,"* ]] || { echo "  no column $c"; exit 1; }
+	done' sh "$header"
+check "two rows" [ "$(($(wc -l <"$tmp/s.csv") - 1))" = 2 ]
+check "rows are httpd-epoll" all_equal httpd-epoll $(col "$tmp/s.csv" server)
+check "modes keepalive and close" [ "$(col "$tmp/s.csv" mode | sort | tr '\n' ' ')" = "close keepalive " ]
+check "req/s > 0" all_positive $(col "$tmp/s.csv" req_per_s)
+check "server CPU per request > 0" all_positive $(col "$tmp/s.csv" server_cpu_us_per_req)
+check "status ok (labels)" all_equal ok $(col "$tmp/s.csv" status)
+check "sweep label" all_equal cores $(col "$tmp/s.csv" sweep)
+check "progress line with ETA" grep -q '^sweep: \[1/2 .*ETA' "$tmp/sweep.out"
+check "machine metadata file" grep -q '^kernel:' "$tmp/machine-$(hostname).txt"
+check "figures, SVG and PNG" nonempty_files "$tmp"/plots/cores-keepalive-rps.svg "$tmp"/plots/cores-keepalive-rps.png \
+	"$tmp"/plots/cores-close-gbps.svg "$tmp"/plots/cpu-keepalive.png "$tmp"/plots/cpu-close.svg
+check "SVG is an SVG" grep -q '<svg' "$tmp/plots/cores-keepalive-rps.svg"
+check "no figure in plots/out from a test" bash -c '! find plots/out -newer "$1" -name "cores-*" 2>/dev/null | grep -q .' sh "$tmp/s.csv"
+scripts/summary.sh "$tmp/s.csv" >"$tmp/summary.out" 2>&1
+sed 's/^/  | /' "$tmp/summary.out"
+check "summary: keep-alive vs close sentence" grep -q 'epoll, keep-alive vs close, 1 core: [0-9.]*x' "$tmp/summary.out"
+check "plots from the CSV alone" scripts/plots.sh "$tmp/s.csv" "$tmp/plots2" >/dev/null 2>&1
+check "plots again give the same set" [ "$(ls "$tmp/plots" | sort)" = "$(ls "$tmp/plots2" | sort)" ]
+
+# --- 2. two "hosts" ---------------------------------------------------------------
+echo "# SERVER_HOST / CLIENT_HOST through ssh"
+mkdir -p "$tmp/fakebin"
+cat >"$tmp/fakebin/ssh" <<'EOF'
+#!/bin/sh
+# Stand-in for ssh: "ssh [-o opt]... HOST COMMAND" runs COMMAND in namespace HOST.
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o|-p|-i|-l) shift 2 ;;
+	-*) shift ;;
+	*) break ;;
+	esac
+done
+host=$1
+shift
+exec ip netns exec "$host" sh -c "$*"
+EOF
+chmod +x "$tmp/fakebin/ssh"
+TOPO_CLIENT_TX_CSUM=off topo_up "$LAB" 1500 1 || { echo "not ok - lab for the two-host test"; exit 1; }
+PATH=$tmp/fakebin:$PATH SERVER_HOST=$LAB-srv CLIENT_HOST=$LAB-cli SERVER_ADDR=$TOPO_SRV_ADDR \
+	SERVER_IFNAME=veth-srv CLIENT_IFNAME=veth-cli CLIENT_CPUS=1 \
+	scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --mtu 4000 --duration 1 --warmup 0.3 \
+	--csv "$tmp/remote.csv" >"$tmp/remote.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/remote.out" | tail -n 5
+check "remote run exits 0" [ "$rc" = 0 ]
+check "remote row written" [ "$(($(wc -l <"$tmp/remote.csv" 2>/dev/null || echo 1) - 1))" = 1 ]
+check "remote req/s > 0" all_positive $(col "$tmp/remote.csv" req_per_s)
+check "server CPU sampled by the script" all_positive $(col "$tmp/remote.csv" server_cpu_us_per_req)
+check "MTU set on both hosts' interfaces" [ "$(ip netns exec "$LAB-srv" cat /sys/class/net/veth-srv/mtu)/$(ip netns exec "$LAB-cli" cat /sys/class/net/veth-cli/mtu)" = 4000/4000 ]
+check "mtu column" all_equal 4000 $(col "$tmp/remote.csv" mtu)
+check "no server left on the server host" [ -z "$(ip netns pids "$LAB-srv")" ]
+topo_down "$LAB"
+
+# --- 3. an interrupted sweep --------------------------------------------------------
+srv=epoll
+[ -x bin/httpd-xdp ] && srv=xdp
+echo "# interrupted sweep ($srv)"
+set -m # the sweep gets its own process group, as a shell job does; Ctrl-C = SIGINT to the group
+OUT=$tmp/int.csv NO_PLOTS=1 SERVERS=$srv SWEEP=cores MODES=keepalive MAX_CORES=1 REPS=3 DURATION=5 WARMUP=0.5 \
+	BASE_PAGESET=tiny BASE_CONC=10 scripts/sweep.sh >"$tmp/int.out" 2>&1 &
+sweep_pid=$!
+set +m
+# Wait until the sweep's run-point (lab "bbp<its pid>") has a server and a
+# load generator running, then interrupt.
+lab="" pids="" xdp_id=""
+for ((i = 0; i < 200; i++)); do
+	for rp in $(pgrep -P "$sweep_pid" 2>/dev/null); do
+		if [ -n "$(ip netns pids "bbp$rp-srv" 2>/dev/null)" ] && [ -n "$(ip netns pids "bbp$rp-cli" 2>/dev/null)" ]; then
+			lab=bbp$rp
+		fi
+	done
+	[ -n "$lab" ] && break
+	sleep 0.1
+done
+sleep 0.5 # into the measured window
+if [ -n "$lab" ]; then
+	pids="$(ip netns pids "$lab-srv") $(ip netns pids "$lab-cli")"
+	xdp_id=$(ip -n "$lab-srv" -d link show veth-srv 2>/dev/null | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
+fi
+check "a run was under way (lab $lab, pids $pids${xdp_id:+, xdp prog $xdp_id})" [ -n "$lab" ] && [ -n "${pids// /}" ]
+kill -INT -- "-$sweep_pid"
+waited=0
+while kill -0 "$sweep_pid" 2>/dev/null && [ "$waited" -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
+check "sweep stopped within 10 s of SIGINT" bash -c '! kill -0 "$1" 2>/dev/null' sh "$sweep_pid"
+wait "$sweep_pid" 2>/dev/null
+rc=$?
+sweep_pid=""
+sed 's/^/  | /' "$tmp/int.out" | tail -n 4
+check "sweep exit status 130" [ "$rc" = 130 ]
+check "no namespace left" bash -c '! ip netns list | grep -q "^$1-"' sh "$lab"
+left=""
+for p in $pids; do kill -0 "$p" 2>/dev/null && left+=" $p($(ps -o comm= -p "$p"))"; done
+check "no process left${left:+:$left}" [ -z "$left" ]
+if [ -n "$xdp_id" ]; then
+	check "XDP program $xdp_id gone" bash -c '! bpftool prog show id "$1" >/dev/null 2>&1' sh "$xdp_id"
+fi
+check "no temp folders left" bash -c '! ls -d /tmp/bypassbench-"$1"-* 2>/dev/null | grep -q .' sh "$lab"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -7,7 +7,7 @@
 #
 #   SWEEP        which sweeps: cores mtu concurrency pagesets latency (all)
 #   SERVERS      epoll tpc uring xdp nginx lighttpd (servers not built are skipped)
-#   REPS         runs per point (3)          DURATION / WARMUP   seconds (3 / 1; FULL: 10 / 2)
+#   REPS         runs per point (3)          DURATION / WARMUP   seconds (3 / 0.5; FULL: 10 / 2)
 #   MODES        modes of the cores sweep (keepalive close)
 #   MTUS         (1500 4000 9000)            CONCURRENCIES (1 10 100 1000 10000)
 #   PAGESETS     (tiny 10k 150k 1m corpus)   LOAD_FRACTIONS of each server's peak (0.25 0.5 0.75 0.9)
@@ -38,7 +38,7 @@ if [ "${FULL:-0}" = 1 ]; then
 	: "${CONCURRENCIES:=1 2 5 10 20 50 100 200 500 1000 2000 5000 10000}"
 	: "${LOAD_FRACTIONS:=0.1 0.25 0.5 0.75 0.9 0.95 0.99}"
 else
-	: "${DURATION:=3}" "${WARMUP:=1}" "${MODES_ALL:=keepalive}"
+	: "${DURATION:=3}" "${WARMUP:=0.5}" "${MODES_ALL:=keepalive}"
 	: "${CONCURRENCIES:=1 10 100 1000 10000}"
 	: "${LOAD_FRACTIONS:=0.25 0.5 0.75 0.9}"
 fi

@@ -52,6 +52,29 @@ struct tpc_conn {
 	char buf[HTTP_MAX_HEADER_BYTES];
 };
 
+/* Registering a connection (with w->lock held): counted in `live`, and
+ * reachable by a stop that must shut its socket down. */
+static inline void tpc_conn_link(struct tpc_worker *w, struct tpc_conn *c)
+{
+	c->prev = NULL;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->live++;
+}
+
+static inline void tpc_conn_unlink(struct tpc_worker *w, struct tpc_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->live--;
+}
+
 /* Connection thread body; takes ownership of the (registered) conn. */
 void *tpc_conn_main(void *arg);
 

@@ -194,19 +194,14 @@ void *tpc_conn_main(void *arg)
 	/* Unregister and close under the lock, so a stop that shutdown()s
 	 * every registered socket never touches a reused descriptor. */
 	pthread_mutex_lock(&w->lock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	tpc_conn_unlink(w, c);
 	w->stats.requests += c->stats.requests;
 	w->stats.responses_4xx += c->stats.responses_4xx;
 	w->stats.bytes_sent += c->stats.bytes_sent;
 	w->stats.idle_closed += c->stats.idle_closed;
 	w->stats.errors += c->stats.errors;
 	close(c->fd);
-	if (--w->live == 0 && w->stopping)
+	if (w->live == 0 && w->stopping)
 		pthread_cond_signal(&w->drained);
 	pthread_mutex_unlock(&w->lock);
 	free(c);

@@ -62,7 +62,7 @@ static const char tpc_help[] =
 	"client for up to 2 s (lingering close), so unread bytes cannot reset it.\n"
 	"On SIGINT/SIGTERM every connection is shut down and its thread ends.";
 
-static uint64_t stat_ms_now(void)
+static uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
@@ -79,40 +79,37 @@ static void reject(struct tpc_worker *w, int fd)
 
 	http_clock_tick(&w->clock, time(NULL));
 	m.msg_iovlen = (size_t)http_reply_iov(&r, &w->clock, iov);
-	if (sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		/* Nothing to do: the close below tells the client anyway. */
-	}
+	/* A failed send needs nothing more: the close tells the client. */
+	ssize_t sent = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(fd);
+	pthread_mutex_lock(&w->lock);
+	w->stats.rejected++;
+	if (sent > 0)
+		w->stats.bytes_sent += (uint64_t)sent;
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void admit(struct tpc_worker *w, int fd)
 {
-	struct tpc_conn *c;
+	struct tpc_conn *c = calloc(1, sizeof(*c));
 	pthread_t tid;
 	int err;
 
-	pthread_mutex_lock(&w->lock);
-	if (w->live >= (unsigned)w->o->max_conns) {
-		w->stats.rejected++;
-		pthread_mutex_unlock(&w->lock);
-		reject(w, fd);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
 	if (!c) {
-		w->stats.rejected++;
-		pthread_mutex_unlock(&w->lock);
 		reject(w, fd);
 		return;
 	}
 	c->w = w;
 	c->fd = fd;
 	http_parser_init(&c->parser);
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
-	w->live++;
+	pthread_mutex_lock(&w->lock);
+	if (w->live >= (unsigned)w->o->max_conns) {
+		pthread_mutex_unlock(&w->lock);
+		free(c);
+		reject(w, fd);
+		return;
+	}
+	tpc_conn_link(w, c);
 	w->stats.accepted++;
 	pthread_mutex_unlock(&w->lock);
 
@@ -120,15 +117,8 @@ static void admit(struct tpc_worker *w, int fd)
 	if (err == 0)
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	w->live--;
+	tpc_conn_unlink(w, c);
 	w->stats.accepted--;
-	w->stats.rejected++;
 	pthread_mutex_unlock(&w->lock);
 	free(c);
 	reject(w, fd);
@@ -143,7 +133,7 @@ static void admit(struct tpc_worker *w, int fd)
 /* Shuts every connection down and waits (bounded) for the threads to end. */
 static void stop_connections(struct tpc_worker *w)
 {
-	uint64_t deadline = stat_ms_now() + STOP_WAIT_MS;
+	uint64_t deadline = mono_ms() + STOP_WAIT_MS;
 	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000),
 			       .tv_nsec = (long)(deadline % 1000) * 1000000 };
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <stdio.h>
 
 #include "uring.h"
 
@@ -131,7 +130,6 @@ void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why)
 {
 	if (c->state != CONN_OPEN && c->state != CONN_LINGER)
 		return;
-	if (getenv("URING_DEBUG")) fprintf(stderr, "begin_close why=%d caller=%p\n", why, __builtin_return_address(0));
 	if (why == CLOSE_IDLE)
 		w->stats.idle_closed++;
 	else if (why == CLOSE_ERROR)

@@ -169,8 +169,12 @@ static void on_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_CLOSE:
 		on_conn_cqe(w, cqe);
 		break;
+	case OP_REJECT_SEND:
+		if (cqe->res > 0)
+			w->stats.bytes_sent += (uint64_t)cqe->res;
+		break;
 	default:
-		break; /* SHUTDOWN, CANCEL, REJECT_SEND: nothing to do */
+		break; /* SHUTDOWN, CANCEL: nothing to do */
 	}
 }
 

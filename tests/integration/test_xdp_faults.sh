@@ -104,7 +104,7 @@ FAULT_PID="" FAULT_OUT=""
 faults_on() { # fault_inject options...
 	local i
 	FAULT_OUT=$T_TMP/faults.$SECONDS.out
-	cli "$FAULT_INJECT" --ifname "$CLI_IF" "$@" >"$FAULT_OUT" 2>&1 &
+	ip netns exec "$LAB-cli" "$FAULT_INJECT" --ifname "$CLI_IF" "$@" >"$FAULT_OUT" 2>&1 &
 	FAULT_PID=$!
 	t_bg "$FAULT_PID"
 	for ((i = 0; i < 100; i++)); do

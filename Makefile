@@ -19,7 +19,9 @@ FLAVOR  := release
 endif
 
 BUILD   := build/$(FLAVOR)
-BIN     := bin
+# Sanitized binaries go to bin/asan/ so they never replace the release ones
+# that the tests and sweeps run.
+BIN     := bin$(if $(filter asan,$(FLAVOR)),/asan)
 BINARIES :=
 UNIT_TESTS :=
 EXTRA_TARGETS :=

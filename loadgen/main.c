@@ -261,11 +261,13 @@ int main(int argc, char **argv)
 				errs += __atomic_load_n(&w[i].live.errors, __ATOMIC_RELAXED);
 				touts += __atomic_load_n(&w[i].live.timeouts, __ATOMIC_RELAXED);
 			}
+			uint64_t mid = last_t + (now - last_t) / 2;
 			if (progress)
 				fprintf(stderr, "loadgen: %6.1f s %s %10.0f req/s  errors %" PRIu64
 						"  timeouts %" PRIu64 "\n",
 					(double)(now - run.t0_ns) / 1e9,
-					now < run.measure_ns ? "warm-up " : now < run.end_ns ? "measured" : "draining",
+					/* the phase of (the middle of) the second just ended */
+					mid < run.measure_ns ? "warm-up " : mid < run.end_ns ? "measured" : "draining",
 					(double)(reqs - last_reqs) * 1e9 / (double)(now - last_t), errs, touts);
 			last_reqs = reqs;
 			last_t = now;

@@ -222,6 +222,7 @@ static int conn_open(struct wstate *ws, struct conn *c)
 	c->inflight = c->unsent = c->head = 0;
 	c->send_off = 0;
 	http_response_init(&c->resp);
+	body_hash_init(&c->hash); /* a response cut short on the last socket */
 	c->t_connect = ws->now;
 	c->fd = socket(o->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {

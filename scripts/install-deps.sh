@@ -6,7 +6,7 @@ PACKAGES="
   build-essential pkg-config clang llvm libclang-rt-14-dev
   liburing-dev libbpf-dev libxdp-dev bpftool xdp-tools libcmocka-dev
   iproute2 iputils-ping ethtool procps psmisc curl apache2-utils nghttp2-client wrk iperf3
-  nginx lighttpd gnuplot-nox linux-perf tcpdump
+  nginx lighttpd gnuplot-nox linux-perf tcpdump python3
 "
 missing=""
 for p in $PACKAGES; do

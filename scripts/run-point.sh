@@ -121,7 +121,7 @@ fail() { # status reason
 	bb_log "run-point: $server $mode w=$workers c=$conc rate=$rate $pageset mtu=$mtu rep=$rep: FAILED ($status): $reason"
 	if [ ! -s "$failures" ]; then
 		mkdir -p "$(dirname "$failures")"
-		echo "timestamp,host,server,workers,server_cpus,mode,concurrency,rate,pageset,mtu,queues,rep,status,reason" >"$failures"
+		echo "timestamp,host,server,workers,server_cpus,mode,connections,target_rate,page_set,mtu,queues,repeat,status,reason" >"$failures"
 	fi
 	printf '%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ),$(hostname),$server,$workers,$server_cpus,$mode,$conc,$rate,$pageset,$mtu,$queues,$rep,$status,\"${reason//\"/\'}\"" >>"$failures"
 	exit 3
@@ -148,13 +148,15 @@ if is_remote; then
 	SRV_ADDR=${SERVER_ADDR:-}
 	[ -n "$SRV_ADDR" ] || bb_die "SERVER_HOST/CLIENT_HOST need SERVER_ADDR (the server's address as the client reaches it)"
 	tx_csum=host
-	if [ -n "${SERVER_IFNAME:-}" ] && [ -n "${CLIENT_IFNAME:-}" ]; then
+	# The MTU of a point is set on both NICs, or at least checked on the server's.
+	[ -n "${SERVER_IFNAME:-}" ] || bb_die "SERVER_HOST/CLIENT_HOST need SERVER_IFNAME (the server's NIC)"
+	if [ -n "${CLIENT_IFNAME:-}" ]; then
 		run_side srv ip link set dev "$SERVER_IFNAME" mtu "$mtu" &&
 			run_side cli ip link set dev "$CLIENT_IFNAME" mtu "$mtu" ||
 			fail mtu "cannot set MTU $mtu on $SERVER_IFNAME/$CLIENT_IFNAME"
 	else
-		mtu_now=$(run_side srv sh -c 'ip route get "$1" | sed -n "s/.* dev \([^ ]*\).*/\1/p" | head -n1 | xargs -I{} cat /sys/class/net/{}/mtu' sh "${CLIENT_ADDR:-$SRV_ADDR}" 2>/dev/null)
-		[ "${mtu_now:-0}" = "$mtu" ] || fail mtu "MTU $mtu asked but the hosts' link is at ${mtu_now:-unknown}; set SERVER_IFNAME and CLIENT_IFNAME to let the scripts change it"
+		mtu_now=$(run_side srv cat "/sys/class/net/$SERVER_IFNAME/mtu" 2>/dev/null)
+		[ "${mtu_now:-0}" = "$mtu" ] || fail mtu "MTU $mtu asked, $SERVER_IFNAME is at ${mtu_now:-unknown}; set CLIENT_IFNAME to let the scripts change both ends"
 	fi
 else
 	SRV_ADDR=$TOPO_SRV_ADDR

@@ -37,7 +37,7 @@ echo
 #   KIND key... median min max runs client_bound
 {
 	# Per server, mode and core count, base page set and connections (cores sweep).
-	agg "sweep~cores" "server,mode,workers,page_set" "$COL_RPS,$COL_GBPS,server_cpu_us_per_req" | sed 's/^/C /'
+	agg "sweep~cores" "server,mode,workers,page_set" "$COL_RPS,$COL_GBPS,server_cpu_us_per_req,machine_cpu_us_per_req" | sed 's/^/C /'
 	agg "sweep~mtu" "server,mode,mtu,page_set" "$COL_RPS,$COL_GBPS" | sed 's/^/M /'
 	agg "sweep~concurrency" "server,mode,connections" "$COL_RPS,$COL_P99" | sed 's/^/N /'
 	agg "sweep~pagesets" "server,mode,page_set" "$COL_RPS,$COL_GBPS" | sed 's/^/P /'
@@ -59,7 +59,7 @@ BEGIN {
 	# Which comparisons are headlines: the engine against the baseline.
 	npairs = split("uring:epoll xdp:epoll tpc:epoll epoll:nginx epoll:lighttpd uring:nginx xdp:nginx", pairs, " ")
 }
-$1 == "C" { k = $2 SUBSEP $3 SUBSEP $4; ps[$3] = $5; RPS_C[k] = $6; GB_C[k] = $9; CPU_C[k] = $12; CB_C[k] = $NF; SRV[$2] = 1; MODE[$3] = 1; W[$4] = 1 }
+$1 == "C" { k = $2 SUBSEP $3 SUBSEP $4; ps[$3] = $5; RPS_C[k] = $6; GB_C[k] = $9; CPU_C[k] = $12; MCPU_C[k] = $15; CB_C[k] = $NF; SRV[$2] = 1; MODE[$3] = 1; W[$4] = 1 }
 $1 == "M" { k = $2 SUBSEP $3 SUBSEP $4; RPS_M[k] = $6; GB_M[k] = $9; CB_M[k] = $NF; MTU[$4] = 1; SRVM[$2] = 1; MODEM[$3] = 1; psm = $5 }
 $1 == "N" { k = $2 SUBSEP $3 SUBSEP $4; RPS_N[k] = $5; P99_N[k] = $8; CB_N[k] = $NF; CONC[$4] = 1; SRVN[$2] = 1; MODEN[$3] = 1 }
 $1 == "P" { k = $2 SUBSEP $3 SUBSEP $4; RPS_P[k] = $5; GB_P[k] = $8; CB_P[k] = $NF; PSET[$4] = 1; SRVP[$2] = 1; MODEP[$3] = 1 }
@@ -70,8 +70,9 @@ END {
 	section("Peak of each server (closed loop, " cores(maxw) "):")
 	for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; k = s SUBSEP m SUBSEP maxw
 		if (!(k in RPS_C)) continue
-		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s, %s us of server-core CPU per request%s", dn(s), mn(m), ps[m],
-			fmt(RPS_C[k]), fmt(GB_C[k]), fmt(CPU_C[k]), CB_C[k] ? "  [client-bound]" : "")) }
+		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s; CPU per request: %s us on the server cores, %s us machine-wide%s",
+			dn(s), mn(m), ps[m], fmt(RPS_C[k]), fmt(GB_C[k]), fmt(CPU_C[k]), MCPU_C[k] == "" ? "n/a" : fmt(MCPU_C[k]),
+			CB_C[k] ? "  [client-bound]" : "")) }
 	# 2. The headline ratios, req/s, per core count.
 	section("Requests/s ratios (cores sweep):")
 	for (m in MODE) for (w in W) for (p = 1; p <= npairs; p++) {

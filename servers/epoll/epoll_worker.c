@@ -177,7 +177,7 @@ void *worker_main(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("httpd-epoll: epoll_wait");
+			fprintf(stderr, "%s: epoll_wait: %s\n", w->o->prog, strerror(errno));
 			w->stats.errors++;
 			break;
 		}

@@ -357,14 +357,14 @@ int main(int argc, char **argv)
 	}
 
 	if (got_signal)
-		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured\n",
-			(int)got_signal, r.elapsed_s);
+		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured%s\n",
+			(int)got_signal, r.elapsed_s, o->csv_file ? " (no CSV row: a cut run is not a point)" : "");
 	if (o->json)
 		report_json(stdout, &r);
 	else if (!o->quiet)
 		report_human(stdout, &r);
 	fflush(stdout);
-	if (o->csv_file && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
+	if (o->csv_file && !got_signal && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
 		die(1, "%s", err);
 
 	free(lat);

@@ -9,6 +9,7 @@ if (fmt eq 'svg') {
 	set terminal pngcairo size 960,600 noenhanced font 'Helvetica,11' background rgb 'white'
 }
 set output out
+set datafile missing '-'
 set title ttl."\n".subttl
 set xlabel xl
 set ylabel yl

@@ -50,7 +50,7 @@ function out(line) { if (!sec_lines++) print title; print line }
 function mn(m) { return m == "keepalive" ? "keep-alive" : m }
 function cores(w) { return w " core" (w == 1 ? "" : "s") }
 function fmt(x) { return x >= 100 ? sprintf("%\047.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
-function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "n/a" }
+function ratio(a, b) { return (a != "-" && b + 0 > 0) ? sprintf("%.2fx", a / b) : "n/a" }
 function mark(ca, cb) { return (ca || cb) ? "  [client-bound: " ((ca && cb) ? "both" : ca ? "first" : "second") " -- the load generator'"'"'s limit, not the server'"'"'s]" : "" }
 BEGIN {
 	n = split(names, nm, " ")
@@ -71,7 +71,7 @@ END {
 	for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; k = s SUBSEP m SUBSEP maxw
 		if (!(k in RPS_C)) continue
 		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s; CPU per request: %s us on the server cores, %s us machine-wide%s",
-			dn(s), mn(m), ps[m], fmt(RPS_C[k]), fmt(GB_C[k]), fmt(CPU_C[k]), MCPU_C[k] == "" ? "n/a" : fmt(MCPU_C[k]),
+			dn(s), mn(m), ps[m], fmt(RPS_C[k]), fmt(GB_C[k]), fmt(CPU_C[k]), MCPU_C[k] == "-" ? "n/a" : fmt(MCPU_C[k]),
 			CB_C[k] ? "  [client-bound]" : "")) }
 	# 2. The headline ratios, req/s, per core count.
 	section("Requests/s ratios (cores sweep):")

@@ -16,6 +16,7 @@
 #
 # Output, space separated, one line per group in first-seen order:
 #   <by values...> <median min max per metric...> <runs> <client_bound>
+# A metric no run of the group has is "- - -".
 # client_bound is 1 when any run of the group was client-bound. Values with
 # spaces have them replaced by "_" (gnuplot reads whitespace columns).
 # Several files may be given; each must start with its header.
@@ -33,7 +34,8 @@ function metric(f, name,    busy, part) {
 	return csv_get(f, "server_cpu_us_per_req") * csv_get(f, "server_" part "_pct") / busy
 }
 function median_min_max(key, m,    n, i, j, x, v) {
-	n = cnt[key]
+	n = cntm[key, m]
+	if (n == 0) return "- - -"
 	for (i = 1; i <= n; i++) v[i] = val[key, m, i] + 0
 	for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
 	return sprintf("%.6g %.6g %.6g", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[1], v[n])
@@ -74,7 +76,10 @@ FNR == 1 {
 	}
 	if (!(key in cnt)) { order[++ngroups] = key; cnt[key] = 0; cb[key] = 0 }
 	n = ++cnt[key]
-	for (i = 1; i <= nmet; i++) val[key, i, n] = (metcol[i] == "") ? "" : metric(f, metcol[i])
+	for (i = 1; i <= nmet; i++) {
+		x = (metcol[i] == "") ? "" : metric(f, metcol[i])
+		if (x != "") val[key, i, ++cntm[key, i]] = x
+	}
 	b = csv_get(f, "client_bound")
 	if (b == "1" || b == "true" || b == "yes") cb[key] = 1
 }

@@ -324,11 +324,17 @@ static void print_xdp_stats(const struct worker *w, int n)
 		x.tx_kick_again += p->tx_kick_again;
 		x.rx_wakeups += p->rx_wakeups;
 	}
-	printf("xsk rx_frames=%" PRIu64 " rx_descs=%" PRIu64 " rx_oversize=%" PRIu64
+	/* Per queue, to see how the flows spread (steering). */
+	char per_queue[256] = "";
+	size_t used = 0;
+	for (int i = 0; i < n && used < sizeof(per_queue); i++)
+		used += (size_t)snprintf(per_queue + used, sizeof(per_queue) - used, "%s%" PRIu64,
+					 i ? "/" : "", w[i].port.stats.rx_frames);
+	printf("xsk rx_per_queue=%s rx_frames=%" PRIu64 " rx_descs=%" PRIu64 " rx_oversize=%" PRIu64
 	       " tx_frames=%" PRIu64 " tx_descs=%" PRIu64 " tx_no_frame=%" PRIu64
 	       " tx_no_slot=%" PRIu64 " tx_too_big=%" PRIu64 " tx_kicks=%" PRIu64
 	       " tx_kick_again=%" PRIu64 " rx_wakeups=%" PRIu64 "\n",
-	       x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs, x.tx_no_frame,
+	       per_queue, x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs, x.tx_no_frame,
 	       x.tx_no_slot, x.tx_too_big, x.tx_kicks, x.tx_kick_again, x.rx_wakeups);
 	printf("tcp frames_in=%" PRIu64 " frames_out=%" PRIu64 " tx_full=%" PRIu64
 	       " bad_frame=%" PRIu64 " bad_ip_csum=%" PRIu64 " bad_tcp_csum=%" PRIu64

@@ -286,7 +286,10 @@ bool xsk_port_flush(struct xsk_port *p)
 	if (tx_in_ring(p))
 		tx_kick(p);
 	xsk_port_reclaim(p);
-	return tx_in_ring(p) != 0;
+	/* Zero-copy: the NIC drains the ring on its own (need_wakeup tells us
+	 * when it wants a kick), so there is nothing to come back for. Copy
+	 * mode: only our sendto() moves frames, so come back while any wait. */
+	return !p->zerocopy && tx_in_ring(p) != 0;
 }
 
 int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt)

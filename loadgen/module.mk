@@ -4,7 +4,10 @@ LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule
                     loadgen/report.c loadgen/worker.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
-$(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o)
+# --verify maps a URI to its file with the servers' own percent-decoding.
+LOADGEN_COMMON_OBJS := $(BUILD)/servers/common/url_path.o
+
+$(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o) $(LOADGEN_COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
+#include "url_path.h"
+
 #define HASH_SEED 0x243f6a8885a308d3ull
 #define MUL1 0x9e3779b97f4a7c15ull
 #define MUL2 0xbf58476d1ce4e5b9ull
@@ -66,14 +69,7 @@ uint64_t body_hash_final(const struct body_hash *b)
 	uint64_t h = b->h;
 	if (b->ncarry)
 		h = mix_word(h, b->carry);
-	h ^= b->len;
-	/* murmur3's finaliser: every input bit reaches every output bit. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	return hash_mix64(h ^ b->len);
 }
 
 uint64_t body_hash_of(const void *data, size_t n)
@@ -82,17 +78,6 @@ uint64_t body_hash_of(const void *data, size_t n)
 	body_hash_init(&b);
 	body_hash_update(&b, data, n);
 	return body_hash_final(&b);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int verify_file_for_path(const char *dir, const char *uri, char *out, size_t outlen,
@@ -104,12 +89,12 @@ int verify_file_for_path(const char *dir, const char *uri, char *out, size_t out
 	for (const char *p = uri; *p && *p != '?' && *p != '#'; p++) {
 		char c = *p;
 		if (c == '%') {
-			int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
-			if (lo < 0) {
+			int byte = url_percent_byte(p);
+			if (byte < 0) {
 				snprintf(err, errlen, "bad percent-escape in %s", uri);
 				return -1;
 			}
-			c = (char)(hi * 16 + lo);
+			c = (char)byte;
 			p += 2;
 			if (c == '\0') {
 				snprintf(err, errlen, "%%00 in %s", uri);

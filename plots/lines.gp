@@ -22,7 +22,7 @@ set offsets graph 0.04, graph 0.04, graph 0.08, 0
 set format y '%.1s%c'
 if (logx) { set logscale x; set format x '%.0f' }
 if (logy) { set logscale y; set format y '%.0s%c' } else { set yrange [0:*] }
-if (xmin ne '' && xmax ne '') { set xrange [xmin:xmax] }
+if (xmin ne '' && xmax ne '') { set xrange [xmin:xmax]; set xtics 1 }
 set style line 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1.2
 set style line 2 lc rgb '#ff7f0e' lw 2 pt 5 ps 1.2
 set style line 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.4

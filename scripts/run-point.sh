@@ -199,8 +199,9 @@ fi
 # shellcheck disable=SC2206
 lg+=(${LOADGEN_ARGS:-})
 # loadgen appends its row to a fresh file on the client side; we read it back.
-run_side_sh cli 'out=$1 pidf=$2; shift 2; rm -f "$out"; "$@" --csv "$out" >&2 & echo $! >"$pidf"; wait $!; rc=$?; cat "$out" 2>/dev/null; exit $rc' \
-	"$CLI_TMP/run.csv" "$CLI_TMP/loadgen.pid" "${lg[@]}" >"$tmp/loadgen.csv" 2>"$tmp/loadgen.log" &
+side_argv cli sh -c 'out=$1 pidf=$2; shift 2; rm -f "$out"; "$@" --csv "$out" >&2 & echo $! >"$pidf"; wait $!; rc=$?; cat "$out" 2>/dev/null; exit $rc' \
+	sh "$CLI_TMP/run.csv" "$CLI_TMP/loadgen.pid" "${lg[@]}"
+"${SIDE_ARGV[@]}" >"$tmp/loadgen.csv" 2>"$tmp/loadgen.log" &
 lg_pid=$!
 
 # The server side's cores and the server's processes (its whole session:

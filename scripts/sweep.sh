@@ -74,7 +74,7 @@ if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin
 [ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
 max_cores=$MAX_SERVER_CORES
 [ -n "${MAX_CORES:-}" ] && [ "$MAX_CORES" -lt "$max_cores" ] && max_cores=$MAX_CORES
-if [ "$MAX_SERVER_CORES" -lt 2 ]; then
+if [ "$MAX_SERVER_CORES" -lt 2 ] && [[ " $SWEEP " == *" cores "* ]]; then
 	bb_log "sweep: $SRV_NPROC CPUs here, $CLIENT_CORES for the load generator: the cores sweep has only 1 server core (2 or more need a larger machine or two hosts, SERVER_HOST/CLIENT_HOST); nothing is recorded for them"
 fi
 for ps in $PAGESETS $BASE_PAGESET; do

@@ -39,26 +39,28 @@ shell_quote() {
 	printf '%s' "${out% }"
 }
 
-# run_side srv|cli cmd... : run a command on that side (namespace or host).
-run_side() {
+# side_argv srv|cli cmd... : sets SIDE_ARGV to the command line that runs cmd
+# on that side. Started in the background ("${SIDE_ARGV[@]}" &), $! is then
+# the process itself (ip netns exec or ssh), not a subshell around it.
+side_argv() {
 	local side=$1 host
 	shift
 	host=$(side_host "$side")
 	if [ -n "$host" ]; then
-		# shellcheck disable=SC2086
-		$SSH $SSH_OPTS "$host" "cd $(shell_quote "$BB_REMOTE_DIR") && $(shell_quote "$@")"
+		# shellcheck disable=SC2206
+		SIDE_ARGV=($SSH $SSH_OPTS "$host" "cd $(shell_quote "$BB_REMOTE_DIR") && $(shell_quote "$@")")
 	elif [ -n "${LAB:-}" ]; then
-		ip netns exec "$LAB-$side" "$@"
+		SIDE_ARGV=(ip netns exec "$LAB-$side" "$@")
 	else
-		"$@" # no lab yet: machine-wide facts (CPU count, metadata)
+		SIDE_ARGV=("$@") # no lab yet: machine-wide facts (CPU count, metadata)
 	fi
 }
 
-# run_side_sh srv|cli 'script' args... : a small sh script on that side.
-run_side_sh() {
-	local side=$1 script=$2
-	shift 2
-	run_side "$side" sh -c "$script" sh "$@"
+# run_side srv|cli cmd... : run a command on that side (namespace or host).
+run_side() {
+	local SIDE_ARGV
+	side_argv "$@"
+	"${SIDE_ARGV[@]}"
 }
 
 # Expands "0-2,5" into "0 1 2 5".

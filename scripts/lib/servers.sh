@@ -156,7 +156,8 @@ server_start() { # name workers cpus pageset
 	SRV_CMD="${cmd[*]}"
 	# The inner sh reports its pid, then becomes the server: that pid is the
 	# session leader whatever ssh or ip netns do around it.
-	run_side srv setsid -w sh -c 'echo "bb-server-pid $$"; exec "$@"' sh "${cmd[@]}" >"$SRV_LOG" 2>&1 </dev/null &
+	side_argv srv setsid -w sh -c 'echo "bb-server-pid $$"; exec "$@"' sh "${cmd[@]}"
+	"${SIDE_ARGV[@]}" >"$SRV_LOG" 2>&1 </dev/null &
 	SRV_LAUNCH=$!
 	local i
 	for ((i = 0; i < 100; i++)); do

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "hash.h"
 #include "http_clock.h"
 #include "mime.h"
 #include "page_cache.h"
@@ -93,12 +94,7 @@ static uint64_t path_hash(const char *s, size_t n)
 		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ull;
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	return hash_mix64(h);
 }
 
 /* ---- pass 1: walk the folder ---- */

@@ -24,6 +24,13 @@ static int hex_value(char c)
 	return -1;
 }
 
+int url_percent_byte(const char *p)
+{
+	int hi = hex_value(p[1]);
+	int lo = hi >= 0 ? hex_value(p[2]) : -1;
+	return lo >= 0 ? hi << 4 | lo : -1;
+}
+
 /* absolute-form "http://host:port/path?q" -> "/path?q" (or "" when the
  * authority is all there is). Returns false if the scheme or authority is
  * unusable. RFC 9112 §3.2.2: a server MUST accept absolute-form; the host
@@ -84,11 +91,10 @@ enum url_path_result url_path_normalise(const char *target, size_t len,
 			if (c == '%') {
 				if (k + 2 >= end)
 					return URL_PATH_BAD; /* "%" or "%4" at the end */
-				int hi = hex_value(target[k + 1]);
-				int lo = hex_value(target[k + 2]);
-				if (hi < 0 || lo < 0)
+				int byte = url_percent_byte(target + k);
+				if (byte < 0)
 					return URL_PATH_BAD;
-				c = (char)(hi << 4 | lo);
+				c = (char)byte;
 				if (c == '\0')
 					return URL_PATH_BAD;
 				if (c == '/')

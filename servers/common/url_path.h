@@ -11,6 +11,11 @@ enum url_path_result {
 	URL_PATH_NOT_FOUND, /* well-formed but names no file (%2F): 404 */
 };
 
+/* The byte an escape "%XX" at p stands for, or -1 unless p[1] and p[2] are
+ * hex digits. p[2] is read only when p[1] is one, so on a NUL-terminated
+ * string it never reads past the end. */
+int url_percent_byte(const char *p);
+
 /* Room `out` needs for a target of `len` bytes. */
 #define URL_PATH_OUT_SIZE(len) ((len) + 2)
 

@@ -8,18 +8,9 @@
 #include <sys/random.h>
 
 #include "checksum.h"
+#include "hash.h"
 #include "netstack_internal.h"
 #include "packet.h"
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
 
 /* The local address and port are the same for every connection of a
  * netstack, so the peer's half of the 4-tuple is the key. Keyed with a
@@ -28,7 +19,7 @@ static inline uint32_t conn_bucket(const struct netstack *ns, uint32_t ip,
 				   uint16_t port)
 {
 	uint64_t k = ((uint64_t)ip << 16 | port) ^ ns->secret[0];
-	return (uint32_t)mix64(k) & ns->bucket_mask;
+	return (uint32_t)hash_mix64(k) & ns->bucket_mask;
 }
 
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock. F is a keyed
@@ -37,7 +28,7 @@ static inline uint32_t conn_bucket(const struct netstack *ns, uint32_t ip,
 uint32_t ns_isn(const struct netstack *ns, const struct ns_peer *peer)
 {
 	uint64_t k = ((uint64_t)peer->ip << 16 | peer->port) ^ ns->secret[1];
-	k = mix64(k ^ ((uint64_t)ns->cfg.ip << 32 | ns->cfg.port));
+	k = hash_mix64(k ^ ((uint64_t)ns->cfg.ip << 32 | ns->cfg.port));
 	return (uint32_t)k + (uint32_t)(ns->now_ns / 4000);
 }
 
@@ -193,8 +184,8 @@ struct netstack *netstack_new(const struct netstack_config *cfg)
 		ns->cfg.time_wait_ms = NETSTACK_DEFAULT_TIME_WAIT_MS;
 	ns->our_mss = cfg->mtu - IPV4_HDR_LEN - TCP_HDR_LEN;
 	if (cfg->isn_secret) {
-		ns->secret[0] = mix64(cfg->isn_secret);
-		ns->secret[1] = mix64(cfg->isn_secret ^ 0x9e3779b97f4a7c15ull);
+		ns->secret[0] = hash_mix64(cfg->isn_secret);
+		ns->secret[1] = hash_mix64(cfg->isn_secret ^ 0x9e3779b97f4a7c15ull);
 	} else if (getrandom(ns->secret, sizeof(ns->secret), 0) !=
 		   (ssize_t)sizeof(ns->secret)) {
 		int e = errno;

@@ -152,7 +152,11 @@ sed 's/^/  | /' "$tmp/int.out" | tail -n 4
 check "sweep exit status 130" [ "$rc" = 130 ]
 check "no namespace left" bash -c '! ip netns list | grep -q "^$1-"' sh "$lab"
 left=""
-for p in $pids; do kill -0 "$p" 2>/dev/null && left+=" $p($(ps -o comm= -p "$p"))"; done
+for p in $pids; do
+	# A zombie is dead already (its reaper is not ours to hurry).
+	st=$(ps -o stat= -p "$p" 2>/dev/null)
+	[ -n "$st" ] && [[ $st != Z* ]] && left+=" $p($(ps -o comm= -p "$p"))"
+done
 check "no process left${left:+:$left}" [ -z "$left" ]
 if [ -n "$xdp_id" ]; then
 	check "XDP program $xdp_id gone" bash -c '! bpftool prog show id "$1" >/dev/null 2>&1' sh "$xdp_id"

@@ -114,6 +114,22 @@ void nt_teardown(struct nt_harness *h)
 	free(h->frames);
 }
 
+int nt_fixture_setup(void **state)
+{
+	struct nt_harness *h = calloc(1, sizeof(*h));
+	assert_non_null(h);
+	nt_setup(h, 1500, 8, 10000);
+	*state = h;
+	return 0;
+}
+
+int nt_fixture_teardown(void **state)
+{
+	nt_teardown(*state);
+	free(*state);
+	return 0;
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
@@ -156,6 +172,13 @@ static uint32_t pseudo(uint32_t saddr, uint32_t daddr, size_t tcp_len)
 	       (uint32_t)tcp_len;
 }
 
+void nt_fix_ip_csum(uint8_t *f)
+{
+	uint8_t *ip = f + 14;
+	put16(ip + 10, 0);
+	put16(ip + 10, ref_csum(ip, 20, 0));
+}
+
 size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
 		uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 		const uint8_t *opts, size_t optlen, const void *payload,
@@ -175,7 +198,7 @@ size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
 	ip[9] = 6;
 	memcpy(ip + 12, &h->cli_ip, 4);
 	memcpy(ip + 16, &h->srv_ip, 4);
-	put16(ip + 10, ref_csum(ip, 20, 0));
+	nt_fix_ip_csum(f);
 	uint8_t *t = ip + 20;
 	memset(t, 0, 20);
 	put16(t, sport);
@@ -318,6 +341,11 @@ void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t l
 	c->snd_nxt += (uint32_t)len;
 }
 
+void nt_request(struct nt_harness *h, struct nt_conn *c, const char *req)
+{
+	nt_send(h, c, req, strlen(req));
+}
+
 void nt_ack(struct nt_harness *h, struct nt_conn *c)
 {
 	nt_input(h, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK, c->win, NULL, 0);
@@ -434,5 +462,17 @@ size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
 	memcpy(b + p->head_len, http_clock_slot(&h->clock, close), HTTP_SLOT_LEN);
 	memcpy(b + p->head_len + HTTP_SLOT_LEN, page_body(p), p->body_len);
 	*out = b;
+	return n;
+}
+
+size_t nt_check_replies(const struct nt_harness *h, const struct nt_conn *c,
+			size_t from, const char *path, bool close, size_t count)
+{
+	uint8_t *want;
+	size_t n = nt_expected(h, path, close, &want);
+	assert_int_equal(c->stream_len, from + count * n);
+	for (size_t i = 0; i < count; i++)
+		assert_memory_equal(c->stream + from + i * n, want, n);
+	free(want);
 	return n;
 }

@@ -19,6 +19,9 @@
 #define NT_FRAME_MAX 9100
 #define NT_MS 1000000ull
 
+/* A GET for `path`, `conn` the Connection header ("keep-alive", "close"). */
+#define NT_GET(path, conn) "GET " path " HTTP/1.1\r\nHost: t\r\nConnection: " conn "\r\n\r\n"
+
 struct nt_frame {
 	size_t len;
 	uint8_t data[NT_FRAME_MAX];
@@ -90,6 +93,15 @@ struct nt_conn {
 void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	      uint32_t idle_timeout_ms);
 void nt_teardown(struct nt_harness *h);
+/* cmocka setup/teardown: *state is a harness at MTU 1500 with 8 slots and
+ * a 10 s idle timeout (the tests that need another one set it up again). */
+int nt_fixture_setup(void **state);
+int nt_fixture_teardown(void **state);
+
+static inline const struct netstack_stats *nt_stats(const struct nt_harness *h)
+{
+	return netstack_stats(h->ns);
+}
 
 /* Builds a client frame (valid checksums) into f; returns its length. */
 size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
@@ -100,6 +112,9 @@ size_t nt_build(const struct nt_harness *h, uint8_t *f, uint16_t sport,
 void nt_input(struct nt_harness *h, uint16_t sport, uint32_t seq, uint32_t ack,
 	      uint8_t flags, uint16_t win, const void *payload, size_t len);
 void nt_input_raw(struct nt_harness *h, const uint8_t *f, size_t len);
+/* Recomputes the IPv4 header checksum of a frame from nt_build whose
+ * header a test edited. */
+void nt_fix_ip_csum(uint8_t *f);
 
 /* Moves the clock and runs the stack's timers. */
 void nt_advance(struct nt_harness *h, uint64_t ms);
@@ -115,6 +130,8 @@ void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
 		    uint16_t mss);
 /* Sends data (as one segment) from the client. */
 void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t len);
+/* nt_send of a NUL-terminated request. */
+void nt_request(struct nt_harness *h, struct nt_conn *c, const char *req);
 /* Takes the captured frames (clearing the capture): for c's port, data
  * goes into c->stream (out-of-order kept), FIN/RST noted, frames c->drop
  * refuses are lost. With ack, every data segment is answered with a
@@ -131,5 +148,15 @@ void nt_conn_free(struct nt_conn *c);
 /* The response the server must send for `path` (GET, keep-alive or not). */
 size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
 		   uint8_t **out);
+/* Asserts that c->stream from byte `from` on holds exactly `count` copies
+ * of the response for `path`, and nothing more. Returns one copy's length. */
+size_t nt_check_replies(const struct nt_harness *h, const struct nt_conn *c,
+			size_t from, const char *path, bool close, size_t count);
+/* The stream holds the one response for `path`. */
+static inline void nt_check_reply(const struct nt_harness *h, const struct nt_conn *c,
+				  const char *path, bool close)
+{
+	nt_check_replies(h, c, 0, path, close, 1);
+}
 
 #endif

@@ -13,28 +13,6 @@
 
 #include "netstack_test_util.h"
 
-#define GET(path, conn) "GET " path " HTTP/1.1\r\nHost: t\r\nConnection: " conn "\r\n\r\n"
-
-static int setup(void **state)
-{
-	struct nt_harness *h = calloc(1, sizeof(*h));
-	nt_setup(h, 1500, 8, 10000);
-	*state = h;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	nt_teardown(*state);
-	free(*state);
-	return 0;
-}
-
-static const struct netstack_stats *st(struct nt_harness *h)
-{
-	return netstack_stats(h->ns);
-}
-
 /* Drops the first `times` transmissions of the segments starting at the
  * listed sequence numbers. */
 struct drop_plan {
@@ -58,33 +36,18 @@ static bool drop_planned(void *ctx, const struct nt_seg *s)
 	return false;
 }
 
-static void check_response(struct nt_harness *h, struct nt_conn *c,
-			   const char *path, bool close)
-{
-	uint8_t *want;
-	size_t n = nt_expected(h, path, close, &want);
-	assert_int_equal(c->stream_len, n);
-	assert_memory_equal(c->stream, want, n);
-	free(want);
-}
-
-static void request(struct nt_harness *h, struct nt_conn *c, const char *req)
-{
-	nt_send(h, c, req, strlen(req));
-}
-
 /* The first flight is the initial window: 10 segments (RFC 6928). */
 static void test_initial_window(void **state)
 {
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 40000);
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	assert_int_equal(h->nframes, 10);
 	nt_drain(h, &c);
-	check_response(h, &c, "/1m", false);
-	assert_int_equal(st(h)->retransmits, 0);
-	assert_int_equal(st(h)->csum_live, 0); /* all from the page sums */
+	nt_check_reply(h, &c, "/1m", false);
+	assert_int_equal(nt_stats(h)->retransmits, 0);
+	assert_int_equal(nt_stats(h)->csum_live, 0); /* all from the page sums */
 	nt_conn_free(&c);
 }
 
@@ -104,7 +67,7 @@ static void test_rto_retransmit(void **state)
 	plan.times[0] = 2;
 	c.drop = drop_planned;
 	c.drop_ctx = &plan;
-	request(h, &c, GET("/10k", "keep-alive"));
+	nt_request(h, &c, NT_GET("/10k", "keep-alive"));
 	nt_collect(h, &c, true);
 	assert_int_equal(plan.dropped, 1);
 	assert_int_equal(c.stream_len, n / 1460 * 1460);
@@ -119,10 +82,10 @@ static void test_rto_retransmit(void **state)
 	nt_advance(h, 1);
 	assert_int_equal(h->nframes, 1);
 	nt_collect(h, &c, true);
-	check_response(h, &c, "/10k", false);
-	assert_int_equal(st(h)->rto_timeouts, 2);
-	assert_int_equal(st(h)->retransmits, 2);
-	assert_int_equal(st(h)->fast_retransmits, 0);
+	nt_check_reply(h, &c, "/10k", false);
+	assert_int_equal(nt_stats(h)->rto_timeouts, 2);
+	assert_int_equal(nt_stats(h)->retransmits, 2);
+	assert_int_equal(nt_stats(h)->fast_retransmits, 0);
 	nt_conn_free(&c);
 }
 
@@ -135,7 +98,7 @@ static void test_rto_gives_up(void **state)
 	nt_setup(h, 1500, 8, 0); /* no idle timeout to end it first */
 	struct nt_conn c;
 	nt_connect(h, &c, 40002);
-	request(h, &c, GET("/tiny", "keep-alive"));
+	nt_request(h, &c, NT_GET("/tiny", "keep-alive"));
 	assert_int_equal(h->nframes, 1);
 	nt_clear(h);
 	uint64_t last = h->now, gap = 0;
@@ -161,8 +124,8 @@ static void test_rto_gives_up(void **state)
 	struct nt_seg s;
 	nt_parse(h, h->nframes - 1, &s);
 	assert_true(s.flags & TH_RST);
-	assert_int_equal(st(h)->conns_timed_out, 1);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_timed_out, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	nt_conn_free(&c);
 }
 
@@ -180,14 +143,14 @@ static void test_fast_retransmit_newreno(void **state)
 	plan.times[0] = plan.times[1] = 1;
 	c.drop = drop_planned;
 	c.drop_ctx = &plan;
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	nt_drain(h, &c);
-	check_response(h, &c, "/1m", false);
+	nt_check_reply(h, &c, "/1m", false);
 	assert_int_equal(plan.dropped, 2);
-	assert_true(st(h)->dup_acks >= 3);
-	assert_int_equal(st(h)->fast_retransmits, 2); /* 3 dupacks + partial ACK */
-	assert_int_equal(st(h)->retransmits, 2);
-	assert_int_equal(st(h)->rto_timeouts, 0);
+	assert_true(nt_stats(h)->dup_acks >= 3);
+	assert_int_equal(nt_stats(h)->fast_retransmits, 2); /* 3 dupacks + partial ACK */
+	assert_int_equal(nt_stats(h)->retransmits, 2);
+	assert_int_equal(nt_stats(h)->rto_timeouts, 0);
 	nt_conn_free(&c);
 }
 
@@ -207,10 +170,10 @@ static void test_lossy_transfer(void **state)
 	nt_connect(h, &c, 40004);
 	c.drop = drop_every_37th;
 	lossy_counter = 0;
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	nt_drain_tick(h, &c, 50);
-	check_response(h, &c, "/1m", false);
-	assert_true(st(h)->retransmits > 0);
+	nt_check_reply(h, &c, "/1m", false);
+	assert_true(nt_stats(h)->retransmits > 0);
 	nt_conn_free(&c);
 }
 
@@ -221,7 +184,7 @@ static void test_reordering(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 40005);
-	const char req[] = GET("/tiny", "keep-alive");
+	const char req[] = NT_GET("/tiny", "keep-alive");
 	size_t n = sizeof(req) - 1, a = 10, b = 25;
 	uint32_t s0 = c.snd_nxt;
 	nt_input(h, c.port, s0 + (uint32_t)b, c.rcv_nxt, TH_ACK, c.win, req + b, n - b);
@@ -235,20 +198,20 @@ static void test_reordering(void **state)
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, s0);
 	nt_clear(h);
-	assert_int_equal(st(h)->out_of_order, 2);
+	assert_int_equal(nt_stats(h)->out_of_order, 2);
 	nt_input(h, c.port, s0, c.rcv_nxt, TH_ACK, c.win, req, a);
 	c.snd_nxt = s0 + (uint32_t)n;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, c.snd_nxt);
 	nt_drain(h, &c);
-	check_response(h, &c, "/tiny", false);
+	nt_check_reply(h, &c, "/tiny", false);
 	/* A duplicate of old data is ACKed and ignored. */
 	nt_clear(h);
 	nt_input(h, c.port, s0, c.rcv_nxt, TH_ACK, c.win, req, a);
 	assert_int_equal(h->nframes, 1);
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, c.snd_nxt);
-	assert_int_equal(st(h)->requests, 1);
+	assert_int_equal(nt_stats(h)->requests, 1);
 	nt_conn_free(&c);
 }
 
@@ -259,16 +222,16 @@ static void test_reorder_overflow(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 40006);
-	const char req[] = GET("/tiny", "keep-alive");
+	const char req[] = NT_GET("/tiny", "keep-alive");
 	uint32_t s0 = c.snd_nxt;
 	for (uint32_t i = 1; i <= 5; i++)
 		nt_input(h, c.port, s0 + 2 * i, c.rcv_nxt, TH_ACK, c.win, req + 2 * i, 1);
-	assert_int_equal(st(h)->out_of_order, 4);
-	assert_int_equal(st(h)->ooo_dropped, 1);
+	assert_int_equal(nt_stats(h)->out_of_order, 4);
+	assert_int_equal(nt_stats(h)->ooo_dropped, 1);
 	nt_clear(h);
 	nt_send(h, &c, req, sizeof(req) - 1);
 	nt_drain(h, &c);
-	check_response(h, &c, "/tiny", false);
+	nt_check_reply(h, &c, "/tiny", false);
 	nt_conn_free(&c);
 }
 
@@ -279,7 +242,7 @@ static void test_zero_window_persist(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 40007);
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	nt_collect(h, &c, false);
 	c.win = 0;
 	nt_ack(h, &c);
@@ -292,7 +255,7 @@ static void test_zero_window_persist(void **state)
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.len, 1);
 	assert_int_equal(s.seq, c.rcv_nxt);
-	assert_int_equal(st(h)->zero_window_probes, 1);
+	assert_int_equal(nt_stats(h)->zero_window_probes, 1);
 	/* Still closed: the byte is refused, the window stays 0. */
 	nt_clear(h);
 	nt_ack(h, &c);
@@ -301,7 +264,7 @@ static void test_zero_window_persist(void **state)
 	assert_int_equal(h->nframes, 0);
 	nt_advance(h, 1);
 	assert_int_equal(h->nframes, 1);
-	assert_int_equal(st(h)->zero_window_probes, 2);
+	assert_int_equal(nt_stats(h)->zero_window_probes, 2);
 	nt_clear(h);
 	/* A small window (2 KiB) is respected: no more than that in flight. */
 	c.win = 16; /* << 7 */
@@ -315,8 +278,8 @@ static void test_zero_window_persist(void **state)
 	/* Reopened fully: the transfer completes. */
 	c.win = 512;
 	nt_drain(h, &c);
-	check_response(h, &c, "/1m", false);
-	assert_int_equal(st(h)->rto_timeouts, 0);
+	nt_check_reply(h, &c, "/1m", false);
+	assert_int_equal(nt_stats(h)->rto_timeouts, 0);
 	nt_conn_free(&c);
 }
 
@@ -328,16 +291,16 @@ static void test_tx_ring_full(void **state)
 	struct nt_conn c;
 	nt_connect(h, &c, 40008);
 	h->tx_room = 3;
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	assert_int_equal(h->nframes, 3);
 	assert_true(netstack_tx_blocked(h->ns));
-	assert_true(st(h)->tx_full >= 1);
+	assert_true(nt_stats(h)->tx_full >= 1);
 	h->tx_room = -1;
 	netstack_poll(h->ns, h->now);
 	assert_false(netstack_tx_blocked(h->ns));
 	assert_int_equal(h->nframes, 10);
 	nt_drain(h, &c);
-	check_response(h, &c, "/1m", false);
+	nt_check_reply(h, &c, "/1m", false);
 	nt_conn_free(&c);
 }
 
@@ -351,16 +314,11 @@ static void test_many_pipelined(void **state)
 	char req[40 * 64];
 	size_t n = 0;
 	for (int i = 0; i < 40; i++)
-		n += (size_t)sprintf(req + n, "%s", GET("/tiny", "keep-alive"));
+		n += (size_t)sprintf(req + n, "%s", NT_GET("/tiny", "keep-alive"));
 	nt_send(h, &c, req, n);
 	nt_drain(h, &c);
-	uint8_t *want;
-	size_t one = nt_expected(h, "/tiny", false, &want);
-	assert_int_equal(c.stream_len, 40 * one);
-	for (int i = 0; i < 40; i++)
-		assert_memory_equal(c.stream + i * one, want, one);
-	free(want);
-	assert_int_equal(st(h)->requests, 40);
+	nt_check_replies(h, &c, 0, "/tiny", false, 40);
+	assert_int_equal(nt_stats(h)->requests, 40);
 	nt_conn_free(&c);
 }
 
@@ -372,13 +330,13 @@ static void test_jumbo(void **state)
 	nt_setup(h, 9000, 8, 10000);
 	struct nt_conn c;
 	nt_connect(h, &c, 40010);
-	request(h, &c, GET("/1m", "keep-alive"));
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.len, 8960);
 	nt_drain(h, &c);
-	check_response(h, &c, "/1m", false);
-	assert_int_equal(st(h)->csum_live, 0);
+	nt_check_reply(h, &c, "/1m", false);
+	assert_int_equal(nt_stats(h)->csum_live, 0);
 	nt_conn_free(&c);
 }
 
@@ -388,33 +346,33 @@ static void test_small_peer_mss(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect_mss(h, &c, 40011, 536);
-	request(h, &c, GET("/10k", "keep-alive"));
+	nt_request(h, &c, NT_GET("/10k", "keep-alive"));
 	for (size_t i = 0; i < h->nframes; i++) {
 		struct nt_seg s;
 		nt_parse(h, i, &s);
 		assert_true(s.len <= 536);
 	}
 	nt_drain(h, &c);
-	check_response(h, &c, "/10k", false);
-	assert_true(st(h)->csum_live > 0);
+	nt_check_reply(h, &c, "/10k", false);
+	assert_true(nt_stats(h)->csum_live > 0);
 	nt_conn_free(&c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_initial_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rto_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rto_gives_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lossy_transfer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordering, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reorder_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_persist, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tx_ring_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_pipelined, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_jumbo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_peer_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initial_window, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rto_retransmit, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rto_gives_up, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_newreno, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lossy_transfer, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reordering, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reorder_overflow, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_persist, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_small_peer_mss, nt_fixture_setup, nt_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,32 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "netstack_test_util.h"
-
-#define GET(path, conn) "GET " path " HTTP/1.1\r\nHost: t\r\nConnection: " conn "\r\n\r\n"
-
-static int setup(void **state)
-{
-	struct nt_harness *h = calloc(1, sizeof(*h));
-	nt_setup(h, 1500, 8, 10000);
-	*state = h;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	nt_teardown(*state);
-	free(*state);
-	return 0;
-}
-
-static const struct netstack_stats *st(struct nt_harness *h)
-{
-	return netstack_stats(h->ns);
-}
 
 /* SYN-ACK: MSS from the MTU, window scale (the peer offered it), no SACK or
  * timestamps, our MAC/IP/port, the peer's MAC, DF set, checksums right. */
@@ -68,7 +45,7 @@ static void test_handshake(void **state)
 	nt_parse(h, 0, &s2);
 	assert_int_equal(s2.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s2.seq, s.seq);
-	assert_int_equal(st(h)->syn_retransmits_rx, 1);
+	assert_int_equal(nt_stats(h)->syn_retransmits_rx, 1);
 	/* Without window scale offered, none is answered. */
 	nt_clear(h);
 	n = nt_build(h, f, 40001, 9000, 0, TH_SYN, 64240, opts, 4, NULL, 0);
@@ -80,8 +57,8 @@ static void test_handshake(void **state)
 	nt_clear(h);
 	nt_input(h, 40000, 5001, s2.seq + 1, TH_ACK, 100, NULL, 0);
 	assert_int_equal(h->nframes, 0);
-	assert_int_equal(st(h)->conns_established, 1);
-	assert_int_equal(st(h)->conns_opened, 2);
+	assert_int_equal(nt_stats(h)->conns_established, 1);
+	assert_int_equal(nt_stats(h)->conns_opened, 2);
 }
 
 /* SYN-ACK lost and the peer silent: retransmitted with backoff, then the
@@ -105,9 +82,9 @@ static void test_synack_retransmit(void **state)
 	assert_int_equal(h->nframes, 2); /* then 2 s later */
 	for (int i = 0; i < 200; i++)
 		nt_advance(h, 1000);
-	assert_int_equal(st(h)->synack_retransmits, 5);
-	assert_int_equal(st(h)->conns_timed_out, 1);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->synack_retransmits, 5);
+	assert_int_equal(nt_stats(h)->conns_timed_out, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 }
 
 /* A request in, the exact response bytes out; keep-alive serves a second
@@ -117,8 +94,7 @@ static void test_request_response(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41000);
-	const char req[] = GET("/10k", "keep-alive");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/10k", "keep-alive"));
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, c.snd_nxt); /* the request is acked */
@@ -127,25 +103,16 @@ static void test_request_response(void **state)
 		assert_true(s.len <= 1460);
 	}
 	nt_drain(h, &c);
-	uint8_t *want;
-	size_t n = nt_expected(h, "/10k", false, &want);
-	assert_int_equal(c.stream_len, n);
-	assert_memory_equal(c.stream, want, n);
-	free(want);
+	size_t first = nt_check_replies(h, &c, 0, "/10k", false, 1);
 	assert_false(c.fin_seen);
-	size_t first = n;
 
-	const char req2[] = GET("/tiny", "keep-alive");
-	nt_send(h, &c, req2, sizeof(req2) - 1);
+	nt_request(h, &c, NT_GET("/tiny", "keep-alive"));
 	assert_int_equal(h->nframes, 1); /* the ACK rides on the reply */
 	nt_drain(h, &c);
-	n = nt_expected(h, "/tiny", false, &want);
-	assert_int_equal(c.stream_len, first + n);
-	assert_memory_equal(c.stream + first, want, n);
-	free(want);
-	assert_int_equal(st(h)->requests, 2);
-	assert_true(st(h)->csum_precomputed > 0);
-	assert_int_equal(st(h)->retransmits, 0);
+	nt_check_replies(h, &c, first, "/tiny", false, 1);
+	assert_int_equal(nt_stats(h)->requests, 2);
+	assert_true(nt_stats(h)->csum_precomputed > 0);
+	assert_int_equal(nt_stats(h)->retransmits, 0);
 	nt_conn_free(&c);
 }
 
@@ -155,15 +122,9 @@ static void test_pipelined(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41001);
-	const char req[] = GET("/tiny", "keep-alive") GET("/tiny", "keep-alive");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/tiny", "keep-alive") NT_GET("/tiny", "keep-alive"));
 	nt_drain(h, &c);
-	uint8_t *want;
-	size_t n = nt_expected(h, "/tiny", false, &want);
-	assert_int_equal(c.stream_len, 2 * n);
-	assert_memory_equal(c.stream, want, n);
-	assert_memory_equal(c.stream + n, want, n);
-	free(want);
+	nt_check_replies(h, &c, 0, "/tiny", false, 2);
 	nt_conn_free(&c);
 }
 
@@ -174,15 +135,10 @@ static void test_server_close_time_wait(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41002);
-	const char req[] = GET("/tiny", "close");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/tiny", "close"));
 	nt_collect(h, &c, false);
 	assert_true(c.fin_seen);
-	uint8_t *want;
-	size_t n = nt_expected(h, "/tiny", true, &want);
-	assert_int_equal(c.stream_len, n);
-	assert_memory_equal(c.stream, want, n);
-	free(want);
+	nt_check_reply(h, &c, "/tiny", true);
 	/* The peer ACKs our FIN and sends its own. */
 	nt_input(h, c.port, c.snd_nxt, c.rcv_nxt, TH_ACK | TH_FIN, c.win, NULL, 0);
 	c.snd_nxt++;
@@ -191,7 +147,7 @@ static void test_server_close_time_wait(void **state)
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.flags, TH_ACK);
 	assert_int_equal(s.ack, c.snd_nxt);
-	assert_int_equal(st(h)->cur_time_wait, 1);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 1);
 	/* Our ACK was lost: the peer's FIN again is ACKed again. */
 	nt_clear(h);
 	nt_input(h, c.port, c.snd_nxt - 1, c.rcv_nxt, TH_ACK | TH_FIN, c.win, NULL, 0);
@@ -199,8 +155,8 @@ static void test_server_close_time_wait(void **state)
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, c.snd_nxt);
 	nt_advance(h, 1001);
-	assert_int_equal(st(h)->cur_time_wait, 0);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	nt_conn_free(&c);
 }
 
@@ -213,20 +169,19 @@ static void test_time_wait_reuse_and_reclaim(void **state)
 	for (uint16_t i = 0; i < 8; i++) {
 		struct nt_conn c;
 		nt_connect(h, &c, (uint16_t)(42000 + i));
-		const char req[] = GET("/tiny", "close");
-		nt_send(h, &c, req, sizeof(req) - 1);
+		nt_request(h, &c, NT_GET("/tiny", "close"));
 		nt_collect(h, &c, false);
 		assert_true(c.fin_seen);
 		nt_input(h, c.port, c.snd_nxt, c.rcv_nxt, TH_ACK | TH_FIN, c.win, NULL, 0);
 		nt_clear(h);
 		nt_conn_free(&c);
 	}
-	assert_int_equal(st(h)->cur_time_wait, 8);
-	assert_int_equal(st(h)->cur_conns, 8);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 8);
+	assert_int_equal(nt_stats(h)->cur_conns, 8);
 	/* Table full of TIME_WAIT: a new peer still gets in. */
 	struct nt_conn c;
 	nt_connect(h, &c, 43000);
-	assert_int_equal(st(h)->time_wait_reclaimed, 1);
+	assert_int_equal(nt_stats(h)->time_wait_reclaimed, 1);
 	/* Port reuse: SYN on 42001 (in TIME_WAIT) with a later ISN. */
 	nt_clear(h);
 	nt_input(h, 42001, 1000000u * 42001 + 1000000, 0, TH_SYN, 65535, NULL, 0);
@@ -234,7 +189,7 @@ static void test_time_wait_reuse_and_reclaim(void **state)
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
-	assert_int_equal(st(h)->time_wait_reused, 1);
+	assert_int_equal(nt_stats(h)->time_wait_reused, 1);
 	nt_conn_free(&c);
 }
 
@@ -245,19 +200,15 @@ static void test_half_close(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41003);
-	const char req[] = GET("/10k", "keep-alive");
+	const char req[] = NT_GET("/10k", "keep-alive");
 	nt_input(h, c.port, c.snd_nxt, c.rcv_nxt, TH_ACK | TH_PSH | TH_FIN, c.win,
 		 req, sizeof(req) - 1);
 	c.snd_nxt += sizeof(req) - 1 + 1;
 	nt_drain(h, &c);
-	uint8_t *want;
-	size_t n = nt_expected(h, "/10k", false, &want);
-	assert_int_equal(c.stream_len, n);
-	assert_memory_equal(c.stream, want, n);
-	free(want);
+	nt_check_reply(h, &c, "/10k", false);
 	assert_true(c.fin_seen);
-	assert_int_equal(st(h)->cur_conns, 0); /* our FIN acked: closed */
-	assert_int_equal(st(h)->cur_time_wait, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0); /* our FIN acked: closed */
+	assert_int_equal(nt_stats(h)->cur_time_wait, 0);
 	nt_conn_free(&c);
 }
 
@@ -268,19 +219,14 @@ static void test_fin_mid_response(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41004);
-	const char req[] = GET("/1m", "keep-alive");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	nt_collect(h, &c, false);
 	nt_input(h, c.port, c.snd_nxt, c.rcv_nxt, TH_ACK | TH_FIN, c.win, NULL, 0);
 	c.snd_nxt++;
 	nt_drain(h, &c);
-	uint8_t *want;
-	size_t n = nt_expected(h, "/1m", false, &want);
-	assert_int_equal(c.stream_len, n);
-	assert_memory_equal(c.stream, want, n);
-	free(want);
+	nt_check_reply(h, &c, "/1m", false);
 	assert_true(c.fin_seen);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	nt_conn_free(&c);
 }
 
@@ -290,8 +236,7 @@ static void test_simultaneous_close(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41005);
-	const char req[] = GET("/tiny", "close");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/tiny", "close"));
 	/* The peer has not seen our reply + FIN yet and sends its FIN, acking
 	 * only its own request's reply-less state. */
 	uint32_t srv_next = c.rcv_nxt;
@@ -302,10 +247,10 @@ static void test_simultaneous_close(void **state)
 	struct nt_seg s;
 	nt_parse(h, h->nframes - 1, &s);
 	assert_int_equal(s.ack, c.snd_nxt); /* its FIN acked */
-	assert_int_equal(st(h)->cur_time_wait, 0); /* CLOSING: ours not acked */
+	assert_int_equal(nt_stats(h)->cur_time_wait, 0); /* CLOSING: ours not acked */
 	nt_clear(h);
 	nt_input(h, c.port, c.snd_nxt, c.rcv_nxt, TH_ACK, c.win, NULL, 0);
-	assert_int_equal(st(h)->cur_time_wait, 1);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 1);
 	nt_conn_free(&c);
 }
 
@@ -317,23 +262,22 @@ static void test_rst_during_transfer(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41006);
-	const char req[] = GET("/1m", "keep-alive");
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	nt_collect(h, &c, false);
 	nt_input(h, c.port, c.snd_nxt + 100, 0, TH_RST, 0, NULL, 0);
 	assert_int_equal(h->nframes, 1);
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.flags, TH_ACK);
-	assert_int_equal(st(h)->challenge_acks, 1);
+	assert_int_equal(nt_stats(h)->challenge_acks, 1);
 	nt_clear(h);
 	nt_input(h, c.port, c.snd_nxt + 100000, 0, TH_RST, 0, NULL, 0);
 	assert_int_equal(h->nframes, 0);
-	assert_int_equal(st(h)->cur_conns, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 1);
 	nt_input(h, c.port, c.snd_nxt, 0, TH_RST, 0, NULL, 0);
 	assert_int_equal(h->nframes, 0); /* never answer a RST */
-	assert_int_equal(st(h)->conns_reset_rx, 1);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_reset_rx, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	/* Its timers went with it: nothing more is sent. */
 	nt_advance(h, 5000);
 	assert_int_equal(h->nframes, 0);
@@ -353,8 +297,8 @@ static void test_syn_on_established(void **state)
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.flags, TH_ACK);
 	assert_int_equal(s.ack, c.snd_nxt);
-	assert_int_equal(st(h)->challenge_acks, 1);
-	assert_int_equal(st(h)->cur_conns, 1);
+	assert_int_equal(nt_stats(h)->challenge_acks, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 1);
 }
 
 /* Segments of unknown connections get RST (never a RST for a RST). */
@@ -376,8 +320,8 @@ static void test_unknown_connection(void **state)
 	nt_input(h, 50000, 1, 0, TH_RST, 0, NULL, 0);
 	nt_input(h, 50000, 1, 5, TH_RST | TH_ACK, 0, NULL, 0);
 	assert_int_equal(h->nframes, 0);
-	assert_int_equal(st(h)->unknown_conn_rst, 2);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->unknown_conn_rst, 2);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 }
 
 /* More SYNs than slots: the rest are refused with RST and counted, and the
@@ -399,15 +343,15 @@ static void test_syn_flood_past_cap(void **state)
 	}
 	assert_int_equal(synacks, 8);
 	assert_int_equal(rsts, 12);
-	assert_int_equal(st(h)->conns_rejected, 12);
-	assert_int_equal(st(h)->cur_conns, 8);
+	assert_int_equal(nt_stats(h)->conns_rejected, 12);
+	assert_int_equal(nt_stats(h)->cur_conns, 8);
 	/* Half-open ones time out and free their slots. */
 	for (int i = 0; i < 100; i++)
 		nt_advance(h, 1000);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	struct nt_conn c;
 	nt_connect(h, &c, 31000);
-	assert_int_equal(st(h)->cur_conns, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 1);
 }
 
 /* Frames that must be dropped and counted, never answered. */
@@ -421,49 +365,40 @@ static void test_bad_frames(void **state)
 	memcpy(b, f, n);
 	b[14 + 8] ^= 1; /* TTL: IP header checksum now wrong */
 	nt_input_raw(h, b, n);
-	assert_int_equal(st(h)->bad_ip_csum, 1);
+	assert_int_equal(nt_stats(h)->bad_ip_csum, 1);
 
 	memcpy(b, f, n);
 	b[14 + 20 + 4] ^= 1; /* sequence number: TCP checksum wrong */
 	nt_input_raw(h, b, n);
-	assert_int_equal(st(h)->bad_tcp_csum, 1);
+	assert_int_equal(nt_stats(h)->bad_tcp_csum, 1);
 
 	/* A fragment (MF set), with a correct IP checksum. */
 	n = nt_build(h, b, 40000, 5000, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
 	b[14 + 6] = 0x20;
-	b[14 + 10] = b[14 + 11] = 0;
-	{
-		uint32_t sum = 0;
-		for (int i = 0; i < 20; i += 2)
-			sum += (uint32_t)(b[14 + i] << 8 | b[14 + i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		b[14 + 10] = (uint8_t)(~sum >> 8);
-		b[14 + 11] = (uint8_t)~sum;
-	}
+	nt_fix_ip_csum(b);
 	nt_input_raw(h, b, n);
-	assert_int_equal(st(h)->ip_fragments, 1);
+	assert_int_equal(nt_stats(h)->ip_fragments, 1);
 
 	/* Truncated: IP total length longer than the frame. */
 	nt_input_raw(h, f, n - 1);
 	/* Too short for any header. */
 	nt_input_raw(h, f, 20);
-	assert_int_equal(st(h)->bad_frame, 2);
+	assert_int_equal(nt_stats(h)->bad_frame, 2);
 
 	/* ARP is not ours. */
 	memcpy(b, f, n);
 	b[12] = 0x08;
 	b[13] = 0x06;
 	nt_input_raw(h, b, n);
-	assert_int_equal(st(h)->not_ours, 1);
+	assert_int_equal(nt_stats(h)->not_ours, 1);
 
 	/* Ethernet padding after the IP packet is fine. */
 	memcpy(b, f, n);
 	memset(b + n, 0, 10);
 	nt_input_raw(h, b, n + 10);
 	assert_int_equal(h->nframes, 1);
-	assert_int_equal(st(h)->conns_opened, 1);
-	assert_int_equal(st(h)->frames_in, 7);
+	assert_int_equal(nt_stats(h)->conns_opened, 1);
+	assert_int_equal(nt_stats(h)->frames_in, 7);
 }
 
 /* A connection that does nothing is closed after the idle timeout (FIN,
@@ -480,14 +415,14 @@ static void test_idle_timeout(void **state)
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.flags, TH_ACK | TH_FIN);
-	assert_int_equal(st(h)->conns_idle_closed, 1);
+	assert_int_equal(nt_stats(h)->conns_idle_closed, 1);
 	/* The peer acks the FIN but never closes: FIN_WAIT_2 times out. */
 	nt_clear(h);
 	nt_input(h, c.port, c.snd_nxt, c.rcv_nxt + 1, TH_ACK, c.win, NULL, 0);
-	assert_int_equal(st(h)->cur_conns, 1);
+	assert_int_equal(nt_stats(h)->cur_conns, 1);
 	nt_advance(h, 10001);
-	assert_int_equal(st(h)->cur_conns, 0);
-	assert_int_equal(st(h)->conns_idle_closed, 2);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_idle_closed, 2);
 }
 
 /* A malformed request gets its 4xx page and the connection closes. */
@@ -496,13 +431,12 @@ static void test_bad_request_closes(void **state)
 	struct nt_harness *h = *state;
 	struct nt_conn c;
 	nt_connect(h, &c, 41009);
-	const char req[] = "BLAH\x01 / HTTP/1.1\r\n\r\n";
-	nt_send(h, &c, req, sizeof(req) - 1);
+	nt_request(h, &c, "BLAH\x01 / HTTP/1.1\r\n\r\n");
 	nt_drain(h, &c);
 	assert_true(c.stream_len > 12);
 	assert_memory_equal(c.stream, "HTTP/1.1 400", 12);
 	assert_true(c.fin_seen);
-	assert_int_equal(st(h)->responses_4xx, 1);
+	assert_int_equal(nt_stats(h)->responses_4xx, 1);
 	nt_conn_free(&c);
 }
 
@@ -518,30 +452,30 @@ static void test_abort_all(void **state)
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
 	assert_true(s.flags & TH_RST);
-	assert_int_equal(st(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
 	assert_int_equal(netstack_next_deadline(h->ns), UINT64_MAX);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_response, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_server_close_time_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_wait_reuse_and_reclaim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_mid_response, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_during_transfer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_on_established, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_flood_past_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_request_closes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handshake, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_synack_retransmit, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_request_response, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pipelined, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_server_close_time_wait, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_reuse_and_reclaim, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_half_close, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_mid_response, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_simultaneous_close, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_during_transfer, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_on_established, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_connection, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_flood_past_cap, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_frames, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_request_closes, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_all, nt_fixture_setup, nt_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,14 +205,17 @@ int main(int argc, char **argv)
 		w[i].adopt_fd = i == 0 ? probe_fd : -1;
 		w[i].adopt_t = probe_t;
 		pthread_attr_t attr;
-		pthread_attr_init(&attr);
+		int e = pthread_attr_init(&attr);
+		if (e)
+			die(1, "pthread_attr_init: %s", strerror(e));
 		if (w[i].cpu >= 0) {
 			cpu_set_t set;
 			CPU_ZERO(&set);
 			CPU_SET(w[i].cpu, &set);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+			e = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 		}
-		int e = pthread_create(&w[i].thread, &attr, lg_worker_main, &w[i]);
+		if (!e)
+			e = pthread_create(&w[i].thread, &attr, lg_worker_main, &w[i]);
 		pthread_attr_destroy(&attr);
 		if (e)
 			die(1, "cannot start worker thread %d%s: %s", i,
@@ -221,8 +224,8 @@ int main(int argc, char **argv)
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		die(1, "sigaction: %s", strerror(errno));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	bool progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));

@@ -182,6 +182,17 @@ static void conn_close(struct wstate *ws, struct conn *c)
 
 /* ---- connecting ---- */
 
+/* The slot waits before its next connect, longer after each failure in a
+ * row (10 ms doubling to 1 s), so a refusing server does not make us spin. */
+static void retry_later(struct wstate *ws, struct conn *c)
+{
+	if (c->fails < 7)
+		c->fails++;
+	uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
+	c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
+	c->state = C_WAIT_RETRY; /* housekeeping calls conn_restart after the backoff */
+}
+
 static void connect_failed(struct wstate *ws, struct conn *c, int err, const char *what)
 {
 	if (ws->measuring)
@@ -192,11 +203,7 @@ static void connect_failed(struct wstate *ws, struct conn *c, int err, const cha
 	 * with it (as a connect error, counted above, not as a request error). */
 	drop_inflight(ws, c, NULL);
 	conn_close(ws, c);
-	if (c->fails < 7)
-		c->fails++;
-	uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
-	c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
-	c->state = C_WAIT_RETRY; /* housekeeping calls conn_restart after the backoff */
+	retry_later(ws, c);
 }
 
 static void queue_request(struct wstate *ws, struct conn *c, uint64_t start_ns, bool at_send)
@@ -210,6 +217,27 @@ static void queue_request(struct wstate *ws, struct conn *c, uint64_t start_ns, 
 	c->unsent++;
 	c->queued++;
 	ws->inflight_total++;
+}
+
+/* Puts c's connecting socket in the epoll set: a completed connect shows
+ * up as EPOLLOUT. */
+static int conn_watch(struct wstate *ws, struct conn *c)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.u64 = ((uint64_t)c->gen << 32) | (uint32_t)(c - ws->conns),
+	};
+	if (epoll_ctl(ws->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		connect_failed(ws, c, errno, "epoll_ctl");
+		return -1;
+	}
+	c->state = C_CONNECTING;
+	/* Close mode: the connection exists for one request, which it carries
+	 * from the start (so a connection opened just before the end still
+	 * completes its request, and the server's accept count matches). */
+	if (ws->o->mode == LG_CLOSE && !ws->open_loop)
+		queue_request(ws, c, 0, true);
+	return 0;
 }
 
 static int conn_open(struct wstate *ws, struct conn *c)
@@ -261,21 +289,7 @@ static int conn_open(struct wstate *ws, struct conn *c)
 		connect_failed(ws, c, errno, "connect");
 		return -1;
 	}
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-		.data.u64 = ((uint64_t)c->gen << 32) | (uint32_t)(c - ws->conns),
-	};
-	if (epoll_ctl(ws->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		connect_failed(ws, c, errno, "epoll_ctl");
-		return -1;
-	}
-	c->state = C_CONNECTING;
-	/* Close mode: the connection exists for one request, which it carries
-	 * from the start (so a connection opened just before the end still
-	 * completes its request, and the server's accept count matches). */
-	if (o->mode == LG_CLOSE && !ws->open_loop)
-		queue_request(ws, c, 0, true);
-	return 0;
+	return conn_watch(ws, c);
 }
 
 /* ---- sending ---- */
@@ -460,16 +474,10 @@ static void conn_broken(struct wstate *ws, struct conn *c, const char *what, int
 	drop_inflight(ws, c, &ws->w->c.read_errors);
 	bool never_answered = c->answered == 0;
 	conn_close(ws, c);
-	if (never_answered && !ws->stopping) {
-		/* A server that drops connections at once must not make us spin. */
-		if (c->fails < 7)
-			c->fails++;
-		uint64_t backoff = RETRY_MIN_NS << (c->fails - 1);
-		c->retry_at = ws->now + (backoff > RETRY_MAX_NS ? RETRY_MAX_NS : backoff);
-		c->state = C_WAIT_RETRY;
-		return;
-	}
-	conn_restart(ws, c);
+	if (never_answered && !ws->stopping)
+		retry_later(ws, c); /* a server that drops connections at once */
+	else
+		conn_restart(ws, c);
 }
 
 /* Feeds bytes to the parser; returns false once c is no longer open. */
@@ -830,17 +838,7 @@ void *lg_worker_main(void *arg)
 			c->fd = w->adopt_fd;
 			w->adopt_fd = -1;
 			c->t_connect = w->adopt_t;
-			c->state = C_CONNECTING;
-			struct epoll_event ev = {
-				.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-				.data.u64 = ((uint64_t)c->gen << 32),
-			};
-			if (epoll_ctl(ws.epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-				connect_failed(&ws, c, errno, "epoll_ctl");
-				continue;
-			}
-			if (o->mode == LG_CLOSE && !ws.open_loop)
-				queue_request(&ws, c, 0, true);
+			conn_watch(&ws, c);
 			continue;
 		}
 		if (ws.open_loop && o->mode == LG_CLOSE)

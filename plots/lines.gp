@@ -23,6 +23,7 @@ set format y '%.1s%c'
 if (logx) { set logscale x; set format x '%.0f' }
 if (logy) { set logscale y; set format y '%.0s%c' } else { set yrange [0:*] }
 if (xmin ne '' && xmax ne '') { set xrange [xmin:xmax]; set xtics 1 }
+if (xmin ne '' && xmax eq '') { set xrange [xmin:*] }
 set style line 1 lc rgb '#1f77b4' lw 2 pt 7 ps 1.2
 set style line 2 lc rgb '#ff7f0e' lw 2 pt 5 ps 1.2
 set style line 3 lc rgb '#2ca02c' lw 2 pt 9 ps 1.4

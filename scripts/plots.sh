@@ -90,8 +90,10 @@ line_figure() {
 	if [ "$xcol" = workers ]; then
 		xmax=$(awk '{ print $2 }' "$d/all" | sort -n | tail -n 1)
 		xmin=0.5 xmax=$((xmax)).5
+	elif [ "$xcol" = target_rate ]; then
+		xmin=0 # offered load starts at nothing
 	fi
-	local titles=() t
+	local titles=()
 	for s in "${servers[@]}"; do titles+=("$(display_name "$s")"); done
 	for fmt in svg png; do
 		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; ttl='$ttl'; subttl='$subttl'; xl='$xl'; yl='$yl'" \

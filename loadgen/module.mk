@@ -4,8 +4,9 @@ LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule
                     loadgen/report.c loadgen/worker.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
-# --verify maps a URI to its file with the servers' own percent-decoding.
-LOADGEN_COMMON_OBJS := $(BUILD)/servers/common/url_path.o
+# Shared with the servers: percent-decoding (--verify maps a URI to its
+# file as they do) and CPU lists.
+LOADGEN_COMMON_OBJS := $(BUILD)/servers/common/url_path.o $(BUILD)/servers/common/cpu_list.o
 
 $(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o) $(LOADGEN_COMMON_OBJS)
 	@mkdir -p $(dir $@)

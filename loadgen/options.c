@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu_list.h"
+
 static const char usage[] =
 	"usage: loadgen --url http://HOST[:PORT][/path] [options]\n"
 	"\n"
@@ -121,45 +123,6 @@ int lg_parse_seconds(const char *s, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-int lg_parse_cpu_list(const char *s, int *cpus, int max, int *n, char *err, size_t errlen)
-{
-	const char *p = s;
-	*n = 0;
-	if (!*s)
-		goto bad;
-	while (*p) {
-		char *end;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		long a = strtol(p, &end, 10), b = a;
-		p = end;
-		if (*p == '-') {
-			p++;
-			if (!isdigit((unsigned char)*p))
-				goto bad;
-			b = strtol(p, &end, 10);
-			p = end;
-		}
-		if (a < 0 || b < a || b >= CPU_LIST_MAX)
-			goto bad;
-		for (long c = a; c <= b; c++) {
-			if (*n >= max) {
-				snprintf(err, errlen, "CPU list '%s' is too long", s);
-				return -1;
-			}
-			cpus[(*n)++] = (int)c;
-		}
-		if (*p == ',')
-			p++;
-		else if (*p)
-			goto bad;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "bad CPU list '%s' (expected e.g. 1 or 0,2-3)", s);
-	return -1;
 }
 
 int lg_parse_url(struct lg_options *o, const char *url, char *err, size_t errlen)
@@ -318,6 +281,7 @@ const char *lg_label(const struct lg_options *o, const char *key)
 int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, size_t errlen)
 {
 	uint64_t v;
+	char why[256];
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -349,8 +313,8 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 			o->threads = (int)v;
 			break;
 		case OPT_CPUS:
-			if (lg_parse_cpu_list(a, o->cpus, CPU_LIST_MAX, &o->ncpus, err, errlen) < 0)
-				return -1;
+			if (cpu_list_parse(a, o->cpus, CPU_LIST_MAX, &o->ncpus, why, sizeof(why)) < 0)
+				BAD("--cpus %s", why);
 			snprintf(o->cpus_str, sizeof(o->cpus_str), "%s", a);
 			break;
 		case OPT_CONNECTIONS:
@@ -412,8 +376,8 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 				return -1;
 			break;
 		case OPT_SERVER_CPUS:
-			if (lg_parse_cpu_list(a, o->server_cpus, CPU_LIST_MAX, &o->nserver_cpus, err, errlen) < 0)
-				return -1;
+			if (cpu_list_parse(a, o->server_cpus, CPU_LIST_MAX, &o->nserver_cpus, why, sizeof(why)) < 0)
+				BAD("--server-cpus %s", why);
 			snprintf(o->server_cpus_str, sizeof(o->server_cpus_str), "%s", a);
 			break;
 		case OPT_SERVER_PID:

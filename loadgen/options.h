@@ -73,7 +73,6 @@ struct lg_options {
 int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, size_t errlen);
 
 /* Helpers shared with the tests. */
-int lg_parse_cpu_list(const char *s, int *cpus, int max, int *n, char *err, size_t errlen);
 int lg_parse_seconds(const char *s, double *out);
 int lg_parse_url(struct lg_options *o, const char *url, char *err, size_t errlen);
 

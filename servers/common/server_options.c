@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_list.h"
 #include "server.h"
 
 #define DEFAULT_PORT 8080
@@ -80,25 +81,6 @@ static long parse_long(const char *prog, const char *opt, const char *s, long mi
 	return v;
 }
 
-static void format_cpu_list(const int *cpus, int n, char *buf, size_t len)
-{
-	size_t used = 0;
-	int i = 0;
-
-	buf[0] = '\0';
-	while (i < n && used < len) {
-		int j = i;
-		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
-			j++;
-		int w = j > i ? snprintf(buf + used, len - used, "%s%d-%d", i ? "," : "", cpus[i], cpus[j])
-			      : snprintf(buf + used, len - used, "%s%d", i ? "," : "", cpus[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-		i = j + 1;
-	}
-}
-
 /* The CPUs this process may run on, as a sorted list, for error messages. */
 static void format_allowed(const cpu_set_t *allowed, char *buf, size_t len)
 {
@@ -107,58 +89,28 @@ static void format_allowed(const cpu_set_t *allowed, char *buf, size_t len)
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, allowed))
 			list[n++] = c;
-	format_cpu_list(list, n, buf, len);
+	cpu_list_format(list, n, buf, len);
 }
 
 /* "0,2-3" → cpus[] in the order given. Every CPU must be one this process
  * may run on, so pinning cannot fail later, after `ready`. */
 static void parse_cpu_list(struct server_options *o, const char *s)
 {
-	cpu_set_t allowed, seen;
-	const char *p = s;
-	char allowed_str[256];
+	cpu_set_t allowed;
+	char err[256], allowed_str[256];
 
+	if (cpu_list_parse(s, o->cpus, SERVER_MAX_WORKERS, &o->ncpus, err, sizeof(err)) < 0)
+		usage_error(o->prog, "--cpus %s", err);
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
 		fprintf(stderr, "%s: sched_getaffinity: %s\n", o->prog, strerror(errno));
 		exit(1);
 	}
-	format_allowed(&allowed, allowed_str, sizeof(allowed_str));
-	CPU_ZERO(&seen);
-	o->ncpus = 0;
-	for (;;) {
-		char *end;
-		long lo, hi;
-
-		errno = 0;
-		lo = strtol(p, &end, 10);
-		if (errno || end == p || lo < 0)
-			usage_error(o->prog, "--cpus '%s': expected a list like 0,2-3", s);
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			p++;
-			errno = 0;
-			hi = strtol(p, &end, 10);
-			if (errno || end == p || hi < lo)
-				usage_error(o->prog, "--cpus '%s': bad range (expected LOW-HIGH, LOW <= HIGH)", s);
-			p = end;
+	for (int i = 0; i < o->ncpus; i++) {
+		if (!CPU_ISSET(o->cpus[i], &allowed)) {
+			format_allowed(&allowed, allowed_str, sizeof(allowed_str));
+			usage_error(o->prog, "--cpus '%s': CPU %d is not available to this process (allowed: %s)",
+				    s, o->cpus[i], allowed_str);
 		}
-		for (long c = lo; c <= hi; c++) {
-			if (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed))
-				usage_error(o->prog, "--cpus '%s': CPU %ld is not available to this process (allowed: %s)",
-					    s, c, allowed_str);
-			if (CPU_ISSET(c, &seen))
-				usage_error(o->prog, "--cpus '%s': CPU %ld listed twice", s, c);
-			if (o->ncpus == SERVER_MAX_WORKERS)
-				usage_error(o->prog, "--cpus '%s': more than %d CPUs", s, SERVER_MAX_WORKERS);
-			CPU_SET(c, &seen);
-			o->cpus[o->ncpus++] = (int)c;
-		}
-		if (*p == '\0')
-			break;
-		if (*p != ',')
-			usage_error(o->prog, "--cpus '%s': expected a list like 0,2-3", s);
-		p++;
 	}
 }
 
@@ -327,5 +279,5 @@ void server_format_cpus(const struct server_options *o, char *buf, size_t len)
 	if (o->ncpus == 0)
 		snprintf(buf, len, "none");
 	else
-		format_cpu_list(o->cpus, o->ncpus, buf, len);
+		cpu_list_format(o->cpus, o->ncpus, buf, len);
 }

@@ -158,10 +158,11 @@ static void store_out_of_order(struct netstack *ns, struct tcp_conn *c,
 		}
 		i++;
 	}
+	/* Still full means nothing merged (a merge frees its slot), so no
+	 * range was taken out and dropping the piece loses nothing else: the
+	 * peer retransmits it. */
 	if (c->nooo == NS_MAX_OOO) {
 		ns->stats.ooo_dropped++;
-		/* Put back what the merge removed: nothing was, since merging
-		 * only happens when a range touched; re-add only if room. */
 		return;
 	}
 	memcpy(c->rxbuf + c->rx_len + (seq - c->rcv_nxt), p, len);

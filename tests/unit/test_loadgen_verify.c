@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cpu_list.h"
 #include "options.h"
 #include "paths.h"
 #include "rng.h"
@@ -136,15 +137,15 @@ static void test_option_helpers(void **state)
 	int cpus[CPU_LIST_MAX], n;
 	char err[256];
 	double s;
-	assert_int_equal(lg_parse_cpu_list("1", cpus, CPU_LIST_MAX, &n, err, sizeof(err)), 0);
+	assert_int_equal(cpu_list_parse("1", cpus, CPU_LIST_MAX, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(lg_parse_cpu_list("0,2-4,7", cpus, CPU_LIST_MAX, &n, err, sizeof(err)), 0);
+	assert_int_equal(cpu_list_parse("0,2-4,7", cpus, CPU_LIST_MAX, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(cpus[3], 4);
 	assert_int_equal(cpus[4], 7);
 	const char *bad[] = { "", "a", "1-", "3-1", "1,,2", "1;2", "-1", "99999" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(lg_parse_cpu_list(bad[i], cpus, CPU_LIST_MAX, &n, err, sizeof(err)), -1);
+		assert_int_equal(cpu_list_parse(bad[i], cpus, CPU_LIST_MAX, &n, err, sizeof(err)), -1);
 	assert_int_equal(lg_parse_seconds("2.5", &s), 0);
 	assert_true(s == 2.5);
 	assert_int_equal(lg_parse_seconds("250ms", &s), 0);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# httpd-xdp against httpd-epoll (and iperf3) in ONE lab, interleaved: the
+# measurements of servers/xdp/COST_CENTRES.md (issue 5, Performance).
+#
+#   scripts/bench-xdp.sh close [REPS]       close mode, tiny page: req/s, server CPU/request
+#   scripts/bench-xdp.sh keepalive [REPS]   keep-alive, 1 MiB page, 1 connection, vs iperf3 -R
+#
+# Environment: MTU (1500), CONC (close: 64), DURATION (5), WARMUP (1),
+# SERVERS ("xdp epoll"; a path like /tmp/httpd-xdp.old runs an older build
+# with the xdp options), SRV_CPU (0), CLI_CPU (1), TOPO_GRO, OUT (CSV, default
+# /tmp/bench-xdp-$$.csv). Needs root, bin/loadgen, bin/httpd-*, build/pages.
+# Prints one line per run (with the load average) and the medians.
+set -u
+BB_PROG=bench-xdp
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$BB_ROOT/scripts/lib/topology.sh"
+cd "$BB_ROOT" || exit 1
+
+what=${1:-}
+reps=${2:-3}
+case $what in close|keepalive) ;; *) bb_die "usage: $0 close|keepalive [REPS]" ;; esac
+MTU=${MTU:-1500} DURATION=${DURATION:-5} WARMUP=${WARMUP:-1}
+SRV_CPU=${SRV_CPU:-0} CLI_CPU=${CLI_CPU:-1}
+SERVERS=${SERVERS:-"xdp epoll"}
+OUT=${OUT:-/tmp/bench-xdp-$$.csv}
+[ "$what" = keepalive ] && SERVERS="$SERVERS iperf3"
+LAB=bx$$
+TOPO_CLIENT_TX_CSUM=off TOPO_CLIENT_TXREHASH=0 topo_up "$LAB" "$MTU" 1 || bb_die "topo_up failed"
+srv_pid=""
+cleanup() { [ -n "$srv_pid" ] && kill -INT "$srv_pid" 2>/dev/null; wait 2>/dev/null; topo_down "$LAB"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_server() { # name -> srv_pid, waits for "ready"
+	local name=$1 bin=$1 log=/tmp/bench-xdp-$$.srv.log args=()
+	case $name in
+	*/*) bin=$name ;;
+	*) bin=bin/httpd-$name ;;
+	esac
+	case $bin in *xdp*) args=(--ifname veth-srv) ;; esac
+	: >"$log"
+	topo_srv "$LAB" "$bin" --addr "$TOPO_SRV_ADDR" --port 8080 --workers 1 --cpus "$SRV_CPU" \
+		--corpus build/pages "${args[@]}" >"$log" 2>&1 &
+	srv_pid=$!
+	for _ in $(seq 100); do grep -q ready "$log" && return 0; sleep 0.1; done
+	bb_die "$name did not get ready: $(tail -n 3 "$log")"
+}
+stop_server() {
+	kill -INT "$srv_pid"; wait "$srv_pid"; srv_pid=""
+	grep -E '^(xsk|tcp) ' /tmp/bench-xdp-$$.srv.log | cut -c1-400 >/tmp/bench-xdp-$$.last-stats || true
+}
+
+col() { # csv-file column-name -> value of the last row
+	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } END { print $k }' "$1"
+}
+
+run_loadgen() { # name -> one line of results
+	local name=$1 page conc mode csv=/tmp/bench-xdp-$$.one.csv
+	if [ "$what" = close ]; then page=tiny/index.html conc=${CONC:-64} mode=close
+	else page=1m/index.html conc=${CONC:-1} mode=keepalive; fi
+	rm -f "$csv"
+	topo_cli "$LAB" bin/loadgen --url "http://$TOPO_SRV_ADDR:8080/$page" --mode "$mode" \
+		--connections "$conc" --threads 1 --cpus "$CLI_CPU" --duration "$DURATION" --warmup "$WARMUP" \
+		--timeout 2 --no-progress --quiet --server-cpus "$SRV_CPU" --server-pid "$srv_pid" \
+		--label "server=$name" --label "mtu=$MTU" --csv "$csv" >/dev/null 2>&1 || { echo "$name loadgen-failed"; return; }
+	[ -s "$OUT" ] || head -n 1 "$csv" >"$OUT"
+	tail -n 1 "$csv" >>"$OUT"
+	printf '%s rps=%s MBps=%s srv_us_req=%s srv_proc_us_req=%s srv_busy=%s cli_busy=%s errors=%s\n' "$name" \
+		"$(col "$csv" req_per_s)" "$(awk -v g="$(col "$csv" gbit_per_s)" 'BEGIN { printf "%.1f", g * 125 }')" \
+		"$(col "$csv" server_cpu_us_per_req)" "$(col "$csv" server_proc_cpu_us_per_req)" \
+		"$(awk -v i="$(col "$csv" server_idle_pct)" 'BEGIN { printf "%.0f", 100 - i }')" \
+		"$(col "$csv" client_busy_pct)" \
+		"$(( $(col "$csv" connect_errors) + $(col "$csv" read_errors) + $(col "$csv" timeouts) + $(col "$csv" non_2xx) ))"
+}
+
+run_iperf3() {
+	local j=/tmp/bench-xdp-$$.iperf.json
+	topo_srv "$LAB" taskset -c "$SRV_CPU" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	srv_pid=$!
+	sleep 0.5
+	topo_cli "$LAB" taskset -c "$CLI_CPU" iperf3 -c "$TOPO_SRV_ADDR" -p 5201 -R -t "$DURATION" \
+		-O "$WARMUP" -J >"$j" 2>&1
+	wait "$srv_pid"; srv_pid=""
+	# Server (sender) CPU share from iperf3's own accounting: remote = the sender with -R.
+	python3 - "$j" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["end"]
+bps = e["sum_received"]["bits_per_second"]
+cpu = e["cpu_utilization_percent"]
+print("iperf3 MBps=%.1f sender_cpu=%.0f%% receiver_cpu=%.0f%% retransmits=%s" % (
+    bps / 8e6, cpu["remote_total"], cpu["host_total"], e["sum_sent"].get("retransmits", "?")))
+PY
+}
+
+for rep in $(seq "$reps"); do
+	for s in $SERVERS; do
+		la=$(cut -d' ' -f1-3 /proc/loadavg)
+		if [ "$s" = iperf3 ]; then
+			line=$(run_iperf3)
+		else
+			start_server "$s"
+			line=$(run_loadgen "$s")
+			stop_server
+		fi
+		echo "rep=$rep mtu=$MTU load=[$la] $line"
+		case $s in *xdp*) sed 's/^/    /' /tmp/bench-xdp-$$.last-stats | cut -c1-300 ;; esac
+	done
+done | tee /tmp/bench-xdp-$$.log
+echo "medians:"
+awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rps|MBps|srv_us_req|srv_proc_us_req)=/) {
+		split($i, kv, "="); name = $4; key = name " " kv[1]; v[key, ++n[key]] = kv[2] + 0 } }
+	END { for (k in n) { m = n[k]; for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
+			if (v[k, b] < v[k, a]) { t = v[k, a]; v[k, a] = v[k, b]; v[k, b] = t }
+		printf "  %-36s %s\n", k, v[k, int((m + 1) / 2)] } }' /tmp/bench-xdp-$$.log | sort
+rm -f /tmp/bench-xdp-$$.*
+echo "rows: $OUT"

@@ -2,6 +2,7 @@
  * for loops that sleep in epoll/poll/io_uring, so they wake at once. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +12,25 @@
 #include "server.h"
 
 /* Written only by the signal handler, read by every worker: the one piece of
- * process-wide state, and it only ever goes from 0 to 1. */
-static volatile sig_atomic_t stop_requested;
+ * process-wide state, and it only ever goes from 0 to 1. Atomic (lock-free,
+ * so async-signal-safe) rather than volatile sig_atomic_t, because other
+ * threads read it too: TSan rightly calls the volatile version a race. */
+static atomic_int stop_requested;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop flag must be lock-free");
 static int stop_fd = -1;
 
 static void on_stop_signal(int sig)
 {
 	int saved = errno;
 
-	if (stop_requested) {
+	if (atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
 		/* A second signal: the user wants out now, whatever is stuck. */
 		static const char msg[] = "second stop signal: exiting at once\n";
 		ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		(void)r;
 		_exit(128 + sig);
 	}
-	stop_requested = 1;
+	atomic_store_explicit(&stop_requested, 1, memory_order_relaxed);
 	if (stop_fd >= 0) {
 		uint64_t one = 1;
 		ssize_t r = write(stop_fd, &one, sizeof(one)); /* async-signal-safe */
@@ -61,7 +65,7 @@ void server_install_signals(void)
 
 bool server_stopping(void)
 {
-	return stop_requested != 0;
+	return atomic_load_explicit(&stop_requested, memory_order_relaxed) != 0;
 }
 
 int server_stop_fd(void)

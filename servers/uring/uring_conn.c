@@ -266,11 +266,6 @@ static bool peer_gone(int res)
 	return res == -ECONNRESET || res == -EPIPE;
 }
 
-static size_t reply_len(const struct http_reply *r)
-{
-	return http_reply_len(r);
-}
-
 /* One send from the queue's cursor: a SENDMSG gathering as many replies as
  * fit, or a SEND_ZC of one large body. Short sends resume at the cursor. */
 static void start_send(struct worker *w, struct conn *c)
@@ -389,7 +384,7 @@ void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	w->stats.bytes_sent += sent;
 	while (sent > 0 && c->q_count > 0) {
 		const struct http_reply *r = &c->q[c->q_head];
-		size_t left = reply_len(r) - c->q_off;
+		size_t left = http_reply_len(r) - c->q_off;
 
 		if (sent < left) {
 			c->q_off += sent;

@@ -27,7 +27,7 @@ OUT=${OUT:-/tmp/bench-xdp-$$.csv}
 LAB=bx$$
 TOPO_CLIENT_TX_CSUM=off TOPO_CLIENT_TXREHASH=0 topo_up "$LAB" "$MTU" 1 || bb_die "topo_up failed"
 srv_pid=""
-cleanup() { [ -n "$srv_pid" ] && kill -INT "$srv_pid" 2>/dev/null; wait 2>/dev/null; topo_down "$LAB"; }
+cleanup() { [ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null; wait 2>/dev/null; topo_down "$LAB"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -39,14 +39,15 @@ start_server() { # name -> srv_pid, waits for "ready"
 	esac
 	case $bin in *xdp*) args=(--ifname veth-srv) ;; esac
 	: >"$log"
-	topo_srv "$LAB" "$bin" --addr "$TOPO_SRV_ADDR" --port 8080 --workers 1 --cpus "$SRV_CPU" \
+	# ip netns exec execs the server: $! is the server itself (for --server-pid)
+	ip netns exec "$LAB-srv" "$bin" --addr "$TOPO_SRV_ADDR" --port 8080 --workers 1 --cpus "$SRV_CPU" \
 		--corpus build/pages "${args[@]}" >"$log" 2>&1 &
 	srv_pid=$!
 	for _ in $(seq 100); do grep -q ready "$log" && return 0; sleep 0.1; done
 	bb_die "$name did not get ready: $(tail -n 3 "$log")"
 }
 stop_server() {
-	kill -INT "$srv_pid"; wait "$srv_pid"; srv_pid=""
+	kill -TERM "$srv_pid"; wait "$srv_pid"; srv_pid=""
 	grep -E '^(xsk|tcp) ' /tmp/bench-xdp-$$.srv.log | cut -c1-400 >/tmp/bench-xdp-$$.last-stats || true
 }
 
@@ -75,7 +76,7 @@ run_loadgen() { # name -> one line of results
 
 run_iperf3() {
 	local j=/tmp/bench-xdp-$$.iperf.json
-	topo_srv "$LAB" taskset -c "$SRV_CPU" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	ip netns exec "$LAB-srv" taskset -c "$SRV_CPU" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	srv_pid=$!
 	sleep 0.5
 	topo_cli "$LAB" taskset -c "$CLI_CPU" iperf3 -c "$TOPO_SRV_ADDR" -p 5201 -R -t "$DURATION" \
@@ -108,8 +109,9 @@ for rep in $(seq "$reps"); do
 	done
 done | tee /tmp/bench-xdp-$$.log
 echo "medians:"
-awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rps|MBps|srv_us_req|srv_proc_us_req)=/) {
-		split($i, kv, "="); name = $4; key = name " " kv[1]; v[key, ++n[key]] = kv[2] + 0 } }
+awk '/^rep=/ { for (i = 1; i <= NF; i++) if ($i ~ /\]$/) name = $(i + 1)
+	for (i = 1; i <= NF; i++) if ($i ~ /^(rps|MBps|srv_us_req|srv_proc_us_req)=/) {
+		split($i, kv, "="); key = name " " kv[1]; v[key, ++n[key]] = kv[2] + 0 } }
 	END { for (k in n) { m = n[k]; for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
 			if (v[k, b] < v[k, a]) { t = v[k, a]; v[k, a] = v[k, b]; v[k, b] = t }
 		printf "  %-36s %s\n", k, v[k, int((m + 1) / 2)] } }' /tmp/bench-xdp-$$.log | sort

@@ -35,3 +35,4 @@ trap - INT TERM HUP
 echo "profile: $base.txt"
 sed -n '/^## Kernel vs user/,/^$/p' "$base.txt"
 sed -n '/^## Top symbols/,/^$/p' "$base.txt" | head -n 15
+sed -n '/^## Stages/,$p' "$base.txt"

@@ -52,5 +52,13 @@ AWK
 		/^[ \t]+[0-9a-f]+ / { sym = $2; for (i = 3; i <= NF; i++) sym = sym "_" $i; st[++n] = sym; next }
 		/^$/ { flush() }
 		END { flush(); for (s in cnt) print s, cnt[s] }' | sort >"${PROFILE_OUT%.txt}.folded"
+	# Stage attribution (rx, TCP, HTTP, tx, kicks...) where the server has a
+	# map of its symbols to stages: scripts/lib/stages/NAME.map.
+	local map=$BB_ROOT/scripts/lib/stages/${name#httpd-}.map
+	if [ -f "$map" ]; then
+		echo
+		echo "## Stages (scripts/lib/stages/${name#httpd-}.map; % of all samples on the server cores, and of the server's own)"
+		awk -v comm="$name" -f "$BB_ROOT/scripts/lib/profile-stages.awk" "$map" "${PROFILE_OUT%.txt}.folded"
+	fi
 	return 0
 }

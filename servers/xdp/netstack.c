@@ -136,6 +136,16 @@ void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s
 	c->state = s;
 }
 
+/* A TIME_WAIT re-armed (the peer's FIN again) moves to the tail, so the
+ * FIFO stays ordered by deadline (tcp_timers.c expires from its head). */
+void ns_time_wait_requeue(struct netstack *ns, struct tcp_conn *c)
+{
+	if (ns->time_wait.tail == c)
+		return;
+	list_remove(&ns->time_wait, c);
+	list_append(&ns->time_wait, c);
+}
+
 /* A free slot, or the oldest TIME_WAIT's. NULL only if every slot holds a
  * live connection (the caller checks the cap first). */
 struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
@@ -262,7 +272,10 @@ void netstack_poll(struct netstack *ns, uint64_t now_ns)
 
 uint64_t netstack_next_deadline(const struct netstack *ns)
 {
-	return ns->heap_len ? ns->heap[0]->heap_key : UINT64_MAX;
+	uint64_t d = ns->heap_len ? ns->heap[0]->heap_key : UINT64_MAX;
+	if (ns->time_wait.head && ns->time_wait.head->timer_at < d)
+		d = ns->time_wait.head->timer_at;
+	return d;
 }
 
 bool netstack_tx_blocked(const struct netstack *ns)

@@ -170,6 +170,7 @@ struct ns_page_sums {
 /* netstack.c */
 void ns_conn_free(struct netstack *ns, struct tcp_conn *c);
 struct tcp_conn *ns_conn_lookup(struct netstack *ns, uint32_t ip, uint16_t port);
+void ns_time_wait_requeue(struct netstack *ns, struct tcp_conn *c);
 struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer);
 void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s);
 void ns_pending_add(struct netstack *ns, struct tcp_conn *c);

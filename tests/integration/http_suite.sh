@@ -6,12 +6,14 @@
 # runs bin/httpd-NAME in the server namespace of a fresh lab and checks it
 # from the client namespace: every page of every set byte for byte, HEAD,
 # keep-alive, pipelining, each bad-input class (right status, then a close),
-# HTTP/1.0, ab with and without keep-alive, 1000 idle connections, the idle
-# timeout, SIGTERM, and the command-line contract (bad option, missing
-# corpus, port in use). Extra args go to every server started (e.g.
-# "--ifname veth-srv" for httpd-xdp).
+# HTTP/1.0, ab with and without keep-alive, 1000 idle connections, load
+# clients (h2load --h1 and bin/loadgen in keep-alive and close mode, zero
+# errors, the server's count covering theirs), the idle timeout, SIGTERM, and
+# the command-line contract (bad option, missing corpus, port in use). Extra
+# args go to every server started (e.g. "--ifname veth-srv" for httpd-xdp).
 #
-# Environment: SUITE_MTU, SUITE_QUEUES, SUITE_SKIP (case names to skip),
+# Environment: SUITE_MTU, SUITE_QUEUES, SUITE_SKIP (case names to skip, e.g.
+# "h2load loadgen"), SUITE_LOAD_DURATION (loadgen seconds per mode, 1.5), LOADGEN,
 # TOPO_* (lab knobs, see scripts/lib/topology.sh), SRV_PORT, SRV_CORPUS,
 # SRV_BIN_DIR (to run the suite against a stand-in, e.g. nginx behind a
 # wrapper that speaks the contract).
@@ -316,6 +318,109 @@ if srv_stop; then
 	t_ok "SIGTERM: exit 0 with a stats line ($SRV_STATS)"
 else
 	t_not_ok "SIGTERM: exit 0 with a stats line" "exit: $SRV_EXIT" "$(srv_stderr_tail)"
+fi
+
+# --- load clients -----------------------------------------------------------------
+
+# Real load tools against a fresh server, so that its stats line counts only
+# their requests: h2load in HTTP/1.1 mode (50 kept-alive connections) on the
+# tiny page and on the corpus page of median size, then bin/loadgen over every
+# corpus page with --verify, keep-alive and a connection per request. Zero
+# errors of any kind, only 2xx, and the server answered at least every
+# response the clients received. A missing tool is a skipped case, said so.
+
+LOAD_H2_N=2000
+LOAD_H2_C=50
+LOAD_DURATION=${SUITE_LOAD_DURATION:-1.5} # loadgen seconds per mode
+LOAD_SEEN=0 # complete responses the clients received: the server's floor
+LOADGEN=${LOADGEN:-bin/loadgen}
+
+# h2load_run NAME URL: every request succeeded, none failed, errored or timed
+# out, all 2xx. h2load --h1 keeps its connections alive.
+h2load_run() {
+	local name="h2load --h1 -n $LOAD_H2_N -c $LOAD_H2_C -m 1, $1" out rc total done ok failed errored tmo s2xx
+	out=$(timeout 40 ip netns exec "$LAB-cli" h2load --h1 -n "$LOAD_H2_N" -c "$LOAD_H2_C" -m 1 \
+		-N 10 "$2" 2>&1)
+	rc=$?
+	# requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored, 0 timeout
+	read -r total done ok failed errored tmo < <(awk '$1 == "requests:" { print $2, $6, $8, $10, $12, $14 }' <<<"$out")
+	# status codes: 2000 2xx, 0 3xx, 0 4xx, 0 5xx
+	s2xx=$(awk '$1 == "status" && $2 == "codes:" { print $3 }' <<<"$out")
+	LOAD_SEEN=$((LOAD_SEEN + ${s2xx:-0}))
+	if [ $rc = 0 ] && [ "${total:-}" = "$LOAD_H2_N" ] && [ "${done:-}" = "$LOAD_H2_N" ] &&
+		[ "${ok:-}" = "$LOAD_H2_N" ] && [ "${failed:-}" = 0 ] && [ "${errored:-}" = 0 ] &&
+		[ "${tmo:-}" = 0 ] && [ "${s2xx:-}" = "$LOAD_H2_N" ]; then
+		t_ok "$name: $ok succeeded, all 2xx ($(awk '$1 == "finished" { print $4, $5 }' <<<"$out" | tr -d ,))"
+	else
+		t_not_ok "$name: all succeeded, 0 failed/errored/timeout, all 2xx" "h2load exit $rc" \
+			"$(grep -E '^(requests|status codes|traffic):' <<<"$out")" "$(grep -v '^$' <<<"$out" | tail -n 4)"
+	fi
+}
+
+# jnum FILE KEY: a top-level field of loadgen's one-line JSON.
+jnum() { grep -o "\"$2\":[^,}]*" "$1" | head -n 1 | cut -d: -f2 | tr -d '"'; }
+
+# loadgen_run MODE [loadgen args...]: the corpus pages at random for
+# LOAD_DURATION, every body verified; zero connect or read errors, timeouts,
+# non-2xx and mismatches; every response verified.
+loadgen_run() {
+	local mode=$1 json=$T_TMP/lg-$1.json err=$T_TMP/lg-$1.err rc k bad=() n
+	shift
+	local name="loadgen --mode $mode${*:+ $*} --verify, corpus, ${LOAD_DURATION}s"
+	timeout 30 ip netns exec "$LAB-cli" "$LOADGEN" --url "$SRV_BASE/" --paths "$LOAD_URIS" \
+		--verify "$SRV_CORPUS" --mode "$mode" --connections 20 --duration "$LOAD_DURATION" \
+		--timeout 5 --no-progress --json "$@" >"$json" 2>"$err"
+	rc=$?
+	n=$(jnum "$json" requests)
+	LOAD_SEEN=$((LOAD_SEEN + ${n:-0}))
+	[ $rc = 0 ] || bad+=("exit $rc: $(head -c 300 "$err")")
+	[ "${n:-0}" -gt 0 ] 2>/dev/null || bad+=("requests=${n:-none}")
+	for k in connect_errors read_errors timeouts non_2xx verify_mismatches; do
+		[ "$(jnum "$json" $k)" = 0 ] || bad+=("$k=$(jnum "$json" $k)")
+	done
+	[ "$(jnum "$json" verified)" = "${n:-x}" ] || bad+=("verified=$(jnum "$json" verified) of $n")
+	if [ ${#bad[@]} = 0 ]; then
+		t_ok "$name: $n requests ($(jnum "$json" connects) connections), no errors, all verified"
+	else
+		t_not_ok "$name" "${bad[@]}"
+	fi
+}
+
+if ! command -v h2load >/dev/null 2>&1 && [ ! -x "$LOADGEN" ]; then
+	echo "ok - load clients # SKIP (h2load not installed: make deps; $LOADGEN not built: make)"
+elif srv_start "$NAME" "${EXTRA[@]}"; then
+	if ! command -v h2load >/dev/null 2>&1; then
+		echo "ok - h2load # SKIP (h2load is not installed: make deps installs nghttp2-client)"
+	elif t_wanted h2load; then
+		h2load_run "tiny page" "$SRV_BASE/tiny/index.html"
+		# The corpus page of median size (about 65 KB): many segments per response.
+		mid=$(cd "$SRV_CORPUS/corpus" && find . -type f -printf '%s %P\n' | sort -n -k1,1 -k2 |
+			awk '{ p[NR] = $2 } END { print p[int((NR + 1) / 2)] }')
+		h2load_run "corpus page /corpus/$mid" "$SRV_BASE/corpus/$mid"
+	fi
+	if [ ! -x "$LOADGEN" ]; then
+		echo "ok - loadgen # SKIP ($LOADGEN not built: make)"
+	elif t_wanted loadgen; then
+		# The server serves SRV_CORPUS, so the corpus set's URIs take its folder.
+		LOAD_URIS=$T_TMP/load-corpus.uris
+		sed 's|^|/corpus|' "$SRV_CORPUS/corpus.uris" >"$LOAD_URIS"
+		loadgen_run keepalive
+		# RST on close: thousands of TIME_WAIT sockets would outlive the run.
+		loadgen_run close --linger0
+	fi
+	if srv_stop; then
+		served=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$SRV_STATS")
+		if [ "${served:-0}" -ge "$LOAD_SEEN" ]; then
+			t_ok "after the load clients: exit 0, requests=$served >= $LOAD_SEEN responses the clients received"
+		else
+			t_not_ok "after the load clients: the server counts every response the clients received" \
+				"clients received $LOAD_SEEN, server: $SRV_STATS"
+		fi
+	else
+		t_not_ok "SIGTERM after the load clients: exit 0 with a stats line" "exit: $SRV_EXIT" "$(srv_stderr_tail)"
+	fi
+else
+	t_not_ok "httpd-$NAME starts for the load clients" "$(srv_stderr_tail)"
 fi
 
 # --- idle timeout -----------------------------------------------------------------

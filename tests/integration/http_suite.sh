@@ -373,12 +373,15 @@ loadgen_run() {
 	rc=$?
 	n=$(jnum "$json" requests)
 	LOAD_SEEN=$((LOAD_SEEN + ${n:-0}))
-	[ $rc = 0 ] || bad+=("exit $rc: $(head -c 300 "$err")")
-	[ "${n:-0}" -gt 0 ] 2>/dev/null || bad+=("requests=${n:-none}")
-	for k in connect_errors read_errors timeouts non_2xx verify_mismatches; do
-		[ "$(jnum "$json" $k)" = 0 ] || bad+=("$k=$(jnum "$json" $k)")
-	done
-	[ "$(jnum "$json" verified)" = "${n:-x}" ] || bad+=("verified=$(jnum "$json" verified) of $n")
+	if [ $rc != 0 ] || [ -z "$n" ]; then
+		bad+=("loadgen exit $rc, no report: $(head -c 300 "$err")")
+	else
+		[ "$n" -gt 0 ] || bad+=("requests=0")
+		for k in connect_errors read_errors timeouts non_2xx verify_mismatches; do
+			[ "$(jnum "$json" $k)" = 0 ] || bad+=("$k=$(jnum "$json" $k)")
+		done
+		[ "$(jnum "$json" verified)" = "$n" ] || bad+=("verified=$(jnum "$json" verified) of $n")
+	fi
 	if [ ${#bad[@]} = 0 ]; then
 		t_ok "$name: $n requests ($(jnum "$json" connects) connections), no errors, all verified"
 	else

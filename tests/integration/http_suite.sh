@@ -338,16 +338,16 @@ LOADGEN=${LOADGEN:-bin/loadgen}
 # h2load_run NAME URL: every request succeeded, none failed, errored or timed
 # out, all 2xx. h2load --h1 keeps its connections alive.
 h2load_run() {
-	local name="h2load --h1 -n $LOAD_H2_N -c $LOAD_H2_C -m 1, $1" out rc total done ok failed errored tmo s2xx
+	local name="h2load --h1 -n $LOAD_H2_N -c $LOAD_H2_C -m 1, $1" out rc total ndone ok failed errored tmo s2xx
 	out=$(timeout 40 ip netns exec "$LAB-cli" h2load --h1 -n "$LOAD_H2_N" -c "$LOAD_H2_C" -m 1 \
 		-N 10 "$2" 2>&1)
 	rc=$?
 	# requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored, 0 timeout
-	read -r total done ok failed errored tmo < <(awk '$1 == "requests:" { print $2, $6, $8, $10, $12, $14 }' <<<"$out")
+	read -r total ndone ok failed errored tmo < <(awk '$1 == "requests:" { print $2, $6, $8, $10, $12, $14 }' <<<"$out")
 	# status codes: 2000 2xx, 0 3xx, 0 4xx, 0 5xx
 	s2xx=$(awk '$1 == "status" && $2 == "codes:" { print $3 }' <<<"$out")
 	LOAD_SEEN=$((LOAD_SEEN + ${s2xx:-0}))
-	if [ $rc = 0 ] && [ "${total:-}" = "$LOAD_H2_N" ] && [ "${done:-}" = "$LOAD_H2_N" ] &&
+	if [ $rc = 0 ] && [ "${total:-}" = "$LOAD_H2_N" ] && [ "${ndone:-}" = "$LOAD_H2_N" ] &&
 		[ "${ok:-}" = "$LOAD_H2_N" ] && [ "${failed:-}" = 0 ] && [ "${errored:-}" = 0 ] &&
 		[ "${tmo:-}" = 0 ] && [ "${s2xx:-}" = "$LOAD_H2_N" ]; then
 		t_ok "$name: $ok succeeded, all 2xx ($(awk '$1 == "finished" { print $4, $5 }' <<<"$out" | tr -d ,))"

@@ -14,6 +14,7 @@ set -u
 BB_PROG=bench-xdp
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/topology.sh"
+source "$BB_ROOT/scripts/lib/metadata.sh"
 cd "$BB_ROOT" || exit 1
 
 what=${1:-}
@@ -55,6 +56,8 @@ col() { # csv-file column-name -> value of the last row
 	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } END { print $k }' "$1"
 }
 
+BENCH_COMMIT=$(meta_row_fields | sed -n 's/^meta_git_commit=//p')
+
 run_loadgen() { # name -> one line of results
 	local name=$1 page conc mode csv=/tmp/bench-xdp-$$.one.csv
 	if [ "$what" = close ]; then page=tiny/index.html conc=${CONC:-64} mode=close
@@ -63,7 +66,9 @@ run_loadgen() { # name -> one line of results
 	topo_cli "$LAB" bin/loadgen --url "http://$TOPO_SRV_ADDR:8080/$page" --mode "$mode" \
 		--connections "$conc" --threads 1 --cpus "$CLI_CPU" --duration "$DURATION" --warmup "$WARMUP" \
 		--timeout 2 --no-progress --quiet --server-cpus "$SRV_CPU" --server-pid "$srv_pid" \
-		--label "server=$name" --label "mtu=$MTU" --csv "$csv" >/dev/null 2>&1 || { echo "$name loadgen-failed"; return; }
+		--label "server=$name" --label "mtu=$MTU" --label "workers=1" --label "queues=1" \
+		--label "page_set=${page%%/*}" --label "commit=$BENCH_COMMIT" \
+		--csv "$csv" >/dev/null 2>&1 || { echo "$name loadgen-failed"; return; }
 	[ -s "$OUT" ] || head -n 1 "$csv" >"$OUT"
 	tail -n 1 "$csv" >>"$OUT"
 	printf '%s rps=%s MBps=%s srv_us_req=%s srv_proc_us_req=%s srv_busy=%s cli_busy=%s errors=%s\n' "$name" \

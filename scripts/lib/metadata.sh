@@ -7,12 +7,17 @@
 
 _META_CACHE=""
 
+# True when the code differs from HEAD. Results and figures are what runs
+# write, not what they run, so they do not count.
+meta_source_dirty() {
+	git -C "$BB_ROOT" status --porcelain --untracked-files=no -- . ':(exclude)results' ':(exclude)plots/out' 2>/dev/null | grep -q .
+}
+
 meta_row_fields() {
 	if [ -z "$_META_CACHE" ]; then
-		local commit dirty
+		local commit
 		commit=$(git -C "$BB_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-		dirty=$(git -C "$BB_ROOT" status --porcelain --untracked-files=no 2>/dev/null | head -n 1)
-		[ -n "$dirty" ] && commit="$commit-dirty"
+		meta_source_dirty && commit="$commit-dirty"
 		_META_CACHE=$(
 			echo "meta_git_commit=$commit"
 			run_side srv sh -c '
@@ -32,7 +37,7 @@ machine_info() { # file
 	local out=$1
 	{
 		echo "# bypassbench machine metadata, written $(date -u +%Y-%m-%dT%H:%M:%SZ) by scripts/sweep.sh"
-		echo "git_commit: $(git -C "$BB_ROOT" rev-parse HEAD 2>/dev/null) $(git -C "$BB_ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo '(uncommitted changes)')"
+		echo "git_commit: $(git -C "$BB_ROOT" rev-parse HEAD 2>/dev/null) $(meta_source_dirty && echo '(uncommitted changes)')"
 		echo "server_host: ${SERVER_HOST:-local lab (network namespaces)}"
 		echo "client_host: ${CLIENT_HOST:-local lab (network namespaces)}"
 		echo "client_cores: $CLIENT_CORES ($CLIENT_CPUS); server cores up to $MAX_SERVER_CORES"

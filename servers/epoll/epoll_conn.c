@@ -144,7 +144,7 @@ static void parse_buffered(struct worker *w, struct conn *c)
 		touch(w, c);
 }
 
-/* Sends as much of the queue as the socket takes, in one writev.
+/* Sends as much of the queue as the socket takes, in one sendmsg.
  * Returns 0, or -1 when the connection failed (and is closed). */
 static int flush(struct worker *w, struct conn *c)
 {
@@ -189,7 +189,13 @@ static int flush(struct worker *w, struct conn *c)
 		niov += k;
 	}
 
-	ssize_t n = writev(c->fd, iov, niov);
+	/* A reply that ends the connection goes out with MSG_MORE: its last
+	 * segment then waits for close(), which attaches our FIN to it. One
+	 * segment fewer per connection for both kernels (on veth the client's
+	 * receive runs on our CPU), and nothing waits: close() follows at once. */
+	const struct http_reply *last = &c->q[(c->qhead + c->qlen - 1) % CONN_QUEUE];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
+	ssize_t n = sendmsg(c->fd, &msg, last->close ? MSG_MORE : 0);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR) {
 			n = 0;

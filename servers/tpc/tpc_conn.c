@@ -48,14 +48,15 @@ static enum conn_end end_for_errno(int err)
 
 /* Sends every byte of iov, resuming after partial writes. Each sendmsg
  * that moves bytes is progress for the idle timeout; SO_SNDTIMEO bounds a
- * wait without progress. */
+ * wait without progress. The last bytes before a close go with MSG_MORE,
+ * so close() attaches the FIN to their segment instead of sending its own. */
 static enum conn_end send_all(struct tpc_conn *c, struct iovec *iov, int niov,
-			      uint64_t *last_progress)
+			      bool closes, uint64_t *last_progress)
 {
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
 
 	while (m.msg_iovlen > 0) {
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (closes ? MSG_MORE : 0));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -105,14 +106,14 @@ static enum conn_end serve_buffered(struct tpc_conn *c, uint64_t *last_progress)
 			break;
 		}
 		if (niov + 3 > IOV_BATCH) {
-			enum conn_end e = send_all(c, iov, niov, last_progress);
+			enum conn_end e = send_all(c, iov, niov, false, last_progress);
 			if (e != END_PEER)
 				return e;
 			niov = 0;
 		}
 	}
 	if (niov > 0) {
-		enum conn_end e = send_all(c, iov, niov, last_progress);
+		enum conn_end e = send_all(c, iov, niov, end == END_CLOSE_REPLY, last_progress);
 		if (e != END_PEER)
 			return e;
 	}

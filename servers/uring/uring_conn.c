@@ -323,6 +323,10 @@ static void start_send(struct worker *w, struct conn *c)
 		}
 	}
 gathered:
+	/* The end of a reply that closes waits for close_direct, which attaches
+	 * the FIN to its segment: one segment fewer per connection. */
+	if (c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close)
+		more = MSG_MORE;
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = c->iov;
 	c->msg.msg_iovlen = (size_t)niov;

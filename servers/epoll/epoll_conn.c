@@ -1,7 +1,7 @@
 /* httpd-epoll: one connection's state machine (see epoll_worker.h).
  *
  * A turn: parse what is buffered into the reply queue, send the queue with
- * one writev, read more, and again, until the socket has nothing to give,
+ * one sendmsg, read more, and again, until the socket has nothing to give,
  * the send side is blocked with a full queue, or the turn's budget is spent. */
 #include <errno.h>
 #include <netinet/in.h>
@@ -152,7 +152,7 @@ static int flush(struct worker *w, struct conn *c)
 	int niov = 0;
 	size_t total = 0;
 
-	/* Replies go out whole in one writev each, so Nagle can only hold back
+	/* Replies go out whole in one sendmsg each, so Nagle can only hold back
 	 * the tail of a reply that follows another one: on a connection that
 	 * stays open. A connection that closes gets its tail pushed by the FIN,
 	 * so it is spared the setsockopt (nginx does the same). */

@@ -38,7 +38,7 @@ static const struct engine_option epoll_options[] = {
 static const char help_extra[] =
 	"Each worker is a thread with its own SO_REUSEPORT listener and epoll instance,\n"
 	"pinned to its CPU; connections are non-blocking and edge-triggered.\n"
-	"Up to 32 pipelined replies per connection are gathered into one writev; while\n"
+	"Up to 32 pipelined replies per connection are gathered into one sendmsg; while\n"
 	"they wait to be sent, the connection's input is not read (backpressure).\n"
 	"Connection cap (--max-conns, per worker): a connection over the cap is accepted,\n"
 	"answered 503 and closed at once, and counted as rejected.\n"

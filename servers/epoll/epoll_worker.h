@@ -4,7 +4,7 @@
  *
  * A new connection is read at once, before it joins the epoll set: its
  * request has usually arrived by the time accept returns, and a reply that
- * closes (HTTP/1.0 style clients) is then served with accept4, read, writev
+ * closes (HTTP/1.0 style clients) is then served with accept4, read, sendmsg
  * and close, no epoll_ctl at all. Connections that stay are registered
  * edge-triggered, once: EPOLLIN | EPOLLRDHUP | EPOLLET, and EPOLLOUT added (one epoll_ctl, kept for
  * the connection's life) the first time a send comes up short. Why edge-
@@ -31,7 +31,7 @@
 #include "server.h"
 
 /* Replies queued per connection: the pipelining depth gathered into one
- * writev, and the backpressure point (no reading while it is full). */
+ * sendmsg, and the backpressure point (no reading while it is full). */
 #define CONN_QUEUE 32
 
 /* After this many reads in one turn a connection goes to the back of the

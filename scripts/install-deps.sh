@@ -6,7 +6,7 @@ PACKAGES="
   build-essential pkg-config clang llvm libclang-rt-14-dev
   liburing-dev libbpf-dev libxdp-dev bpftool xdp-tools libcmocka-dev
   iproute2 iputils-ping ethtool procps psmisc curl apache2-utils nghttp2-client wrk iperf3
-  nginx lighttpd gnuplot-nox linux-perf tcpdump python3
+  nginx lighttpd gnuplot-nox fonts-liberation linux-perf tcpdump python3
 "
 missing=""
 for p in $PACKAGES; do
@@ -24,7 +24,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # nginx and lighttpd only serve as reference servers started by the scripts:
 # do not let their packages start system-wide daemons on port 80.
-printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get install -y -qq --no-install-recommends $missing
 echo "deps: installed:$missing"

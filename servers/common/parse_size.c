@@ -1,10 +1,21 @@
-/* Byte counts on the command line: see parse_size.h. */
+/* Numbers in engine options: see parse_size.h. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "parse_size.h"
+
+/* strtoull would accept " 5" and "-5": insist on a leading digit. */
+static bool read_digits(const char *s, unsigned long long *v, char **end)
+{
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, end, 10);
+	return errno == 0;
+}
 
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	       char *err, size_t errlen)
@@ -13,11 +24,7 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	uint64_t scale = 1;
 	char *end;
 
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		goto bad; /* strtoull would accept " 5" and "-5" */
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (!read_digits(s, &v, &end))
 		goto bad;
 	switch (*end) {
 	case 'k': case 'K': scale = 1ULL << 10; end++; break;
@@ -37,4 +44,30 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 bad:
 	snprintf(err, errlen, "not a size (expected e.g. 65536, 64K or 1M)");
 	return -1;
+}
+
+int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		char *err, size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!read_digits(s, &v, &end) || *end != '\0' || v < min || v > max) {
+		snprintf(err, errlen, "expected a whole number from %" PRIu64 " to %" PRIu64, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_pow2(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+	       char *err, size_t errlen)
+{
+	if (parse_count(s, min, max, out, err, errlen) < 0)
+		return -1;
+	if (*out & (*out - 1)) {
+		snprintf(err, errlen, "must be a power of two");
+		return -1;
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cpu_list.h"
+#include "parse_size.h"
 #include "server.h"
 
 #define DEFAULT_PORT 8080
@@ -69,16 +70,12 @@ _Noreturn static void usage_error(const char *prog, const char *fmt, ...)
 
 static long parse_long(const char *prog, const char *opt, const char *s, long min, long max)
 {
-	char *end;
-	long v;
+	char err[128];
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0')
-		usage_error(prog, "--%s '%s': not a whole number", opt, s);
-	if (v < min || v > max)
-		usage_error(prog, "--%s %ld: must be between %ld and %ld", opt, v, min, max);
-	return v;
+	if (parse_count(s, (uint64_t)min, (uint64_t)max, &v, err, sizeof(err)) < 0)
+		usage_error(prog, "--%s '%s': %s", opt, s, err);
+	return (long)v;
 }
 
 /* The CPUs this process may run on, as a sorted list, for error messages. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "epoll_worker.h"
+#include "parse_size.h"
 
 struct epoll_cfg {
 	int max_events;
@@ -17,15 +18,10 @@ struct epoll_cfg {
 
 static int set_events(void *cfg, const char *value, char *err, size_t errlen)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno || end == value || *end || v < 1 || v > 65536) {
-		snprintf(err, errlen, "must be a whole number from 1 to 65536");
+	if (parse_count(value, 1, 65536, &v, err, errlen) < 0)
 		return -1;
-	}
 	((struct epoll_cfg *)cfg)->max_events = (int)v;
 	return 0;
 }

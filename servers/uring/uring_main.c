@@ -29,18 +29,6 @@ static int opt_buf_size(void *cfg, const char *value, char *err, size_t errlen)
 	return parse_size(value, 512, 1 << 20, &((struct uring_config *)cfg)->buf_size, err, errlen);
 }
 
-static int parse_pow2(const char *value, uint64_t min, uint64_t max, uint64_t *out, char *err,
-		      size_t errlen)
-{
-	if (parse_size(value, min, max, out, err, errlen) < 0)
-		return -1;
-	if (*out & (*out - 1)) {
-		snprintf(err, errlen, "must be a power of two");
-		return -1;
-	}
-	return 0;
-}
-
 static int opt_buf_count(void *cfg, const char *value, char *err, size_t errlen)
 {
 	return parse_pow2(value, 16, 32768, &((struct uring_config *)cfg)->buf_count, err, errlen);

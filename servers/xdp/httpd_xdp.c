@@ -23,6 +23,7 @@
 #include "http_clock.h"
 #include "iface.h"
 #include "netstack.h"
+#include "parse_size.h"
 #include "server.h"
 #include "xdp_prog.h"
 #include "xsk_port.h"
@@ -70,22 +71,9 @@ static int opt_ifname(void *cfg, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-static int parse_count(const char *v, long min, long max, long *out, char *err, size_t errlen)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (errno || end == v || *end || *out < min || *out > max) {
-		snprintf(err, errlen, "expected a whole number from %ld to %ld", min, max);
-		return -1;
-	}
-	return 0;
-}
-
 static int opt_queues(void *cfg, const char *v, char *err, size_t errlen)
 {
-	long n;
+	uint64_t n;
 
 	if (parse_count(v, 1, SERVER_MAX_WORKERS, &n, err, errlen))
 		return -1;
@@ -124,14 +112,10 @@ static int opt_skb_mode(void *cfg, const char *v, char *err, size_t errlen)
 
 static int opt_frames(void *cfg, const char *v, char *err, size_t errlen)
 {
-	long n;
+	uint64_t n;
 
-	if (parse_count(v, 1024, 1 << 20, &n, err, errlen))
+	if (parse_pow2(v, 1024, 1 << 20, &n, err, errlen))
 		return -1;
-	if (n & (n - 1)) {
-		snprintf(err, errlen, "must be a power of two");
-		return -1;
-	}
 	((struct xdp_config *)cfg)->frames = (uint32_t)n;
 	return 0;
 }

@@ -15,6 +15,7 @@ BB_PROG=bench-xdp
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/topology.sh"
 source "$BB_ROOT/scripts/lib/metadata.sh"
+source "$BB_ROOT/scripts/lib/servers.sh"
 cd "$BB_ROOT" || exit 1
 
 what=${1:-}
@@ -27,29 +28,21 @@ OUT=${OUT:-/tmp/bench-xdp-$$.csv}
 [ "$what" = keepalive ] && SERVERS="$SERVERS iperf3"
 LAB=bx$$
 TOPO_CLIENT_TX_CSUM=off TOPO_CLIENT_TXREHASH=0 topo_up "$LAB" "$MTU" 1 || bb_die "topo_up failed"
+SRV_ADDR=$TOPO_SRV_ADDR SRV_PORT=8080 SRV_TMP=$(mktemp -d /tmp/bench-xdp-server.XXXXXX)
+SRV_LOG=$SRV_TMP/server.log SRV_LAUNCH=""
 srv_pid=""
-cleanup() { [ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null; wait 2>/dev/null; topo_down "$LAB"; }
+cleanup() { server_stop; [ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$SRV_TMP"; topo_down "$LAB"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_server() { # name -> srv_pid, waits for "ready"
-	local name=$1 bin=$1 log=/tmp/bench-xdp-$$.srv.log args=()
-	case $name in
-	*/*) bin=$name ;;
-	*) bin=bin/httpd-$name ;;
-	esac
-	case $bin in *xdp*) args=(--ifname veth-srv) ;; esac
-	: >"$log"
-	# ip netns exec execs the server: $! is the server itself (for --server-pid)
-	ip netns exec "$LAB-srv" "$bin" --addr "$TOPO_SRV_ADDR" --port 8080 --workers 1 --cpus "$SRV_CPU" \
-		--corpus build/pages "${args[@]}" >"$log" 2>&1 &
-	srv_pid=$!
-	for _ in $(seq 100); do grep -q ready "$log" && return 0; sleep 0.1; done
-	bb_die "$name did not get ready: $(tail -n 3 "$log")"
+start_server() { # name (or a binary path) -> srv_pid, once it is ready
+	server_start "$1" 1 "$SRV_CPU" "$BB_ROOT/build/pages" &&
+		server_wait_ready "$1" 10 || bb_die "$1: $SRV_ERROR"
+	srv_pid=$SRV_PID
 }
 stop_server() {
-	kill -TERM "$srv_pid"; wait "$srv_pid"; srv_pid=""
-	grep -E '^(xsk|tcp) ' /tmp/bench-xdp-$$.srv.log | cut -c1-400 >/tmp/bench-xdp-$$.last-stats || true
+	server_stop; srv_pid=""
+	grep -E '^(xsk|tcp) ' "$SRV_LOG" | cut -c1-400 >/tmp/bench-xdp-$$.last-stats || true
 }
 
 col() { # csv-file column-name -> value of the last row

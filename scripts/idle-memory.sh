@@ -12,6 +12,7 @@ set -u
 BB_PROG=idle-memory
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/topology.sh"
+source "$BB_ROOT/scripts/lib/servers.sh"
 cd "$BB_ROOT" || exit 1
 N=${1:-10000}
 shift || true
@@ -23,26 +24,21 @@ PROBE=build/release/tests/httpprobe
 [ -d build/pages/tiny ] || bb_die "no page sets (make corpus)"
 
 LAB=idle$$
-pid=""
-cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; topo_down "$LAB"; }
+SRV_ADDR=$TOPO_SRV_ADDR SRV_PORT=8080 SRV_TMP=$(mktemp -d /tmp/idle-memory.XXXXXX)
+SRV_LOG=$SRV_TMP/server.log SRV_LAUNCH=""
+cleanup() { server_stop; rm -rf "$SRV_TMP"; topo_down "$LAB"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 for s in $SERVERS; do
-	bin=bin/httpd-$s
-	[ -x "$bin" ] || { bb_log "$BB_PROG: skipping $s: $bin not built"; continue; }
-	extra=()
-	[ "$s" = xdp ] && extra=(--ifname "$TOPO_SRV_IF")
 	TOPO_CLIENT_TX_CSUM=off topo_up "$LAB" 1500 1 || exit 1
+	why=$(server_check "$s") || { bb_log "$BB_PROG: skipping $s: $why"; topo_down "$LAB"; continue; }
 	ip netns exec "$LAB-cli" sh -c 'echo "1024 65000" > /proc/sys/net/ipv4/ip_local_port_range'
-	out=$(mktemp)
-	ip netns exec "$LAB-srv" "$bin" --addr "$TOPO_SRV_ADDR" --port 8080 --cpus 0 --corpus build/pages/tiny \
-		--max-conns $((N + 100)) --idle-timeout 600 "${extra[@]}" >"$out" 2>/dev/null &
-	pid=$!
-	for _ in $(seq 100); do grep -q '^ready' "$out" && break; sleep 0.1; done
-	grep -q '^ready' "$out" || bb_die "$s did not become ready"
+	SERVER_ARGS="--max-conns $((N + 100)) --idle-timeout 600" server_start "$s" 1 0 tiny &&
+		server_wait_ready "$s" 10 || bb_die "$s: $SRV_ERROR"
+	pid=$SRV_PID
 	sleep 0.5
 	before=$(rss_kib "$pid")
 	hold=$(mktemp)
@@ -55,9 +51,9 @@ for s in $SERVERS; do
 	ip netns exec "$LAB-cli" curl -s -m 5 -o /dev/null "http://$TOPO_SRV_ADDR:8080/index.html" && served=yes
 	grep -q '^held' "$hold" || served="no (connections not all held: $(tail -n 1 "$hold"))"
 	kill -TERM "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
-	kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=""
+	server_stop
 	printf '%s idle=%d rss_before_kib=%d rss_with_kib=%d extra_kib=%d bytes_per_conn=%d served=%s\n' \
 		"$s" "$N" "$before" "$with" $((with - before)) $(((with - before) * 1024 / N)) "$served"
-	rm -f "$out" "$hold"
+	rm -f "$hold"
 	topo_down "$LAB"
 done

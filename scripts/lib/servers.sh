@@ -2,7 +2,9 @@
 #
 # Names: epoll tpc uring xdp (bin/httpd-NAME, the server contract of
 # servers/common/server.h) and the reference servers nginx and lighttpd
-# (Debian packages), which serve the same page folder from files.
+# (Debian packages), which serve the same page folder from files. A name with
+# a slash is the path of one of our binaries (an older build kept for an A/B
+# run, say): it gets the same options, --ifname too when the name says xdp.
 #
 #   server_check NAME                 -> 0 if it can run on the server side, else prints why
 #   server_start NAME W CPUS PAGESET  -> sets SRV_PID (the server's pid on its side,
@@ -20,13 +22,20 @@
 SERVER_NAMES_OURS="epoll tpc uring xdp"
 SERVER_NAMES_REF="nginx lighttpd"
 
-server_is_ours() { case " $SERVER_NAMES_OURS " in *" $1 "*) return 0 ;; esac; return 1; }
+server_is_ours() {
+	case $1 in */*) return 0 ;; esac
+	case " $SERVER_NAMES_OURS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# The binary of one of our servers: bin/httpd-NAME, or NAME itself when it is a path.
+server_bin() { case $1 in */*) printf '%s' "$1" ;; *) printf 'bin/httpd-%s' "$1" ;; esac; }
 
 server_check() {
 	local name=$1
 	if server_is_ours "$name"; then
-		run_side srv test -x "bin/httpd-$name" 2>/dev/null && return 0
-		echo "bin/httpd-$name is not built"
+		run_side srv test -x "$(server_bin "$name")" 2>/dev/null && return 0
+		echo "$(server_bin "$name") is not built"
 		return 1
 	fi
 	case $name in
@@ -153,8 +162,8 @@ server_start() { # name workers cpus pageset
 		# that point is recorded as a failed run there.
 		cmd=(taskset -c "$cpus" lighttpd -D -f "$SRV_TMP/lighttpd.conf") ;;
 	*)
-		cmd=("bin/httpd-$name" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
-		[ "$name" = xdp ] && cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}")
+		cmd=("$(server_bin "$name")" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
+		case $name in *xdp*) cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}") ;; esac
 		# shellcheck disable=SC2206
 		cmd+=(${SERVER_ARGS:-}) ;;
 	esac

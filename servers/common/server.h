@@ -12,7 +12,7 @@
  *     ... set up rings / epolls / threads, exit(1) with one line on error
  *     server_ready(&o, "details");                         // prints "ready ..."
  *     ... run workers until server_stopping()
- *     server_print_stats(&o, stats, nworkers);
+ *     server_print_stats(&o, stats, nworkers, NULL);
  */
 #ifndef BB_SERVER_H
 #define BB_SERVER_H
@@ -111,9 +111,11 @@ struct server_stats {
 void server_ready(const struct server_options *o, const char *details);
 /* One line on stdout, unless --quiet:
  * "stats requests=.. accepted=.. rejected=.. responses_4xx=.. bytes_sent=..
- *  idle_closed=.. errors=.." (the sums over all workers). */
+ *  idle_closed=.. errors=.." (the sums over all workers), then `extra`
+ * (an engine's own key=value pairs, e.g. what its kernel dropped) if any. */
 void server_print_stats(const struct server_options *o,
-			const struct server_stats *per_worker, int nworkers);
+			const struct server_stats *per_worker, int nworkers,
+			const char *extra);
 
 /* Exits 1 after printing "<prog>: <what>: <strerror(errno)>". */
 _Noreturn void server_die_errno(const struct server_options *o, const char *what);

@@ -106,7 +106,8 @@ void server_ready(const struct server_options *o, const char *details)
 }
 
 void server_print_stats(const struct server_options *o,
-			const struct server_stats *per_worker, int nworkers)
+			const struct server_stats *per_worker, int nworkers,
+			const char *extra)
 {
 	struct server_stats sum = { 0 };
 
@@ -124,8 +125,8 @@ void server_print_stats(const struct server_options *o,
 	}
 	printf("stats requests=%" PRIu64 " accepted=%" PRIu64 " rejected=%" PRIu64
 	       " responses_4xx=%" PRIu64 " bytes_sent=%" PRIu64 " idle_closed=%" PRIu64
-	       " errors=%" PRIu64 "\n",
+	       " errors=%" PRIu64 "%s%s\n",
 	       sum.requests, sum.accepted, sum.rejected, sum.responses_4xx, sum.bytes_sent,
-	       sum.idle_closed, sum.errors);
+	       sum.idle_closed, sum.errors, extra && *extra ? " " : "", extra ? extra : "");
 	fflush(stdout);
 }

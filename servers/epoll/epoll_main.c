@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		pthread_join(workers[i].thread, NULL);
 		stats[i] = workers[i].stats;
 	}
-	server_print_stats(&o, stats, o.workers);
+	server_print_stats(&o, stats, o.workers, NULL);
 	free(workers);
 	page_cache_free(pc);
 	return 0;

@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 		still_running |= workers[i].live > 0;
 		pthread_mutex_unlock(&workers[i].lock);
 	}
-	server_print_stats(&o, stats, o.workers);
+	server_print_stats(&o, stats, o.workers, NULL);
 	if (still_running)
 		return 0; /* connection threads still use these: let exit() take them */
 	free(stats);

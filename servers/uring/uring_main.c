@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 		zc_copied += workers[i].zc_copied;
 		failed |= workers[i].failed;
 	}
-	server_print_stats(&o, stats, o.workers);
+	server_print_stats(&o, stats, o.workers, NULL);
 	if (!o.quiet) {
 		fprintf(stderr, "uring: recv_enobufs=%" PRIu64 " zc_sends=%" PRIu64 " zc_copied=%" PRIu64 "\n",
 			enobufs, zc_sends, zc_copied);

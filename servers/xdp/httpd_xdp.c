@@ -29,9 +29,25 @@
 #include "xsk_port.h"
 
 #define FRAME_SIZE 4096u       /* UMEM chunk: one page */
-#define RING_SIZE 2048u        /* rx, tx and fill rings */
-#define DEFAULT_FRAMES 8192u   /* 32 MiB of UMEM per queue */
+#define DEFAULT_RX_RING 4096u  /* rx ring and rx reserve (the fill ring is twice) */
+#define DEFAULT_TX_RING 2048u
+#define DEFAULT_FRAMES 16384u  /* 64 MiB of UMEM per queue */
+/* tx chunks only frames without data (SYN-ACK, ACK, RST) may take: enough
+ * for one reply to every frame of a full rx batch, many times over. */
+#define CTL_RESERVE_MAX 256u
+/* Frames in flight per connection (netstack_config.conn_tx_frames_max):
+ * at most this, and at most a quarter of the data pool, so that four
+ * connections at their cap still leave room for the rest. */
+#define CONN_TX_FRAMES_MAX 256u
 #define RX_BATCH 64u
+/* Rx descriptors read per loop turn, in batches, before the turn's tx
+ * flush. On veth a flush's sendto() runs the client's receive on this core,
+ * and its ACKs land in our rx ring before the call returns: a flush of 128
+ * frames (xsk_port.c, TX_KICK_ROUNDS) brings up to 128 ACKs back. Reading
+ * only 64 per turn let that backlog grow until the fill ring ran dry and
+ * the kernel dropped frames; reading up to four times what a flush can
+ * provoke keeps the ring drained. */
+#define RX_PER_TURN 512u
 #define BUSY_POLL_USECS 20
 #define BUSY_POLL_BUDGET 64
 /* How long to nap when the stack waits for tx room: completions arrive
@@ -47,6 +63,7 @@ struct xdp_config {
 	bool zerocopy;
 	bool skb_mode;
 	uint32_t frames;
+	uint32_t rx_ring, tx_ring;
 };
 
 struct worker {
@@ -120,6 +137,26 @@ static int opt_frames(void *cfg, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int opt_ring(const char *v, uint32_t *out, char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (parse_pow2(v, 64, 1 << 16, &n, err, errlen))
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int opt_rx_ring(void *cfg, const char *v, char *err, size_t errlen)
+{
+	return opt_ring(v, &((struct xdp_config *)cfg)->rx_ring, err, errlen);
+}
+
+static int opt_tx_ring(void *cfg, const char *v, char *err, size_t errlen)
+{
+	return opt_ring(v, &((struct xdp_config *)cfg)->tx_ring, err, errlen);
+}
+
 static const struct engine_option xdp_options[] = {
 	{ "ifname", 1, "interface to bind (required); --addr must be one of its IPv4 addresses",
 	  opt_ifname },
@@ -129,8 +166,11 @@ static const struct engine_option xdp_options[] = {
 	  opt_zerocopy },
 	{ "skb-mode", 0, "attach the XDP program in generic (skb) mode (default: native)",
 	  opt_skb_mode },
-	{ "umem-frames", 1, "4 KiB UMEM chunks per queue, a power of two (default 8192)",
-	  opt_frames },
+	{ "umem-frames", 1, "4 KiB UMEM chunks per queue, a power of two (default 16384); at "
+	  "least rx-ring + tx-ring", opt_frames },
+	{ "rx-ring", 1, "rx and fill ring entries, a power of two (default 4096): the chunks "
+	  "kept for receiving", opt_rx_ring },
+	{ "tx-ring", 1, "tx ring entries, a power of two (default 2048)", opt_tx_ring },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -162,6 +202,13 @@ static const char help_extra[] =
 	"client's namespace, or the client moves a flow to another queue after a\n"
 	"retransmission timeout.\n"
 	"\n"
+	"UMEM budget: the first --rx-ring chunks of each queue's UMEM only ever\n"
+	"receive (they cycle through the fill ring), the rest are the tx pool, of\n"
+	"which the last 256 (at most an eighth) are kept for frames without data,\n"
+	"so a SYN is always answered. Each connection has at most 256 frames in\n"
+	"flight (a quarter of the data pool if smaller); past that it waits for its\n"
+	"own completions, as Linux's TCP Small Queues would.\n"
+	"\n"
 	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
 	"NICs whose driver supports it, and the server exits with a clear message\n"
 	"rather than silently falling back, so a run is always in the mode asked.\n"
@@ -177,10 +224,15 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int stack_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+static int stack_tx(void *ctx, const struct netstack_frame *f)
 {
-	(void)frame_len;
-	return xsk_port_tx(&((struct worker *)ctx)->port, iov, iovcnt);
+	return xsk_port_tx(&((struct worker *)ctx)->port, f->iov, f->iovcnt, f->payload_len > 0,
+			   f->tag);
+}
+
+static void port_tx_done(void *ctx, uint32_t tag)
+{
+	netstack_tx_done(((struct worker *)ctx)->ns, tag);
 }
 
 static void stack_rx(void *ctx, const uint8_t *frame, size_t len)
@@ -223,7 +275,15 @@ static void *worker_main(void *arg)
 
 		w->now_ns = mono_ns();
 		http_clock_tick(&w->clock, time(NULL));
-		rx = xsk_port_rx(&w->port, RX_BATCH, stack_rx, w);
+		rx = 0;
+		for (unsigned got = RX_BATCH; got == RX_BATCH && rx < RX_PER_TURN;) {
+			got = xsk_port_rx(&w->port, RX_BATCH, stack_rx, w);
+			rx += got;
+		}
+		/* Completions first: they may lift a connection's hold or free
+		 * the tx pool for the output netstack_poll retries. */
+		xsk_port_reclaim(&w->port);
+		xsk_port_fill(&w->port);
 		netstack_poll(w->ns, w->now_ns);
 		tx_busy = xsk_port_flush(&w->port);
 		if (rx)
@@ -285,11 +345,38 @@ static int resolve_queues(const struct server_options *o, struct xdp_config *cfg
 	return 0;
 }
 
+/* What the kernel dropped before the stack saw it (XDP_STATISTICS summed
+ * over the queues), as key=value pairs for the stats line. Read before the
+ * sockets close. */
+static void kernel_drops(const struct worker *w, int n, char *out, size_t len)
+{
+	struct xsk_kernel_stats sum = { 0 }, k;
+
+	for (int i = 0; i < n; i++) {
+		if (xsk_port_kernel_stats(&w[i].port, &k)) {
+			snprintf(out, len, "xdp_stats=unavailable");
+			return;
+		}
+		sum.rx_dropped += k.rx_dropped;
+		sum.rx_invalid_descs += k.rx_invalid_descs;
+		sum.tx_invalid_descs += k.tx_invalid_descs;
+		sum.rx_ring_full += k.rx_ring_full;
+		sum.rx_fill_empty += k.rx_fill_empty;
+		sum.tx_ring_empty += k.tx_ring_empty;
+	}
+	snprintf(out, len, "xdp_rx_dropped=%" PRIu64 " xdp_rx_ring_full=%" PRIu64
+		 " xdp_rx_fill_empty=%" PRIu64 " xdp_rx_invalid_descs=%" PRIu64
+		 " xdp_tx_invalid_descs=%" PRIu64 " xdp_tx_ring_empty=%" PRIu64,
+		 sum.rx_dropped, sum.rx_ring_full, sum.rx_fill_empty, sum.rx_invalid_descs,
+		 sum.tx_invalid_descs, sum.tx_ring_empty);
+}
+
 static void print_xdp_stats(const struct worker *w, int n)
 {
 	struct netstack_stats s = { 0 };
 	struct xsk_port_stats x = { 0 };
-	uint64_t open_at_stop = 0;
+	uint64_t open_at_stop = 0, data_refused = 0, ctl_refused = 0, data_capped = 0;
+	uint32_t pool_low = UINT32_MAX;
 
 	for (int i = 0; i < n; i++) {
 		const struct xsk_port_stats *p = &w[i].port.stats;
@@ -307,6 +394,12 @@ static void print_xdp_stats(const struct worker *w, int n)
 		x.tx_kicks += p->tx_kicks;
 		x.tx_kick_again += p->tx_kick_again;
 		x.rx_wakeups += p->rx_wakeups;
+		x.fill_short += p->fill_short;
+		data_capped += w[i].port.pool.data_capped;
+		data_refused += w[i].port.pool.data_refused;
+		ctl_refused += w[i].port.pool.ctl_refused;
+		if (w[i].port.pool.min_free < pool_low)
+			pool_low = w[i].port.pool.min_free;
 	}
 	/* Per queue, to see how the flows spread (steering). */
 	char per_queue[256] = "";
@@ -316,11 +409,15 @@ static void print_xdp_stats(const struct worker *w, int n)
 					 i ? "/" : "", w[i].port.stats.rx_frames);
 	printf("xsk rx_per_queue=%s rx_frames=%" PRIu64 " rx_descs=%" PRIu64 " rx_oversize=%" PRIu64
 	       " tx_frames=%" PRIu64 " tx_descs=%" PRIu64 " tx_no_frame=%" PRIu64
-	       " tx_no_slot=%" PRIu64 " tx_too_big=%" PRIu64 " tx_kicks=%" PRIu64
-	       " tx_kick_again=%" PRIu64 " rx_wakeups=%" PRIu64 "\n",
+	       " tx_data_capped=%" PRIu64 " tx_pool_data_refused=%" PRIu64
+	       " tx_pool_ctl_refused=%" PRIu64
+	       " tx_pool_low=%" PRIu32 " tx_no_slot=%" PRIu64 " tx_too_big=%" PRIu64
+	       " tx_kicks=%" PRIu64 " tx_kick_again=%" PRIu64 " rx_wakeups=%" PRIu64 " fill_short=%" PRIu64 "\n",
 	       per_queue, x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs, x.tx_no_frame,
-	       x.tx_no_slot, x.tx_too_big, x.tx_kicks, x.tx_kick_again, x.rx_wakeups);
+	       data_capped, data_refused, ctl_refused, pool_low, x.tx_no_slot, x.tx_too_big, x.tx_kicks,
+	       x.tx_kick_again, x.rx_wakeups, x.fill_short);
 	printf("tcp frames_in=%" PRIu64 " frames_out=%" PRIu64 " tx_full=%" PRIu64
+	       " tx_conn_capped=%" PRIu64
 	       " bad_frame=%" PRIu64 " bad_ip_csum=%" PRIu64 " bad_tcp_csum=%" PRIu64
 	       " not_ours=%" PRIu64 " ip_fragments=%" PRIu64 " opened=%" PRIu64
 	       " established=%" PRIu64 " closed=%" PRIu64 " reset_rx=%" PRIu64
@@ -329,7 +426,8 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
 	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
 	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 " open_at_stop=%" PRIu64 "\n",
-	       s.frames_in, s.frames_out, s.tx_full, s.bad_frame, s.bad_ip_csum, s.bad_tcp_csum,
+	       s.frames_in, s.frames_out, s.tx_full, s.tx_conn_capped, s.bad_frame, s.bad_ip_csum,
+	       s.bad_tcp_csum,
 	       s.not_ours, s.ip_fragments, s.conns_opened, s.conns_established, s.conns_closed,
 	       s.conns_reset_rx, s.conns_reset_tx, s.conns_rejected, s.conns_timed_out,
 	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
@@ -351,7 +449,8 @@ static void to_server_stats(const struct netstack_stats *s, struct server_stats 
 
 int main(int argc, char **argv)
 {
-	struct xdp_config cfg = { .poll = POLL_BLOCK, .frames = DEFAULT_FRAMES };
+	struct xdp_config cfg = { .poll = POLL_BLOCK, .frames = DEFAULT_FRAMES,
+				  .rx_ring = DEFAULT_RX_RING, .tx_ring = DEFAULT_TX_RING };
 	struct engine_desc desc = {
 		.name = "httpd-xdp",
 		.summary = "AF_XDP sockets, one per queue, under a userspace TCP/IP stack",
@@ -364,7 +463,7 @@ int main(int argc, char **argv)
 	struct xdp_prog prog = { .skel = NULL, .link_fd = -1 };
 	struct worker *workers;
 	struct page_cache *pc;
-	char err[512], details[160];
+	char err[512], details[200], drops[320];
 	int rc;
 
 	server_options_parse(&o, argc, argv, &desc);
@@ -372,6 +471,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
 		return 2;
 	}
+	if (frame_pool_check(cfg.frames, cfg.rx_ring, cfg.tx_ring, err, sizeof(err))) {
+		fprintf(stderr, "httpd-xdp: %s\n", err);
+		return 2;
+	}
+	uint32_t tx_pool = cfg.frames - cfg.rx_ring;
+	uint32_t ctl_reserve = tx_pool / 8 < CTL_RESERVE_MAX ? tx_pool / 8 : CTL_RESERVE_MAX;
+	/* Data frames in flight: what the rx reserve can take back as ACKs,
+	 * with half of it left for SYNs, requests and FINs (frame_pool.h). */
+	uint32_t data_max = cfg.rx_ring / 2;
+	if (data_max > tx_pool - ctl_reserve)
+		data_max = tx_pool - ctl_reserve;
+	uint32_t conn_cap = data_max / 4;
+	if (conn_cap > CONN_TX_FRAMES_MAX)
+		conn_cap = CONN_TX_FRAMES_MAX;
 	xdp_quiet_libraries();
 	if (iface_query(cfg.ifname, &ifc, err, sizeof(err)))
 		server_die(&o, "%s", err);
@@ -414,7 +527,12 @@ int main(int argc, char **argv)
 			.queue = q,
 			.frame_size = FRAME_SIZE,
 			.nframes = cfg.frames,
-			.ring_size = RING_SIZE,
+			.rx_ring = cfg.rx_ring,
+			.tx_ring = cfg.tx_ring,
+			.ctl_reserve = ctl_reserve,
+			.tx_data_max = data_max,
+			.tx_done = port_tx_done,
+			.tx_done_ctx = w,
 			.max_frame = max_frame,
 			.sg = sg,
 			.zerocopy = cfg.zerocopy,
@@ -437,6 +555,7 @@ int main(int argc, char **argv)
 			.mtu = (uint16_t)ifc.mtu,
 			.max_conns = (uint32_t)o.max_conns,
 			.idle_timeout_ms = (uint32_t)o.idle_timeout_ms,
+			.conn_tx_frames_max = conn_cap,
 			.pages = pc,
 			.clock = &w->clock,
 			.tx_ctx = w,
@@ -451,10 +570,11 @@ int main(int argc, char **argv)
 	if (xdp_prog_attach(&prog, ifc.ifindex, cfg.ifname, cfg.skb_mode, err, sizeof(err)))
 		server_die(&o, "%s", err);
 
-	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s%s",
+	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s "
+		 "umem_frames=%u rx_ring=%u tx_ring=%u conn_tx_frames=%u%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
-		 sg ? " multibuffer" : "");
+		 cfg.frames, cfg.rx_ring, cfg.tx_ring, conn_cap, sg ? " multibuffer" : "");
 	if (!server_stopping())
 		server_ready(&o, details);
 	for (int q = 0; q < cfg.queues; q++) {
@@ -475,7 +595,8 @@ int main(int argc, char **argv)
 		server_die_errno(&o, "allocating counters");
 	for (int q = 0; q < cfg.queues; q++)
 		to_server_stats(netstack_stats(workers[q].ns), &stats[q]);
-	server_print_stats(&o, stats, cfg.queues);
+	kernel_drops(workers, cfg.queues, drops, sizeof(drops));
+	server_print_stats(&o, stats, cfg.queues, drops);
 	if (!o.quiet)
 		print_xdp_stats(workers, cfg.queues);
 	fflush(stdout);

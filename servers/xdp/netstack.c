@@ -86,6 +86,53 @@ static void pending_remove(struct netstack *ns, struct tcp_conn *c)
 	c->pending = false;
 }
 
+/* A frame's tag: slot index + 1 in the low 24 bits (0 means "no tag"),
+ * the slot's generation above, so that completions of a connection that
+ * closed are not charged to the next one in its slot (256 reuses while a
+ * frame is still out would alias; the count is clamped at 0 either way). */
+#define TAG_SLOT_BITS 24
+
+uint32_t ns_conn_tag(const struct netstack *ns, const struct tcp_conn *c)
+{
+	return (uint32_t)c->tag_gen << TAG_SLOT_BITS | (uint32_t)(c - ns->conns + 1);
+}
+
+void ns_tx_cap_hold(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->tx_capped)
+		return;
+	c->tx_capped = true;
+	ns->ncapped++;
+	ns->stats.tx_conn_capped++;
+}
+
+static void tx_cap_release(struct netstack *ns, struct tcp_conn *c)
+{
+	if (!c->tx_capped)
+		return;
+	c->tx_capped = false;
+	ns->ncapped--;
+}
+
+void netstack_tx_done(struct netstack *ns, uint32_t tag)
+{
+	uint32_t slot = tag & ((1u << TAG_SLOT_BITS) - 1);
+
+	if (slot == 0 || slot > ns->cfg.max_conns)
+		return;
+	struct tcp_conn *c = &ns->conns[slot - 1];
+	if (c->state == TCP_CLOSED || c->tag_gen != tag >> TAG_SLOT_BITS)
+		return;
+	if (c->tx_frames)
+		c->tx_frames--;
+	/* Resume at half the cap, not at cap - 1: one wake-up per burst of
+	 * completions rather than one per frame. */
+	if (c->tx_capped && c->tx_frames <= ns->cfg.conn_tx_frames_max / 2) {
+		tx_cap_release(ns, c);
+		ns_pending_add(ns, c);
+	}
+}
+
 struct tcp_conn *ns_conn_lookup(struct netstack *ns, uint32_t ip, uint16_t port)
 {
 	struct tcp_conn *c = ns->buckets[conn_bucket(ns, ip, port)];
@@ -112,6 +159,7 @@ void ns_conn_free(struct netstack *ns, struct tcp_conn *c)
 	hash_remove(ns, c);
 	ns_timer_remove(ns, c);
 	pending_remove(ns, c);
+	tx_cap_release(ns, c);
 	if (c->state == TCP_TIME_WAIT) {
 		list_remove(&ns->time_wait, c);
 		ns->stats.cur_time_wait--;
@@ -162,8 +210,10 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 		ns->free_list = c->list_next;
 	}
 	char *rxbuf = c->rxbuf;
+	uint8_t gen = c->tag_gen;
 	memset(c, 0, sizeof(*c));
 	c->rxbuf = rxbuf;
+	c->tag_gen = (uint8_t)(gen + 1);
 	c->peer = *peer;
 	c->heap_idx = NS_NONE;
 	c->timer_at = UINT64_MAX;
@@ -182,7 +232,7 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 struct netstack *netstack_new(const struct netstack_config *cfg)
 {
 	if (!cfg || !cfg->tx || !cfg->pages || !cfg->clock || cfg->mtu < 576 ||
-	    cfg->max_conns == 0 || cfg->max_conns > (1u << 24) || cfg->port == 0) {
+	    cfg->max_conns == 0 || cfg->max_conns >= (1u << 24) || cfg->port == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -280,7 +330,8 @@ uint64_t netstack_next_deadline(const struct netstack *ns)
 
 bool netstack_tx_blocked(const struct netstack *ns)
 {
-	return ns->pending.head != NULL;
+	/* A held connection waits for completions, which raise no event. */
+	return ns->pending.head != NULL || ns->ncapped != 0;
 }
 
 void netstack_abort_all(struct netstack *ns, uint64_t now_ns)

@@ -51,6 +51,16 @@
 /* Ethernet + IPv4 + TCP headers the stack builds (SYN-ACK options incl.). */
 #define NETSTACK_MAX_HDR (14 + 20 + 20 + 8)
 
+/* One frame for the engine to send. */
+struct netstack_frame {
+	const struct iovec *iov; /* our headers, then payload pieces */
+	int iovcnt;
+	size_t len;              /* whole Ethernet frame, <= mtu + 14 */
+	size_t payload_len;      /* TCP payload bytes: 0 for a control frame */
+	uint32_t tag;            /* hand to netstack_tx_done when the engine is
+				  * done with the frame; 0: no completion wanted */
+};
+
 struct netstack_config {
 	uint8_t mac[6];            /* our MAC: source of every frame sent */
 	uint32_t ip;               /* our IPv4 address, network byte order */
@@ -62,15 +72,19 @@ struct netstack_config {
 	uint64_t isn_secret;       /* 0: drawn from getrandom() */
 	const struct page_cache *pages;
 	const struct http_clock *clock; /* slots copied when a reply is queued */
+	/* Frames in flight per connection (sent, not yet reported by
+	 * netstack_tx_done), in the spirit of Linux's TCP Small Queues: a
+	 * connection at its cap waits for its own completions, so no sender
+	 * can take every tx frame of the queue. 0: no cap. Retransmissions
+	 * and control frames are not held back. */
+	uint32_t conn_tx_frames_max;
 	void *tx_ctx;
-	/* Sends one whole Ethernet frame given as iovcnt pieces totalling
-	 * frame_len bytes (<= mtu + 14); checksums are already filled in.
+	/* Sends one whole Ethernet frame; checksums are already filled in.
 	 * The pieces are only valid during the call: copy them (into UMEM).
 	 * Returns 0, or -1 when there is no room now; the stack keeps the data
 	 * queued and tries again on a later netstack_poll (see
 	 * netstack_tx_blocked). */
-	int (*tx)(void *tx_ctx, const struct iovec *iov, int iovcnt,
-		  size_t frame_len);
+	int (*tx)(void *tx_ctx, const struct netstack_frame *f);
 };
 
 #define NETSTACK_DEFAULT_TIME_WAIT_MS 1000
@@ -108,6 +122,7 @@ struct netstack_stats {
 	uint64_t ooo_dropped;       /* out-of-order segments we could not keep */
 	uint64_t rx_unacceptable;   /* outside the window: ACKed and dropped */
 	uint64_t zero_window_probes;
+	uint64_t tx_conn_capped;    /* output held: the connection's frames in flight at the cap */
 	/* HTTP */
 	uint64_t requests, responses_4xx;
 	uint64_t payload_bytes_in;  /* in-order TCP payload received */
@@ -147,6 +162,12 @@ uint64_t netstack_next_deadline(const struct netstack *ns);
 /* True when output waits for room in the tx ring: the engine should call
  * netstack_poll once tx completions free descriptors. */
 bool netstack_tx_blocked(const struct netstack *ns);
+
+/* The engine is done with a frame sent with this tag (its UMEM chunk came
+ * back): the connection's frames in flight go down by one, and one held
+ * at conn_tx_frames_max may send again at the next netstack_poll. Tags of
+ * connections that have since closed are ignored. */
+void netstack_tx_done(struct netstack *ns, uint32_t tag);
 
 /* Sends RST to every connection and frees them (shutdown). */
 void netstack_abort_all(struct netstack *ns, uint64_t now_ns);

@@ -90,7 +90,10 @@ struct tcp_conn {
 	bool ack_pending;    /* an ACK must go out */
 	bool rtt_timing;
 	bool peer_ws_ok;     /* window scaling agreed (the peer offered it) */
+	bool tx_capped;      /* output held at conn_tx_frames_max */
+	uint8_t tag_gen;     /* slot generation, in the tag of our frames */
 	uint16_t mss;        /* payload per segment we send */
+	uint32_t tx_frames;  /* frames sent with our tag, not yet done */
 
 	/* send sequence space: snd_una <= snd_nxt <= snd_max <= snd_end+FIN */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_end;
@@ -146,6 +149,7 @@ struct netstack {
 	struct tcp_conn *free_list;
 	struct ns_list time_wait; /* oldest first */
 	struct ns_list pending;   /* tx ring was full */
+	uint32_t ncapped;         /* connections with tx_capped set */
 
 	struct tcp_conn **heap;
 	uint32_t heap_len;
@@ -175,6 +179,8 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer);
 void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s);
 void ns_pending_add(struct netstack *ns, struct tcp_conn *c);
 uint32_t ns_isn(const struct netstack *ns, const struct ns_peer *peer);
+uint32_t ns_conn_tag(const struct netstack *ns, const struct tcp_conn *c);
+void ns_tx_cap_hold(struct netstack *ns, struct tcp_conn *c);
 
 /* tcp_timers.c */
 void ns_timer_update(struct netstack *ns, struct tcp_conn *c);

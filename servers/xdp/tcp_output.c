@@ -33,8 +33,10 @@ static uint16_t rcv_window(struct tcp_conn *c)
 }
 
 /* Builds Ethernet + IP + TCP headers into ns->hdr and hands the frame to
- * the engine. `payload_sum` is the partial sum of the payload pieces. */
-static int xmit(struct netstack *ns, const struct ns_peer *peer,
+ * the engine. `payload_sum` is the partial sum of the payload pieces. A
+ * frame of a connection (c) carries its tag and counts in its frames in
+ * flight; a RST to no connection carries none. */
+static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *peer,
 		uint32_t pseudo_sum, uint32_t seq, uint32_t ack, uint8_t flags,
 		uint16_t win, const uint8_t *opts, size_t optlen,
 		struct iovec *iov, int iovcnt, size_t payload_len,
@@ -66,10 +68,19 @@ static int xmit(struct netstack *ns, const struct ns_peer *peer,
 
 	iov[0].iov_base = h;
 	iov[0].iov_len = off + thl;
-	if (ns->cfg.tx(ns->cfg.tx_ctx, iov, iovcnt, off + tcp_len) < 0) {
+	struct netstack_frame f = {
+		.iov = iov,
+		.iovcnt = iovcnt,
+		.len = off + tcp_len,
+		.payload_len = payload_len,
+		.tag = c ? ns_conn_tag(ns, c) : 0,
+	};
+	if (ns->cfg.tx(ns->cfg.tx_ctx, &f) < 0) {
 		ns->stats.tx_full++;
 		return -1;
 	}
+	if (c)
+		c->tx_frames++;
 	ns->stats.frames_out++;
 	return 0;
 }
@@ -93,14 +104,14 @@ int ns_send_synack(struct netstack *ns, struct tcp_conn *c)
 	uint32_t space = ns_rcv_space(c);
 	uint16_t win = space > 0xffff ? 0xffff : (uint16_t)space;
 	c->rcv_adv = c->rcv_nxt + win;
-	return xmit(ns, &c->peer, c->pseudo_sum, c->iss, c->rcv_nxt,
+	return xmit(ns, c, &c->peer, c->pseudo_sum, c->iss, c->rcv_nxt,
 		    TH_SYN | TH_ACK, win, opts, n, iov, 1, 0, 0);
 }
 
 int ns_send_ctl(struct netstack *ns, struct tcp_conn *c, uint8_t flags)
 {
 	struct iovec iov[1];
-	int r = xmit(ns, &c->peer, c->pseudo_sum, c->snd_nxt, c->rcv_nxt,
+	int r = xmit(ns, c, &c->peer, c->pseudo_sum, c->snd_nxt, c->rcv_nxt,
 		     flags, rcv_window(c), NULL, 0, iov, 1, 0, 0);
 	if (r == 0 && (flags & TH_ACK))
 		c->ack_pending = false;
@@ -111,7 +122,7 @@ void ns_send_rst_to(struct netstack *ns, const struct ns_peer *peer,
 		    uint32_t seq, uint32_t ack, uint8_t flags)
 {
 	struct iovec iov[1];
-	xmit(ns, peer, ns_pseudo_sum(ns->cfg.ip, peer->ip), seq, ack,
+	xmit(ns, NULL, peer, ns_pseudo_sum(ns->cfg.ip, peer->ip), seq, ack,
 	     flags | TH_RST, 0, NULL, 0, iov, 1, 0, 0);
 }
 
@@ -225,7 +236,7 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	bool fin = c->fin_queued && seq + len == c->snd_end;
 	if (fin)
 		flags |= TH_FIN;
-	if (xmit(ns, &c->peer, c->pseudo_sum, seq, c->rcv_nxt, flags,
+	if (xmit(ns, c, &c->peer, c->pseudo_sum, seq, c->rcv_nxt, flags,
 		 rcv_window(c), NULL, 0, iov, iovcnt, len, sum) < 0)
 		return -1;
 	c->ack_pending = false;
@@ -291,6 +302,14 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
 			if (flight >= wnd)
 				break;
+			/* New data waits while the connection has its share of
+			 * frames in flight (netstack_tx_done lifts the hold);
+			 * going back over lost data does not. */
+			if (ns->cfg.conn_tx_frames_max && SEQ_GEQ(seq, c->snd_max) &&
+			    c->tx_frames >= ns->cfg.conn_tx_frames_max) {
+				ns_tx_cap_hold(ns, c);
+				break;
+			}
 			uint32_t off;
 			const struct ns_reply *r = ns_reply_at(c, seq, &off);
 			uint32_t rem = r->len - off;

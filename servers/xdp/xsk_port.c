@@ -9,30 +9,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FILL_BATCH 64
-
-static inline uint64_t chunk_of(const struct xsk_port *p, uint64_t addr)
+/* Puts the stashed rx chunks back into the fill ring. The fill ring is
+ * twice the rx reserve (xsk_port_open), so every chunk we hold has a slot
+ * waiting. */
+void xsk_port_fill(struct xsk_port *p)
 {
-	return addr & ~(uint64_t)(p->frame_size - 1); /* aligned mode */
-}
+	uint32_t idx, n = p->nstash;
 
-static inline void free_push(struct xsk_port *p, uint64_t addr)
-{
-	p->free_frames[p->nfree++] = chunk_of(p, addr);
-}
-
-static void fill_refill(struct xsk_port *p)
-{
-	uint32_t idx, n, i, room = xsk_prod_nb_free(&p->fill, p->nfree);
-
-	n = room < p->nfree ? room : p->nfree;
 	if (n == 0)
 		return;
-	if (xsk_ring_prod__reserve(&p->fill, n, &idx) != n)
+	/* reserve() is all or nothing: ask for what fits. */
+	n = xsk_prod_nb_free(&p->fill, n) < n ? xsk_prod_nb_free(&p->fill, n) : n;
+	if (n < p->nstash)
+		p->stats.fill_short++;
+	if (n == 0)
 		return;
-	for (i = 0; i < n; i++)
-		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = p->free_frames[--p->nfree];
-	xsk_ring_prod__submit(&p->fill, n);
+	n = xsk_ring_prod__reserve(&p->fill, n, &idx);
+	for (uint32_t i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = p->fill_stash[--p->nstash];
+	if (n)
+		xsk_ring_prod__submit(&p->fill, n);
 }
 
 static int set_busy_poll(struct xsk_port *p, const struct xsk_port_config *cfg,
@@ -85,7 +81,13 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = cfg->ring_size,
+		/* Twice the rx reserve: the kernel publishes its fill ring
+		 * consumer index lazily (after it used up a whole cached batch),
+		 * so up to the whole reserve can be consumed and still count as
+		 * in the ring. At twice the size every chunk we hand back finds
+		 * a slot at once, and the kernel never finds the ring empty
+		 * while we hold chunks for it. */
+		.fill_size = 2 * cfg->rx_ring,
 		/* Every chunk can be in flight on tx at once (veth completes a
 		 * frame only when the receiver frees it), so the completion ring
 		 * holds them all: the kernel never stalls tx for lack of room. */
@@ -95,8 +97,8 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		.flags = 0,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = cfg->ring_size,
-		.tx_size = cfg->ring_size,
+		.rx_size = cfg->rx_ring,
+		.tx_size = cfg->tx_ring,
 		/* Our own program (xdp_prog.c) redirects; libxdp must not load its
 		 * default one, which would take ARP away from the kernel. */
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
@@ -121,16 +123,21 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 			 p->area_len >> 20, cfg->queue, strerror(errno));
 		return -1;
 	}
-	p->free_frames = calloc(cfg->nframes, sizeof(*p->free_frames));
+	p->tx_done = cfg->tx_done;
+	p->tx_done_ctx = cfg->tx_done_ctx;
+	p->fill_stash = calloc(cfg->rx_ring, sizeof(*p->fill_stash));
 	p->scratch_cap = cfg->max_frame;
 	p->scratch = malloc(p->scratch_cap);
-	if (!p->free_frames || !p->scratch) {
-		snprintf(err, errlen, "allocating the frame list of queue %d: %s", cfg->queue,
+	if (!p->fill_stash || !p->scratch ||
+	    frame_pool_init(&p->pool, cfg->frame_size, cfg->nframes, cfg->rx_ring,
+			    cfg->ctl_reserve, cfg->tx_data_max)) {
+		snprintf(err, errlen, "allocating the frame lists of queue %d: %s", cfg->queue,
 			 strerror(ENOMEM));
 		goto fail;
 	}
-	for (uint32_t i = 0; i < cfg->nframes; i++)
-		p->free_frames[p->nfree++] = (uint64_t)(cfg->nframes - 1 - i) * cfg->frame_size;
+	/* The whole rx reserve starts in the fill ring. */
+	for (uint32_t i = 0; i < cfg->rx_ring; i++)
+		p->fill_stash[p->nstash++] = frame_pool_rx_addr(&p->pool, cfg->rx_ring - 1 - i);
 
 	rc = xsk_umem__create(&p->umem, p->area, p->area_len, &p->fill, &p->comp, &ucfg);
 	if (rc) {
@@ -156,7 +163,7 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 	p->fd = xsk_socket__fd(p->xsk);
 	if (cfg->busy_poll && set_busy_poll(p, cfg, err, errlen))
 		goto fail;
-	fill_refill(p);
+	xsk_port_fill(p);
 	return 0;
 fail:
 	xsk_port_close(p);
@@ -171,12 +178,13 @@ void xsk_port_close(struct xsk_port *p)
 		xsk_umem__delete(p->umem);
 	if (p->area)
 		munmap(p->area, p->area_len);
-	free(p->free_frames);
+	frame_pool_free(&p->pool);
+	free(p->fill_stash);
 	free(p->scratch);
 	p->xsk = NULL;
 	p->umem = NULL;
 	p->area = NULL;
-	p->free_frames = NULL;
+	p->fill_stash = NULL;
 	p->scratch = NULL;
 	p->fd = -1;
 }
@@ -223,11 +231,12 @@ unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler hand
 				p->gathered = 0;
 			}
 		}
-		free_push(p, d->addr);
+		/* Aligned mode: the chunk is the address rounded down. */
+		p->fill_stash[p->nstash++] = d->addr & ~(uint64_t)(p->frame_size - 1);
 	}
 	xsk_ring_cons__release(&p->rx, n);
 	p->stats.rx_descs += n;
-	fill_refill(p);
+	xsk_port_fill(p);
 	return n;
 }
 
@@ -238,8 +247,11 @@ void xsk_port_reclaim(struct xsk_port *p)
 	n = xsk_ring_cons__peek(&p->comp, p->nframes, &idx);
 	if (n == 0)
 		return;
-	for (i = 0; i < n; i++)
-		free_push(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+	for (i = 0; i < n; i++) {
+		uint32_t tag = frame_pool_tx_done(&p->pool, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+		if (tag && p->tx_done)
+			p->tx_done(p->tx_done_ctx, tag);
+	}
 	xsk_ring_cons__release(&p->comp, n);
 }
 
@@ -249,13 +261,22 @@ static uint32_t tx_in_ring(const struct xsk_port *p)
 	return *p->tx.producer - __atomic_load_n(p->tx.consumer, __ATOMIC_ACQUIRE);
 }
 
+/* sendto() rounds per flush. In copy mode on veth each round transmits up
+ * to 32 frames synchronously, and the peer's receive of them, with the
+ * ACKs and requests it sends back into our rx ring, runs inside the call,
+ * on this core. 64 rounds (2048 frames) filled the rx ring with replies to
+ * our own burst before the loop came back to read it; a few rounds, then
+ * rx, keeps both rings moving. */
+#define TX_KICK_ROUNDS 4
+
+
 static void tx_kick(struct xsk_port *p)
 {
 	/* Copy mode sends at most a small batch per syscall (the kernel
 	 * answers EAGAIN when its budget is spent), so loop while the kernel
-	 * keeps taking descriptors; a bound keeps one worker from spinning
-	 * here when the peer cannot keep up. */
-	for (int round = 0; round < 64; round++) {
+	 * keeps taking descriptors, a few rounds at most (see above); the
+	 * worker loop comes back while descriptors wait. */
+	for (int round = 0; round < TX_KICK_ROUNDS; round++) {
 		if (!xsk_ring_prod__needs_wakeup(&p->tx))
 			return;
 		p->stats.tx_kicks++;
@@ -292,8 +313,10 @@ bool xsk_port_flush(struct xsk_port *p)
 	return !p->zerocopy && tx_in_ring(p) != 0;
 }
 
-int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt)
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
+		uint32_t tag)
 {
+	uint64_t addrs[16];
 	size_t len = 0, done = 0;
 	uint32_t ndesc, idx, i;
 	int v = 0;
@@ -304,26 +327,29 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt)
 	if (len == 0)
 		return -1;
 	ndesc = (uint32_t)((len + p->frame_size - 1) / p->frame_size);
-	if (ndesc > 1 && !p->sg) {
+	if ((ndesc > 1 && !p->sg) || ndesc > sizeof(addrs) / sizeof(addrs[0])) {
 		p->stats.tx_too_big++;
 		return -1;
 	}
-	if (p->nfree < ndesc)
-		xsk_port_reclaim(p);
-	if (p->nfree < ndesc) {
-		p->stats.tx_no_frame++;
+	/* A full ring is not flushed from here: on veth a kick runs the
+	 * peer's receive on this core and fills our rx ring with its ACKs, so
+	 * only the worker loop kicks, a bounded amount per turn, between rx
+	 * batches (xsk_port_flush). The stack queues the rest. */
+	if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
+		p->stats.tx_no_slot++;
 		return -1;
 	}
-	if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
-		/* Ring full of our own unsent descriptors: push them out first. */
-		xsk_port_flush(p);
-		if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
-			p->stats.tx_no_slot++;
+	if (!frame_pool_tx_take(&p->pool, ndesc, data, tag, addrs)) {
+		xsk_port_reclaim(p);
+		if (!frame_pool_tx_take(&p->pool, ndesc, data, tag, addrs)) {
+			/* Give the reserved slots back: nothing was written. */
+			p->tx.cached_prod -= ndesc;
+			p->stats.tx_no_frame++;
 			return -1;
 		}
 	}
 	for (i = 0; i < ndesc; i++) {
-		uint64_t addr = p->free_frames[--p->nfree];
+		uint64_t addr = addrs[i];
 		uint8_t *dst = xsk_umem__get_data(p->area, addr);
 		size_t chunk = len - done < p->frame_size ? len - done : p->frame_size;
 		size_t filled = 0;
@@ -363,4 +389,25 @@ void xsk_port_rx_wakeup(struct xsk_port *p)
 bool xsk_port_rx_pending(struct xsk_port *p)
 {
 	return xsk_cons_nb_avail(&p->rx, 1) != 0;
+}
+
+int xsk_port_kernel_stats(const struct xsk_port *p, struct xsk_kernel_stats *out)
+{
+	struct xdp_statistics st;
+	socklen_t len = sizeof(st);
+
+	memset(out, 0, sizeof(*out));
+	memset(&st, 0, sizeof(st));
+	if (getsockopt(p->fd, SOL_XDP, XDP_STATISTICS, &st, &len))
+		return -1;
+	out->rx_dropped = st.rx_dropped;
+	out->rx_invalid_descs = st.rx_invalid_descs;
+	out->tx_invalid_descs = st.tx_invalid_descs;
+	/* Shorter answers come from kernels before 5.9, which lack the rest. */
+	if (len >= sizeof(st)) {
+		out->rx_ring_full = st.rx_ring_full;
+		out->rx_fill_empty = st.rx_fill_ring_empty_descs;
+		out->tx_ring_empty = st.tx_ring_empty_descs;
+	}
+	return 0;
 }

@@ -2,10 +2,11 @@
  * and a frame allocator: everything a worker touches on the data path, and
  * nothing another worker touches (no locks).
  *
- * Frames: the UMEM is cut into fixed chunks. A free list (a stack of chunk
- * addresses) feeds the fill ring and the tx path; rx frames go back to it as
- * soon as the handler returns, tx frames when the completion ring says the
- * kernel is done with them.
+ * Frames: the UMEM is cut into fixed chunks and split by frame_pool.h into
+ * an rx reserve, which cycles between the fill ring and the rx ring and goes
+ * back to the fill ring as soon as the handler returns, and a tx pool, whose
+ * chunks come back when the completion ring says the kernel is done with
+ * them. Sending can therefore never starve receiving.
  *
  * Multi-buffer: a frame larger than a chunk arrives as several descriptors,
  * all but the last flagged XDP_PKT_CONTD; rx gathers them into a scratch
@@ -20,6 +21,8 @@
 #include <sys/uio.h>
 #include <xdp/xsk.h>
 
+#include "frame_pool.h"
+
 /* Debian 12's linux-libc-dev (6.1) predates AF_XDP multi-buffer (6.6). */
 #ifndef XDP_USE_SG
 #define XDP_USE_SG (1 << 4)
@@ -33,13 +36,19 @@ struct xsk_port_config {
 	int queue;
 	uint32_t frame_size;   /* chunk size, a power of two (4096) */
 	uint32_t nframes;      /* chunks in the UMEM (a power of two) */
-	uint32_t ring_size;    /* rx, tx and fill rings; completion gets nframes */
+	uint32_t rx_ring;      /* rx and fill rings, and the rx reserve of chunks */
+	uint32_t tx_ring;      /* tx ring; the completion ring gets nframes */
+	uint32_t ctl_reserve;  /* tx chunks kept for frames without data */
+	uint32_t tx_data_max;  /* data frames in flight at most (frame_pool.h) */
 	uint32_t max_frame;    /* largest Ethernet frame expected (MTU + 14 + 4) */
 	bool sg;               /* bind with XDP_USE_SG (frames > one chunk) */
 	bool zerocopy;         /* XDP_ZEROCOPY instead of XDP_COPY */
 	bool busy_poll;        /* SO_PREFER_BUSY_POLL + SO_BUSY_POLL(_BUDGET) */
 	int busy_poll_usecs;
 	int busy_poll_budget;
+	/* Called for each completed tx frame that was sent with a tag. */
+	void (*tx_done)(void *ctx, uint32_t tag);
+	void *tx_done_ctx;
 };
 
 struct xsk_port_stats {
@@ -48,12 +57,24 @@ struct xsk_port_stats {
 	uint64_t rx_oversize;     /* multi-buffer frames larger than max_frame, dropped */
 	uint64_t tx_frames;       /* frames queued on the tx ring */
 	uint64_t tx_descs;
-	uint64_t tx_no_frame;     /* tx refused: no free UMEM chunk */
+	uint64_t tx_no_frame;     /* tx refused: no free UMEM chunk (or, for data, only the reserve) */
 	uint64_t tx_no_slot;      /* tx refused: tx ring full */
 	uint64_t tx_too_big;      /* tx refused: frame needs multi-buffer without XDP_USE_SG */
 	uint64_t tx_kicks;        /* sendto() calls */
 	uint64_t tx_kick_again;   /* of which returned EAGAIN/EBUSY/ENOBUFS */
 	uint64_t rx_wakeups;      /* recvfrom() calls for the fill ring / busy poll */
+	uint64_t fill_short;      /* the fill ring had no slot for a chunk we returned */
+};
+
+/* The socket's own counters (getsockopt XDP_STATISTICS): what the kernel
+ * dropped before the stack saw it. */
+struct xsk_kernel_stats {
+	uint64_t rx_dropped;        /* no room for other reasons (e.g. frame too big) */
+	uint64_t rx_invalid_descs;
+	uint64_t tx_invalid_descs;
+	uint64_t rx_ring_full;      /* the rx ring was full: we did not read fast enough */
+	uint64_t rx_fill_empty;     /* the fill ring was empty: no chunk to receive into */
+	uint64_t tx_ring_empty;     /* the kernel found the tx ring empty when kicked */
 };
 
 struct xsk_port {
@@ -68,9 +89,12 @@ struct xsk_port {
 	int fd;
 	bool sg, zerocopy, busy_poll;
 
-	uint64_t *free_frames;    /* stack of chunk addresses */
-	uint32_t nfree;
+	struct frame_pool pool;
+	uint64_t *fill_stash;     /* rx chunks read, not yet back in the fill ring */
+	uint32_t nstash;
 	uint32_t tx_unsubmitted;  /* reserved + written, producer not yet moved */
+	void (*tx_done)(void *ctx, uint32_t tag);
+	void *tx_done_ctx;
 
 	uint8_t *scratch;         /* multi-buffer rx gathering */
 	uint32_t scratch_cap;
@@ -93,11 +117,20 @@ typedef void (*xsk_frame_handler)(void *ctx, const uint8_t *frame, size_t len);
  * chunks into the fill ring. Returns the number of descriptors consumed. */
 unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler handle, void *ctx);
 
+/* Gives the fill ring every rx chunk it lacks (cheap when none). */
+void xsk_port_fill(struct xsk_port *p);
+
 /* Copies one Ethernet frame, given as iovecs, into UMEM chunks and reserves
- * its tx descriptors. Nothing is sent before xsk_port_flush().
- * Returns 0, or -1 when there is no room (the frame is dropped and counted;
- * TCP above will retransmit). */
-int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt);
+ * its tx descriptors. Nothing is sent before xsk_port_flush(). `data`: the
+ * frame carries payload, so it may not use the control reserve; `tag`: what
+ * tx_done reports when the frame completes (0: nothing).
+ * Returns 0, or -1 when there is no room (nothing is queued; the caller
+ * keeps the data and tries again after completions). */
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
+		uint32_t tag);
+
+/* Reads the socket's XDP_STATISTICS. Returns 0, or -1 with errno. */
+int xsk_port_kernel_stats(const struct xsk_port *p, struct xsk_kernel_stats *out);
 
 /* Publishes the queued tx descriptors, kicks the kernel if it asks for it
  * (need_wakeup), and reclaims completed chunks. Returns true when the kernel

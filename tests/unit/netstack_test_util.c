@@ -14,9 +14,12 @@
 
 #define FIXED_DATE 1700000000
 
-static int fake_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+static int fake_tx(void *ctx, const struct netstack_frame *fr)
 {
 	struct nt_harness *h = ctx;
+	const struct iovec *iov = fr->iov;
+	int iovcnt = fr->iovcnt;
+	size_t frame_len = fr->len;
 	if (h->tx_room == 0)
 		return -1;
 	if (h->tx_room > 0)
@@ -51,6 +54,7 @@ static int fake_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_
 	}
 	assert_int_equal(off, frame_len);
 	f->len = off;
+	f->tag = fr->tag;
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 struct nt_frame {
 	size_t len;
+	uint32_t tag;        /* for netstack_tx_done */
 	uint8_t data[NT_FRAME_MAX];
 };
 

@@ -11,7 +11,10 @@ NETSTACK_TEST_BINS := $(NETSTACK_TESTS:%=$(BUILD)/tests/%)
 UNIT_TESTS += $(NETSTACK_TEST_BINS)
 EXTRA_TARGETS += $(NETSTACK_TEST_BINS) $(BUILD)/tests/bench_netstack
 
-NETSTACK_TEST_UTIL := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o
+# frame_pool (the UMEM budget) is sans-I/O too: test_netstack_budget runs it
+# under the stack.
+NETSTACK_TEST_UTIL := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o \
+		      $(BUILD)/servers/xdp/frame_pool.o
 
 $(BUILD)/tests/unit/test_netstack_%.o $(BUILD)/tests/unit/netstack_test_util.o \
 $(BUILD)/tests/unit/bench_netstack.o: CFLAGS += -Iservers/xdp \

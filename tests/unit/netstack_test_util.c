@@ -24,6 +24,8 @@ static int fake_tx(void *ctx, const struct netstack_frame *fr)
 		return -1;
 	if (h->tx_room > 0)
 		h->tx_room--;
+	if (h->tx_gate && h->tx_gate(h->gate_ctx, fr) < 0)
+		return -1;
 	h->tx_frames++;
 	h->tx_bytes += frame_len;
 	if (h->tx_mode == NT_TX_DISCARD)

@@ -45,6 +45,10 @@ struct nt_harness {
 #define NT_TX_DISCARD 1               /* count only */
 #define NT_TX_COPY 2                  /* copy into one scratch frame, keep nothing */
 	uint64_t tx_frames, tx_bytes;
+	/* Optional: consulted before a frame is captured, as an engine's
+	 * UMEM would be; < 0 refuses it (e.g. tests/unit/test_netstack_budget.c). */
+	int (*tx_gate)(void *gate_ctx, const struct netstack_frame *f);
+	void *gate_ctx;
 };
 
 /* A TCP segment the stack sent, parsed. */

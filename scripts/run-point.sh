@@ -249,6 +249,11 @@ srv_requests=$(printf '%s\n' "$SRV_STATS" | sed -n 's/.*[ ]requests=\([0-9]*\).*
 	echo "same_host=$same_host"
 	echo "status=$status"
 	echo "srv_requests=$srv_requests"
+	# What the kernel dropped before an engine saw it (httpd-xdp: the AF_XDP
+	# socket's XDP_STATISTICS): kept in the row's labels, so a run that lost
+	# frames is visible in the CSV.
+	printf 'srv_kernel_drops=%s\n' "$(printf '%s\n' "$SRV_STATS" | tr ' ' '\n' |
+		grep -E '^xdp_[a-z_]+=[0-9]+$' | paste -sd ';' -)"
 } >"$tmp/fields"
 head -n 1 "$tmp/loadgen.csv" >"$tmp/header"
 
@@ -279,6 +284,10 @@ END {
 	set("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
 	label("status", F["status"])
 	label("server_requests", F["srv_requests"])
+	if (F["srv_kernel_drops"] != "") {
+		l = csv_get(f, "labels")
+		set("labels", l (l == "" ? "" : ";") F["srv_kernel_drops"])
+	}
 	r = ""
 	for (i = 1; i <= NCOL; i++) r = r (i > 1 ? "," : "") csv_quote(f[i])
 	print r

@@ -1,23 +1,8 @@
 #include "frame_pool.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int frame_pool_check(uint32_t nframes, uint32_t rx_reserve, uint32_t tx_ring,
-		     char *err, unsigned errlen)
-{
-	/* The tx pool must at least fill the tx ring once: less, and the ring
-	 * size is a promise the UMEM cannot keep. */
-	if (nframes < rx_reserve || nframes - rx_reserve < tx_ring) {
-		snprintf(err, errlen, "%u UMEM frames cannot hold the rx reserve (%u, the fill ring) "
-			 "plus one tx ring (%u): give --umem-frames %u or more, or smaller rings",
-			 nframes, rx_reserve, tx_ring, rx_reserve + tx_ring);
-		return -1;
-	}
-	return 0;
-}
 
 int frame_pool_init(struct frame_pool *fp, uint32_t frame_size, uint32_t nframes,
 		    uint32_t rx_reserve, uint32_t ctl_reserve, uint32_t data_max)

@@ -51,10 +51,13 @@ struct frame_pool {
 	uint32_t min_free;     /* low-water mark of nfree */
 };
 
-/* The smallest sensible budget: an rx reserve, one tx ring and the control
- * reserve. Returns 0, or -1 with one line in err saying what does not fit. */
-int frame_pool_check(uint32_t nframes, uint32_t rx_reserve, uint32_t tx_ring,
-		     char *err, unsigned errlen);
+/* The smallest sensible UMEM: the rx reserve plus enough tx chunks to fill
+ * the tx ring once (less, and the ring size is a promise the UMEM cannot
+ * keep). */
+static inline uint64_t frame_pool_min_frames(uint32_t rx_reserve, uint32_t tx_ring)
+{
+	return (uint64_t)rx_reserve + tx_ring;
+}
 
 /* Returns 0, or -1 (ENOMEM, EINVAL). ctl_reserve is taken from the tx pool. */
 int frame_pool_init(struct frame_pool *fp, uint32_t frame_size, uint32_t nframes,

@@ -471,8 +471,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
 		return 2;
 	}
-	if (frame_pool_check(cfg.frames, cfg.rx_ring, cfg.tx_ring, err, sizeof(err))) {
-		fprintf(stderr, "httpd-xdp: %s\n", err);
+	if (cfg.frames < frame_pool_min_frames(cfg.rx_ring, cfg.tx_ring)) {
+		uint64_t need = 1;
+		while (need < frame_pool_min_frames(cfg.rx_ring, cfg.tx_ring))
+			need <<= 1;
+		fprintf(stderr, "httpd-xdp: --umem-frames %u cannot hold the rx reserve (--rx-ring %u) "
+			"plus one tx ring (--tx-ring %u): give --umem-frames %" PRIu64 " or more, or "
+			"smaller rings\n", cfg.frames, cfg.rx_ring, cfg.tx_ring, need);
 		return 2;
 	}
 	uint32_t tx_pool = cfg.frames - cfg.rx_ring;

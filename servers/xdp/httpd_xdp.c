@@ -425,13 +425,17 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       " unknown_conn_rst=%" PRIu64 " retransmits=%" PRIu64 " fast_retransmits=%" PRIu64
 	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
 	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
+	       " sack_recoveries=%" PRIu64 " sack_blocks_rx=%" PRIu64 " sack_blocks_tx=%" PRIu64
+	       " sacked_bytes=%" PRIu64 " paws_dropped=%" PRIu64 " ts_rtt_samples=%" PRIu64
 	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 " open_at_stop=%" PRIu64 "\n",
 	       s.frames_in, s.frames_out, s.tx_full, s.tx_conn_capped, s.bad_frame, s.bad_ip_csum,
 	       s.bad_tcp_csum,
 	       s.not_ours, s.ip_fragments, s.conns_opened, s.conns_established, s.conns_closed,
 	       s.conns_reset_rx, s.conns_reset_tx, s.conns_rejected, s.conns_timed_out,
 	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
-	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.csum_precomputed,
+	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.sack_recoveries,
+	       s.sack_blocks_rx, s.sack_blocks_tx, s.sacked_bytes, s.paws_dropped, s.ts_rtt_samples,
+	       s.csum_precomputed,
 	       s.csum_live, open_at_stop);
 }
 

@@ -29,7 +29,15 @@ uint32_t ns_isn(const struct netstack *ns, const struct ns_peer *peer)
 {
 	uint64_t k = ((uint64_t)peer->ip << 16 | peer->port) ^ ns->secret[1];
 	k = hash_mix64(k ^ ((uint64_t)ns->cfg.ip << 32 | ns->cfg.port));
-	return (uint32_t)k + (uint32_t)(ns->now_ns / 4000);
+	return (uint32_t)k + (uint32_t)(ns->now_ns / 4000) + ns->cfg.isn_offset;
+}
+
+/* RFC 7323 5.4 / 7.1: a per-connection random offset for TSval, so that
+ * timestamps reveal no uptime and differ between connections. */
+uint32_t ns_ts_offset(const struct netstack *ns, const struct ns_peer *peer)
+{
+	uint64_t k = ((uint64_t)peer->ip << 16 | peer->port) ^ ns->secret[0];
+	return (uint32_t)(hash_mix64(k ^ 0x7473u) >> 32);
 }
 
 static void list_append(struct ns_list *l, struct tcp_conn *c)

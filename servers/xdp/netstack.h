@@ -5,9 +5,13 @@
  * unit tests drive it frame by frame with a fake clock and a fake tx.
  *
  * Scope: IPv4 over Ethernet, one local address and port, passive open only
- * (a server). TCP per RFC 9293 with MSS and window-scale options, NewReno
- * congestion control (RFC 5681/6582), RTO per RFC 6298, zero-window persist,
- * RFC 5961 checks on RST and SYN. Not offered: SACK, timestamps.
+ * (a server). TCP per RFC 9293 with MSS and window-scale options, SACK
+ * (RFC 2018: blocks sent for out-of-order data, a sender scoreboard and
+ * RFC 6675 loss recovery), timestamps (RFC 7323: RTTM and PAWS), each only
+ * when the peer's SYN offers it; congestion control per RFC 5681 with
+ * NewReno recovery (RFC 6582) for peers without SACK, RTO per RFC 6298,
+ * zero-window persist, RFC 5961 checks on RST and SYN. Not offered: TCP Fast
+ * Open, D-SACK, ECN, delayed ACKs (every segment is ACKed at once).
  * ARP and everything not addressed to (ip, port) is the kernel's business:
  * the XDP program passes it up, the stack drops and counts what leaks through.
  *
@@ -48,8 +52,10 @@
  * page head, the slot and the body of one reply (a segment never spans two
  * replies). */
 #define NETSTACK_MAX_IOV 4
-/* Ethernet + IPv4 + TCP headers the stack builds (SYN-ACK options incl.). */
-#define NETSTACK_MAX_HDR (14 + 20 + 20 + 8)
+/* Ethernet + IPv4 + TCP headers the stack builds, with room for the most
+ * TCP options a segment can carry (40 bytes: timestamps and 3 SACK blocks,
+ * or the SYN-ACK's MSS, SACK-permitted, timestamps and window scale). */
+#define NETSTACK_MAX_HDR (14 + 20 + 20 + 40)
 
 /* One frame for the engine to send. */
 struct netstack_frame {
@@ -70,6 +76,8 @@ struct netstack_config {
 	uint32_t idle_timeout_ms;  /* 0: no idle timeout */
 	uint32_t time_wait_ms;     /* 0: NETSTACK_DEFAULT_TIME_WAIT_MS */
 	uint64_t isn_secret;       /* 0: drawn from getrandom() */
+	uint32_t isn_offset;       /* added to every ISN; 0 in production (tests
+				    * use it to start a transfer near 2^32) */
 	const struct page_cache *pages;
 	const struct http_clock *clock; /* slots copied when a reply is queued */
 	/* Frames in flight per connection (sent, not yet reported by
@@ -123,6 +131,12 @@ struct netstack_stats {
 	uint64_t rx_unacceptable;   /* outside the window: ACKed and dropped */
 	uint64_t zero_window_probes;
 	uint64_t tx_conn_capped;    /* output held: the connection's frames in flight at the cap */
+	uint64_t sack_recoveries;   /* RFC 6675 loss recoveries entered */
+	uint64_t sack_blocks_rx;    /* valid SACK blocks received */
+	uint64_t sack_blocks_tx;    /* SACK blocks sent for out-of-order data */
+	uint64_t sacked_bytes;      /* newly SACKed bytes (scoreboard) */
+	uint64_t paws_dropped;      /* RFC 7323 PAWS: old TSval, ACKed, dropped */
+	uint64_t ts_rtt_samples;    /* RTT samples taken from TSecr */
 	/* HTTP */
 	uint64_t requests, responses_4xx;
 	uint64_t payload_bytes_in;  /* in-order TCP payload received */

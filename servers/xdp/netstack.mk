@@ -3,7 +3,8 @@
 # unit tests (tests/unit/test_netstack_*.c) and the checksum micro-benchmark.
 
 NETSTACK_SRCS := checksum.c packet.c netstack.c netstack_http.c page_sums.c \
-		 tcp_cc.c tcp_input.c tcp_output.c tcp_timers.c
+		 tcp_cc.c tcp_input.c tcp_options.c tcp_output.c tcp_sack.c \
+		 tcp_timers.c
 NETSTACK_OBJS += $(NETSTACK_SRCS:%.c=$(BUILD)/servers/xdp/%.o)
 
 NETSTACK_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_netstack_*.c))

@@ -25,6 +25,12 @@
 #define NS_RTO_MAX_MS 60000
 #define NS_MAX_RETRIES 8   /* data: 200 ms doubling 8 times is ~100 s */
 #define NS_MAX_SYNACK_RETRIES 5
+#define NS_PERSIST_MAX_MS 60000 /* persist probes back off up to this */
+#define NS_MAX_SACKED 8    /* sender scoreboard: SACKed ranges kept */
+#define NS_DUPTHRESH 3     /* RFC 5681 / RFC 6675 DupThresh */
+#define NS_TS_LEN 12       /* NOP, NOP, timestamps: on every segment once
+			    * agreed, so the payload per segment drops by it */
+#define NS_MAX_SACK_RX 4   /* SACK blocks read from one segment */
 #define NS_NONE UINT32_MAX
 
 /* TCP header flags */
@@ -75,6 +81,17 @@ struct ns_range {
 	uint32_t start, end; /* sequence numbers, [start, end) */
 };
 
+/* The TCP options of a received segment (tcp_options.c). */
+struct ns_tcp_opts {
+	uint16_t mss;      /* 0: absent */
+	int8_t wscale;     /* -1: absent */
+	bool sack_ok;      /* SACK-permitted */
+	bool ts;           /* timestamps present: tsval, tsecr */
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	struct ns_range sack[NS_MAX_SACK_RX];
+};
+
 struct tcp_conn {
 	struct ns_peer peer;
 	uint8_t state;       /* enum tcp_state */
@@ -92,8 +109,16 @@ struct tcp_conn {
 	bool peer_ws_ok;     /* window scaling agreed (the peer offered it) */
 	bool tx_capped;      /* output held at conn_tx_frames_max */
 	uint8_t tag_gen;     /* slot generation, in the tag of our frames */
-	uint16_t mss;        /* payload per segment we send */
 	uint32_t tx_frames;  /* frames sent with our tag, not yet done */
+	bool sack_ok;        /* SACK agreed (RFC 2018): RFC 6675 recovery */
+	bool ts_ok;          /* timestamps agreed (RFC 7323) */
+	bool rtx_owed;       /* the segment at snd_una must be resent first
+			      * (a fast retransmit the tx ring refused) */
+	uint8_t persist_shift; /* persist backoff, apart from the RTO */
+	uint8_t nsacked;
+	uint16_t mss;        /* payload per segment we send: the smaller MSS
+			      * minus NS_TS_LEN when timestamps are on (the
+			      * cut the page sums are keyed by) */
 
 	/* send sequence space: snd_una <= snd_nxt <= snd_max <= snd_end+FIN */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_end;
@@ -102,12 +127,22 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint64_t rtt_start_ns;
 	uint32_t srtt_us, rttvar_us, rto_ms; /* srtt_us == 0: no sample yet */
+	/* SACK scoreboard (RFC 6675): SACKed ranges above snd_una, sorted,
+	 * disjoint; high_rxt is HighRxt of the current recovery. */
+	uint32_t high_rxt;
+	struct ns_range sacked[NS_MAX_SACKED];
+
+	/* timestamps (RFC 7323): TSval = ms clock + ts_offset */
+	uint32_t ts_offset, ts_recent, last_ack_sent;
+	uint64_t ts_recent_ns; /* when ts_recent was set (24-day rule) */
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;
 	uint32_t rx_len;     /* in-order bytes in rxbuf not yet parsed */
 	uint8_t nooo;
-	struct ns_range ooo[NS_MAX_OOO]; /* out-of-order data, in rxbuf */
+	/* Out-of-order data, in rxbuf, the most recently touched range
+	 * first: the order of the SACK blocks we send (RFC 2018 4). */
+	struct ns_range ooo[NS_MAX_OOO];
 	char *rxbuf;         /* NS_RX_BUF bytes: rcv_nxt maps to rxbuf[rx_len] */
 	struct http_parser parser;
 
@@ -158,12 +193,14 @@ struct netstack {
 	uint8_t hdr[NETSTACK_MAX_HDR]; /* scratch for the frame being sent */
 };
 
-/* Per-page checksum sums for one MSS (page->engine_data). The reply's byte
- * stream is cut at fixed offsets: segment 0 holds head + slot + body[0, f),
- * segment k >= 1 holds body[f + (k-1)*mss, f + k*mss). */
+/* Per-page checksum sums for one cut size (page->engine_data, a chain: one
+ * per cut, without and with timestamps). The reply's byte stream is cut at
+ * fixed offsets: segment 0 holds head + slot + body[0, f), segment k >= 1
+ * holds body[f + (k-1)*mss, f + k*mss). */
 struct ns_page_sums {
 	uint32_t magic;
-	uint16_t mss;
+	uint16_t mss;       /* the cut size: tcp_conn.mss */
+	struct ns_page_sums *next;
 	uint16_t head_sum;  /* folded partial sum of the head, at offset 0 */
 	uint32_t first;     /* f: body bytes in segment 0 */
 	uint32_t nchunks;
@@ -181,6 +218,7 @@ void ns_pending_add(struct netstack *ns, struct tcp_conn *c);
 uint32_t ns_isn(const struct netstack *ns, const struct ns_peer *peer);
 uint32_t ns_conn_tag(const struct netstack *ns, const struct tcp_conn *c);
 void ns_tx_cap_hold(struct netstack *ns, struct tcp_conn *c);
+uint32_t ns_ts_offset(const struct netstack *ns, const struct ns_peer *peer);
 
 /* tcp_timers.c */
 void ns_timer_update(struct netstack *ns, struct tcp_conn *c);
@@ -191,6 +229,9 @@ void ns_timer_arm(struct netstack *ns, struct tcp_conn *c, enum tcp_timer t,
 void ns_timer_stop(struct netstack *ns, struct tcp_conn *c);
 void ns_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
 void ns_idle_touch(struct netstack *ns, struct tcp_conn *c);
+/* The next zero-window probe's delay: the RTO shifted by persist_shift,
+ * capped at NS_PERSIST_MAX_MS (the RTO itself is left alone). */
+uint64_t ns_persist_ms(const struct tcp_conn *c);
 
 /* tcp_cc.c: NewReno */
 void cc_init(struct tcp_conn *c);
@@ -201,6 +242,28 @@ bool cc_on_ack(struct tcp_conn *c, uint32_t ack, uint32_t acked);
 /* A duplicate ACK; returns true when fast retransmit must happen now. */
 bool cc_on_dupack(struct tcp_conn *c);
 void cc_on_rto(struct tcp_conn *c);
+/* RFC 6675 4.2: entering SACK-based loss recovery. */
+void cc_sack_enter(struct tcp_conn *c);
+
+/* tcp_options.c */
+void ns_opts_parse(const uint8_t *o, size_t len, struct ns_tcp_opts *t);
+/* Options of our SYN-ACK / of any other segment of c (timestamps once
+ * agreed, SACK blocks when `sack` and we hold out-of-order data). Return
+ * their length (a multiple of 4, at most 40). */
+size_t ns_opts_synack(const struct netstack *ns, const struct tcp_conn *c,
+		      uint8_t *o);
+size_t ns_opts_segment(struct netstack *ns, const struct tcp_conn *c,
+		       uint8_t *o, bool sack);
+uint32_t ns_ts_now(const struct netstack *ns, const struct tcp_conn *c);
+
+/* tcp_sack.c: the SACK scoreboard and RFC 6675 loss recovery */
+void ns_sack_on_ack(struct netstack *ns, struct tcp_conn *c,
+		    const struct ns_tcp_opts *t, bool advanced);
+void ns_sack_clear(struct tcp_conn *c);
+uint32_t ns_sack_pipe(const struct tcp_conn *c);
+/* NextSeg rules 1 and 3: 1 when a hole was resent, 0 when none is due
+ * now, -1 when the tx ring is full. */
+int ns_sack_next(struct netstack *ns, struct tcp_conn *c);
 
 /* tcp_output.c */
 int ns_send_synack(struct netstack *ns, struct tcp_conn *c);

@@ -5,7 +5,11 @@
  * segment 0 = head + slot + body[0, f) with f = mss - head - slot, then
  * body chunks of mss bytes. The sums of the head and of each body piece
  * are computed here; the slot's is computed once per reply (it changes
- * every second). Sending a full segment then costs the header's sum only. */
+ * every second). Sending a full segment then costs the header's sum only.
+ *
+ * Two cuts per page: mss = mtu - 40 (a peer without timestamps) and
+ * mss - 12 (with them: every segment carries 12 bytes of options, so the
+ * cut moves; tcp_conn.mss). Both stay in a chain off engine_data. */
 #include <stdlib.h>
 
 #include "checksum.h"
@@ -33,6 +37,7 @@ static struct ns_page_sums *build(const struct page *p, uint16_t mss)
 		return NULL;
 	ps->magic = NS_PAGE_SUMS_MAGIC;
 	ps->mss = mss;
+	ps->next = NULL;
 	ps->head_sum = csum_fold16(csum_partial(p->response, p->head_len, 0));
 	ps->first = (uint32_t)f;
 	ps->nchunks = (uint32_t)nchunks;
@@ -45,17 +50,37 @@ static struct ns_page_sums *build(const struct page *p, uint16_t mss)
 	return ps;
 }
 
-static int prepare_one(const struct page *p, uint16_t mss)
+static void release_one(const struct page *p)
 {
-	free(p->engine_data);
+	struct ns_page_sums *ps = p->engine_data;
+	while (ps) {
+		struct ns_page_sums *next = ps->next;
+		free(ps);
+		ps = next;
+	}
 	writable(p)->engine_data = NULL;
+}
+
+/* Sums for the cut `mss`, pushed on the page's chain. */
+static int prepare_cut(const struct page *p, uint16_t mss)
+{
 	size_t hs = p->head_len + HTTP_SLOT_LEN;
 	if (hs > mss)
 		return 0;
 	struct ns_page_sums *ps = build(p, mss);
 	if (!ps)
 		return -1;
+	ps->next = p->engine_data;
 	writable(p)->engine_data = ps;
+	return 0;
+}
+
+static int prepare_one(const struct page *p, uint16_t mss)
+{
+	release_one(p);
+	/* The timestamp cut last: first on the chain, the common case. */
+	if (prepare_cut(p, mss) < 0 || prepare_cut(p, mss - NS_TS_LEN) < 0)
+		return -1;
 	return 0;
 }
 
@@ -79,16 +104,11 @@ int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu)
 void netstack_pages_release(struct page_cache *pc)
 {
 	size_t n = page_cache_count(pc);
-	for (size_t i = 0; i < n; i++) {
-		const struct page *p = page_cache_at(pc, i);
-		free(p->engine_data);
-		writable(p)->engine_data = NULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		release_one(page_cache_at(pc, i));
 	for (size_t i = 0; i < sizeof(error_statuses) / sizeof(error_statuses[0]); i++) {
 		const struct page *p = page_cache_error(pc, error_statuses[i]);
-		if (p) {
-			free(p->engine_data);
-			writable(p)->engine_data = NULL;
-		}
+		if (p)
+			release_one(p);
 	}
 }

@@ -1,5 +1,7 @@
 /* Congestion control: slow start and congestion avoidance (RFC 5681) with
- * NewReno fast recovery (RFC 6582). Windows in bytes. */
+ * NewReno fast recovery (RFC 6582) for peers without SACK; with SACK the
+ * recovery is RFC 6675's (tcp_sack.c decides, the window rules are here).
+ * Windows in bytes. */
 #include "netstack_internal.h"
 
 #define CWND_MAX (1u << 30)
@@ -31,6 +33,13 @@ void cc_init(struct tcp_conn *c)
 bool cc_on_ack(struct tcp_conn *c, uint32_t ack, uint32_t acked)
 {
 	c->dupacks = 0;
+	if (c->in_recovery && c->sack_ok) {
+		/* RFC 6675: cwnd stays at ssthresh through the recovery, pipe
+		 * paces the sending; it ends when RecoveryPoint is acked. */
+		if (SEQ_GEQ(ack, c->recover))
+			c->in_recovery = false;
+		return false;
+	}
 	if (c->in_recovery) {
 		if (SEQ_GEQ(ack, c->recover)) {
 			/* Full ACK: deflate (RFC 6582 3.2 step 3, option 1). */
@@ -87,6 +96,17 @@ bool cc_on_dupack(struct tcp_conn *c)
 	c->cwnd = c->ssthresh + 3u * c->mss;
 	c->in_recovery = true;
 	return true;
+}
+
+void cc_sack_enter(struct tcp_conn *c)
+{
+	/* RFC 6675 4.1-4.2: RecoveryPoint = HighData,
+	 * cwnd = ssthresh = FlightSize / 2 (RFC 5681 eq. 4). */
+	c->ssthresh = half_flight(c);
+	c->cwnd = c->ssthresh;
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	c->bytes_acked = 0;
 }
 
 void cc_on_rto(struct tcp_conn *c)

@@ -5,45 +5,24 @@
  * FIN, an out-of-order hole) is ACKed before the input call returns, riding
  * on the response data when the segment produced any (the common case:
  * a request in, its reply out, one frame). Out-of-order data therefore gets
- * the immediate duplicate ACK that RFC 5681 4.2 asks for. */
+ * the immediate duplicate ACK that RFC 5681 4.2 asks for, with SACK blocks
+ * when the peer agreed to SACK.
+ *
+ * Timestamps (RFC 7323): PAWS drops (and ACKs) a non-RST segment whose
+ * TSval is older than TS.Recent; TS.Recent takes the TSval of acceptable
+ * segments that start at or before what we last acknowledged (5.3 R3,
+ * 4.3). A segment without timestamps on a connection that agreed to them
+ * is accepted, as Linux does (RFC 7323 3.2 says SHOULD drop): a middlebox
+ * that strips options then costs PAWS, not the connection. */
 #include "checksum.h"
 #include "netstack_internal.h"
 #include "packet.h"
 
-struct syn_options {
-	uint16_t mss;
-	int8_t wscale; /* -1: not offered */
-};
-
-/* MSS and window scale; everything else (SACK-permitted, timestamps) is
- * skipped, which declines it. A malformed list ends the parse. */
-static void parse_syn_options(const uint8_t *o, size_t len, struct syn_options *so)
-{
-	so->mss = 536; /* RFC 9293 3.7.1 default */
-	so->wscale = -1;
-	size_t i = 0;
-	while (i < len) {
-		uint8_t kind = o[i];
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
-			break;
-		uint8_t olen = o[i + 1];
-		if (kind == 2 && olen == 4)
-			so->mss = get_be16(o + i + 2);
-		else if (kind == 3 && olen == 3)
-			so->wscale = o[i + 2] > 14 ? 14 : (int8_t)o[i + 2]; /* RFC 7323 2.3 */
-		i += olen;
-	}
-}
+/* TS.Recent older than this is no longer trusted (RFC 7323 5.5). */
+#define PAWS_IDLE_NS (24ull * 24 * 3600 * 1000000000ull)
 
 static void new_connection(struct netstack *ns, const struct ns_peer *peer,
-			   uint32_t seq, uint16_t win, const uint8_t *opts,
-			   size_t optlen)
+			   uint32_t seq, uint16_t win, const struct ns_tcp_opts *to)
 {
 	/* Past the cap: refuse with RST, as a full kernel backlog with
 	 * tcp_abort_on_overflow would; the client fails at once instead of
@@ -56,12 +35,20 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 		ns_send_rst_to(ns, peer, 0, seq + 1, TH_RST | TH_ACK);
 		return;
 	}
-	struct syn_options so;
-	parse_syn_options(opts, optlen, &so);
-	uint16_t mss = so.mss < 64 ? 64 : so.mss;
+	uint16_t mss = to->mss ? to->mss : 536; /* RFC 9293 3.7.1 default */
+	if (mss < 64)
+		mss = 64;
 	c->mss = mss < ns->our_mss ? mss : ns->our_mss;
-	c->peer_ws_ok = so.wscale >= 0;
-	c->snd_wscale = c->peer_ws_ok ? (uint8_t)so.wscale : 0;
+	c->peer_ws_ok = to->wscale >= 0;
+	c->snd_wscale = c->peer_ws_ok ? (uint8_t)to->wscale : 0;
+	c->sack_ok = to->sack_ok;
+	c->ts_ok = to->ts;
+	if (c->ts_ok) {
+		c->mss -= NS_TS_LEN; /* every segment carries them */
+		c->ts_recent = to->tsval;
+		c->ts_recent_ns = ns->now_ns;
+		c->ts_offset = ns_ts_offset(ns, peer);
+	}
 	c->rcv_wscale = c->peer_ws_ok ? NS_RCV_WSCALE : 0;
 	c->irs = seq;
 	c->rcv_nxt = seq + 1;
@@ -73,6 +60,8 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 	c->snd_wnd = c->max_sndwnd = win; /* never scaled in a SYN */
 	c->snd_wl1 = seq;
 	c->snd_wl2 = c->iss;
+	c->high_rxt = c->snd_una;
+	c->last_ack_sent = c->rcv_nxt;
 	c->rto_ms = NS_RTO_INIT_MS;
 	cc_init(c);
 	ns->stats.conns_opened++;
@@ -92,13 +81,12 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 /* A segment for no connection (RFC 9293 3.10.7.1 and 3.10.7.2). */
 static void no_connection(struct netstack *ns, const struct ns_peer *peer,
 			  uint32_t seq, uint32_t ack, uint8_t flags,
-			  uint16_t win, const uint8_t *opts, size_t optlen,
-			  size_t plen)
+			  uint16_t win, const struct ns_tcp_opts *to, size_t plen)
 {
 	if (flags & TH_RST)
 		return; /* never answer a RST */
 	if ((flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		new_connection(ns, peer, seq, win, opts, optlen);
+		new_connection(ns, peer, seq, win, to);
 		return;
 	}
 	/* Not ours: a flow of another queue, or one we forgot. Steering keeps
@@ -138,8 +126,16 @@ static bool acceptable(const struct tcp_conn *c, uint32_t seq, uint32_t seglen,
 	       (SEQ_GEQ(last, c->rcv_nxt) && SEQ_LT(last, c->rcv_nxt + wnd));
 }
 
+static void ooo_remove(struct tcp_conn *c, unsigned i)
+{
+	memmove(&c->ooo[i], &c->ooo[i + 1], (c->nooo - i - 1) * sizeof(c->ooo[0]));
+	c->nooo--;
+}
+
 /* Out-of-order data is written where it belongs in the receive buffer and
- * remembered as a range; up to NS_MAX_OOO disjoint ranges. */
+ * remembered as a range; up to NS_MAX_OOO disjoint ranges, the one this
+ * segment joined first (RFC 2018 4: the first SACK block reports the
+ * segment that triggered the ACK, then the most recent others). */
 static void store_out_of_order(struct netstack *ns, struct tcp_conn *c,
 			       uint32_t seq, const uint8_t *p, uint32_t len)
 {
@@ -153,7 +149,7 @@ static void store_out_of_order(struct netstack *ns, struct tcp_conn *c,
 				start = r->start;
 			if (SEQ_GT(r->end, end))
 				end = r->end;
-			c->ooo[i] = c->ooo[--c->nooo];
+			ooo_remove(c, i);
 			continue;
 		}
 		i++;
@@ -166,8 +162,9 @@ static void store_out_of_order(struct netstack *ns, struct tcp_conn *c,
 		return;
 	}
 	memcpy(c->rxbuf + c->rx_len + (seq - c->rcv_nxt), p, len);
-	c->ooo[c->nooo].start = start;
-	c->ooo[c->nooo].end = end;
+	memmove(&c->ooo[1], &c->ooo[0], c->nooo * sizeof(c->ooo[0]));
+	c->ooo[0].start = start;
+	c->ooo[0].end = end;
 	c->nooo++;
 	ns->stats.out_of_order++;
 }
@@ -187,7 +184,7 @@ static void absorb_out_of_order(struct tcp_conn *c)
 				c->rx_len += r->end - c->rcv_nxt;
 				c->rcv_nxt = r->end;
 			}
-			c->ooo[i] = c->ooo[--c->nooo];
+			ooo_remove(c, i);
 			again = true;
 			break;
 		}
@@ -199,19 +196,40 @@ static bool our_fin_acked(const struct tcp_conn *c)
 	return c->fin_queued && SEQ_GEQ(c->snd_una, c->snd_end + 1);
 }
 
+/* RTT from an ACK that acknowledges new data. With timestamps every such
+ * ACK gives a sample from its TSecr (RFC 7323 4: unambiguous even for a
+ * retransmission, so Karn's rule is not needed; 1 ms resolution, a 0 taken
+ * as below a tick). Without them, one segment per RTT is timed (Karn). */
+static void rtt_on_ack(struct netstack *ns, struct tcp_conn *c, uint32_t ack,
+		       const struct ns_tcp_opts *to)
+{
+	if (c->ts_ok) {
+		if (!to->ts || to->tsecr == 0)
+			return;
+		int32_t d = (int32_t)(ns_ts_now(ns, c) - to->tsecr);
+		if (d < 0)
+			return; /* echoes a time we never sent */
+		ns_rtt_sample(c, (uint64_t)d * NS_MS);
+		ns->stats.ts_rtt_samples++;
+		return;
+	}
+	if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
+		ns_rtt_sample(c, ns->now_ns - c->rtt_start_ns);
+		c->rtt_timing = false;
+	}
+}
+
 static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			uint32_t ack, uint8_t flags, uint16_t win, size_t plen,
-			bool *need_http)
+			const struct ns_tcp_opts *to, bool *need_http)
 {
 	uint32_t new_wnd = (uint32_t)win << c->snd_wscale;
+	bool advanced = SEQ_GT(ack, c->snd_una);
 
-	if (SEQ_GT(ack, c->snd_una)) {
+	if (advanced) {
 		uint32_t acked = ack - c->snd_una;
 		bool syn_acked = c->snd_una == c->iss;
-		if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
-			ns_rtt_sample(c, ns->now_ns - c->rtt_start_ns);
-			c->rtt_timing = false;
-		}
+		rtt_on_ack(ns, c, ack, to);
 		c->snd_una = ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
@@ -233,41 +251,60 @@ static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);
 		}
 		if (rtx) {
-			/* NewReno partial ACK: the next hole, at once. */
+			/* NewReno partial ACK: the next hole, first thing
+			 * ns_output sends (and retries if the ring is full). */
 			ns->stats.fast_retransmits++;
 			c->rtt_timing = false;
-			if (ns_send_segment(ns, c, c->snd_una, c->mss) < 0)
-				ns_pending_add(ns, c);
+			c->rtx_owed = true;
 		}
-	} else if (ack == c->snd_una && plen == 0 &&
+	}
+	if (c->sack_ok) {
+		if (SEQ_GEQ(ack, c->snd_una)) /* an old ACK tells nothing new */
+			ns_sack_on_ack(ns, c, to, advanced);
+	} else if (!advanced && ack == c->snd_una && plen == 0 &&
 		   !(flags & (TH_SYN | TH_FIN)) && new_wnd == c->snd_wnd &&
 		   c->snd_max != c->snd_una && c->snd_wnd != 0) {
 		ns->stats.dup_acks++;
 		if (cc_on_dupack(c)) {
 			ns->stats.fast_retransmits++;
 			c->rtt_timing = false;
-			if (ns_send_segment(ns, c, c->snd_una, c->mss) < 0)
-				ns_pending_add(ns, c);
+			c->rtx_owed = true;
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);
 		}
 	}
 
-	/* RFC 9293 3.10.7.4: take the window from the newest segment. */
-	if (SEQ_LT(c->snd_wl1, seq) ||
-	    (c->snd_wl1 == seq && SEQ_LEQ(c->snd_wl2, ack))) {
+	/* RFC 9293 3.10.7.4: only an acceptable ACK (SND.UNA =< SEG.ACK =<
+	 * SND.NXT; past snd_max was dropped before) updates the window, and
+	 * only from the newest segment (WL1, WL2). */
+	if (SEQ_GEQ(ack, c->snd_una) &&
+	    (SEQ_LT(c->snd_wl1, seq) ||
+	     (c->snd_wl1 == seq && SEQ_LEQ(c->snd_wl2, ack)))) {
 		c->snd_wnd = new_wnd;
 		c->snd_wl1 = seq;
 		c->snd_wl2 = ack;
 		if (new_wnd > c->max_sndwnd)
 			c->max_sndwnd = new_wnd;
-		if (new_wnd && c->timer == TIMER_PERSIST)
-			ns_timer_stop(ns, c);
+		if (new_wnd) {
+			c->persist_shift = 0;
+			if (c->timer == TIMER_PERSIST)
+				ns_timer_stop(ns, c);
+		}
 	}
+}
+
+/* RFC 7323 5.3 R1: an older TSval than TS.Recent is a segment of a past
+ * life of the sequence space (or a duplicate): not acceptable. */
+static bool paws_reject(const struct netstack *ns, const struct tcp_conn *c,
+			const struct ns_tcp_opts *to)
+{
+	return c->ts_ok && to->ts && SEQ_LT(to->tsval, c->ts_recent) &&
+	       ns->now_ns - c->ts_recent_ns < PAWS_IDLE_NS;
 }
 
 static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 			    uint32_t seq, uint32_t ack, uint8_t flags,
-			    uint16_t win, const uint8_t *payload, size_t plen)
+			    uint16_t win, const struct ns_tcp_opts *to,
+			    const uint8_t *payload, size_t plen)
 {
 	uint32_t seglen = (uint32_t)plen + !!(flags & TH_SYN) + !!(flags & TH_FIN);
 	bool need_http = false;
@@ -276,6 +313,14 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 	if (c->state == TCP_SYN_RECEIVED && (flags & (TH_SYN | TH_RST | TH_ACK)) == TH_SYN &&
 	    seq == c->irs) {
 		ns->stats.syn_retransmits_rx++;
+		c->ack_pending = true;
+		ns_output(ns, c);
+		return;
+	}
+
+	/* 0. PAWS, before the sequence number; never for a RST. */
+	if (!(flags & TH_RST) && paws_reject(ns, c, to)) {
+		ns->stats.paws_dropped++;
 		c->ack_pending = true;
 		ns_output(ns, c);
 		return;
@@ -300,10 +345,21 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 		return;
 	}
 
+	/* RFC 7323 5.3 R3: remember the TSval of an acceptable segment that
+	 * starts at or before our last ACK (not one past a hole). */
+	if (c->ts_ok && to->ts && SEQ_LEQ(seq, c->last_ack_sent) &&
+	    (SEQ_GEQ(to->tsval, c->ts_recent) ||
+	     ns->now_ns - c->ts_recent_ns >= PAWS_IDLE_NS)) {
+		c->ts_recent = to->tsval;
+		c->ts_recent_ns = ns->now_ns;
+	}
+
 	/* 2. RST: only the exact next sequence number resets; any other in
-	 * the window earns a challenge ACK (RFC 5961 3.2). */
+	 * the window earns a challenge ACK (RFC 5961 3.2), in SYN_RECEIVED
+	 * too (RFC 9293 3.10.7.4: the exact match returns a passive open to
+	 * LISTEN, here: frees the slot). */
 	if (flags & TH_RST) {
-		if (seq == c->rcv_nxt || c->state == TCP_SYN_RECEIVED) {
+		if (seq == c->rcv_nxt) {
 			ns->stats.conns_reset_rx++;
 			ns_conn_free(ns, c);
 		} else {
@@ -338,7 +394,7 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 		ns_output(ns, c);
 		return;
 	}
-	process_ack(ns, c, seq, ack, flags, win, plen, &need_http);
+	process_ack(ns, c, seq, ack, flags, win, plen, to, &need_http);
 	if (our_fin_acked(c)) {
 		switch (c->state) {
 		case TCP_FIN_WAIT_1:
@@ -428,8 +484,8 @@ void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
 	uint32_t ack = get_be32(tcp + 8);
 	uint8_t flags = tcp[13];
 	uint16_t win = get_be16(tcp + 14);
-	const uint8_t *opts = tcp + TCP_HDR_LEN;
-	size_t optlen = tcp_hdr_len - TCP_HDR_LEN;
+	struct ns_tcp_opts to;
+	ns_opts_parse(tcp + TCP_HDR_LEN, tcp_hdr_len - TCP_HDR_LEN, &to);
 
 	struct tcp_conn *c = ns_conn_lookup(ns, peer->ip, peer->port);
 	if (c && c->state == TCP_TIME_WAIT &&
@@ -443,10 +499,10 @@ void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
 		c = NULL;
 	}
 	if (!c) {
-		no_connection(ns, peer, seq, ack, flags, win, opts, optlen, plen);
+		no_connection(ns, peer, seq, ack, flags, win, &to, plen);
 		return;
 	}
 	/* The peer's MAC can change (a failover): answer where it is now. */
 	memcpy(c->peer.mac, peer->mac, 6);
-	segment_arrives(ns, c, seq, ack, flags, win, payload, plen);
+	segment_arrives(ns, c, seq, ack, flags, win, &to, payload, plen);
 }

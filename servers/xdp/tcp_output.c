@@ -7,7 +7,12 @@
  * head + slot + the start of the body, then MSS-sized body chunks) and the
  * checksum of each piece comes from the sums precomputed for the page
  * (page_sums.c); only pieces cut elsewhere (a window-limited segment, a
- * peer with a smaller MSS) are summed byte by byte. */
+ * peer with a smaller MSS) are summed byte by byte. The cut size is
+ * tcp_conn.mss, the MSS less the timestamps every segment then carries.
+ *
+ * Output order: a retransmission owed (rtx_owed: a fast retransmit the tx
+ * ring refused is served from here on the retry), then in SACK recovery the
+ * holes (tcp_sack.c), then new data as the windows allow. */
 #include <arpa/inet.h>
 
 #include "checksum.h"
@@ -87,34 +92,31 @@ static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *p
 
 int ns_send_synack(struct netstack *ns, struct tcp_conn *c)
 {
-	uint8_t opts[8];
-	size_t n = 0;
-	opts[n++] = 2; /* MSS */
-	opts[n++] = 4;
-	put_be16(opts + n, ns->our_mss);
-	n += 2;
-	/* Window scale only when the peer offered it (RFC 7323 2.2). */
-	if (c->peer_ws_ok) {
-		opts[n++] = 1; /* NOP */
-		opts[n++] = 3;
-		opts[n++] = 3;
-		opts[n++] = NS_RCV_WSCALE;
-	}
+	uint8_t opts[40];
+	size_t n = ns_opts_synack(ns, c, opts);
 	struct iovec iov[1];
 	uint32_t space = ns_rcv_space(c);
 	uint16_t win = space > 0xffff ? 0xffff : (uint16_t)space;
 	c->rcv_adv = c->rcv_nxt + win;
-	return xmit(ns, c, &c->peer, c->pseudo_sum, c->iss, c->rcv_nxt,
-		    TH_SYN | TH_ACK, win, opts, n, iov, 1, 0, 0);
+	int r = xmit(ns, c, &c->peer, c->pseudo_sum, c->iss, c->rcv_nxt,
+		     TH_SYN | TH_ACK, win, opts, n, iov, 1, 0, 0);
+	if (r == 0)
+		c->last_ack_sent = c->rcv_nxt;
+	return r;
 }
 
+/* A segment without data: SACK blocks ride here (never on a RST). */
 int ns_send_ctl(struct netstack *ns, struct tcp_conn *c, uint8_t flags)
 {
+	uint8_t opts[40];
+	size_t n = ns_opts_segment(ns, c, opts, !(flags & TH_RST));
 	struct iovec iov[1];
 	int r = xmit(ns, c, &c->peer, c->pseudo_sum, c->snd_nxt, c->rcv_nxt,
-		     flags, rcv_window(c), NULL, 0, iov, 1, 0, 0);
-	if (r == 0 && (flags & TH_ACK))
+		     flags, rcv_window(c), opts, n, iov, 1, 0, 0);
+	if (r == 0 && (flags & TH_ACK)) {
 		c->ack_pending = false;
+		c->last_ack_sent = c->rcv_nxt;
+	}
 	return r;
 }
 
@@ -137,8 +139,9 @@ void ns_abort(struct netstack *ns, struct tcp_conn *c)
 static const struct ns_page_sums *page_sums(const struct page *p, uint16_t mss)
 {
 	const struct ns_page_sums *ps = p->engine_data;
-	if (ps && ps->magic == NS_PAGE_SUMS_MAGIC && ps->mss == mss)
-		return ps;
+	for (; ps && ps->magic == NS_PAGE_SUMS_MAGIC; ps = ps->next)
+		if (ps->mss == mss)
+			return ps;
 	return NULL;
 }
 
@@ -236,10 +239,16 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	bool fin = c->fin_queued && seq + len == c->snd_end;
 	if (fin)
 		flags |= TH_FIN;
+	/* Data segments carry only the fixed-length options (see
+	 * tcp_options.c); SACK blocks then follow on a pure ACK. */
+	uint8_t opts[40];
+	size_t optlen = ns_opts_segment(ns, c, opts, len == 0);
 	if (xmit(ns, c, &c->peer, c->pseudo_sum, seq, c->rcv_nxt, flags,
-		 rcv_window(c), NULL, 0, iov, iovcnt, len, sum) < 0)
+		 rcv_window(c), opts, optlen, iov, iovcnt, len, sum) < 0)
 		return -1;
-	c->ack_pending = false;
+	c->last_ack_sent = c->rcv_nxt;
+	if (len == 0 || !c->sack_ok || !c->nooo)
+		c->ack_pending = false;
 	if (SEQ_LT(seq, c->snd_max))
 		ns->stats.retransmits++;
 	else
@@ -269,6 +278,37 @@ static bool can_send(const struct tcp_conn *c)
 	}
 }
 
+/* New bytes the windows allow now: the peer's window less the flight,
+ * and cwnd less the flight, or less pipe in SACK recovery (RFC 6675). */
+static uint32_t send_room(const struct tcp_conn *c, uint32_t flight)
+{
+	uint32_t used = flight;
+	if (c->in_recovery && c->sack_ok)
+		used = ns_sack_pipe(c);
+	uint32_t cw = c->cwnd > used ? c->cwnd - used : 0;
+	uint32_t rw = c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+	return cw < rw ? cw : rw;
+}
+
+/* A fast retransmission decided on input; kept owed until the tx ring
+ * takes it. */
+static int send_owed_rtx(struct netstack *ns, struct tcp_conn *c)
+{
+	if (!c->rtx_owed)
+		return 0;
+	if (c->snd_una == c->snd_max) {
+		c->rtx_owed = false; /* acked meanwhile */
+		return 0;
+	}
+	int n = ns_send_segment(ns, c, c->snd_una, c->mss);
+	if (n < 0)
+		return -1;
+	c->rtx_owed = false;
+	if (c->in_recovery && c->sack_ok && SEQ_GT(c->snd_una + (uint32_t)n, c->high_rxt))
+		c->high_rxt = c->snd_una + (uint32_t)n;
+	return 0;
+}
+
 void ns_output(struct netstack *ns, struct tcp_conn *c)
 {
 	if (c->state == TCP_SYN_RECEIVED) {
@@ -290,17 +330,28 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 		c->snd_nxt = c->snd_una;
 		if (c->timer != TIMER_PERSIST)
 			ns_timer_arm(ns, c, TIMER_PERSIST,
-				     ns->now_ns + c->rto_ms * NS_MS);
+				     ns->now_ns + ns_persist_ms(c) * NS_MS);
 		goto ack;
 	}
 
+	if (send_owed_rtx(ns, c) < 0) {
+		ns_pending_add(ns, c);
+		return;
+	}
 	for (;;) {
+		int hole = ns_sack_next(ns, c);
+		if (hole < 0) {
+			ns_pending_add(ns, c);
+			return;
+		}
+		if (hole > 0)
+			continue;
 		uint32_t flight = c->snd_nxt - c->snd_una;
 		uint32_t seq = c->snd_nxt;
 		int n;
 		if (SEQ_LT(seq, c->snd_end)) {
-			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
-			if (flight >= wnd)
+			uint32_t room = send_room(c, flight);
+			if (room == 0)
 				break;
 			/* New data waits while the connection has its share of
 			 * frames in flight (netstack_tx_done lifts the hold);
@@ -313,7 +364,7 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 			uint32_t off;
 			const struct ns_reply *r = ns_reply_at(c, seq, &off);
 			uint32_t rem = r->len - off;
-			uint32_t len = wnd - flight;
+			uint32_t len = room;
 			if (len > rem)
 				len = rem;
 			if (len > c->mss - off % c->mss) /* see ns_send_segment */

@@ -174,16 +174,31 @@ static void on_rtx_timeout(struct netstack *ns, struct tcp_conn *c)
 	cc_on_rto(c);
 	c->snd_nxt = c->snd_una;
 	c->rtt_timing = false;
+	c->rtx_owed = false; /* go-back-N resends it anyway */
+	/* RFC 2018 8: the receiver may have reneged, so SACKed data is sent
+	 * again too; recovery after an RTO is plain slow start. */
+	ns_sack_clear(c);
 	ns_timer_stop(ns, c);
 	ns_output(ns, c);
+}
+
+/* Like Linux's probe0: the RTO shifted left per unanswered probe, capped;
+ * the shift is its own, so a long zero window never inflates the RTO that
+ * the next loss will wait for. */
+uint64_t ns_persist_ms(const struct tcp_conn *c)
+{
+	uint64_t ms = (uint64_t)c->rto_ms << c->persist_shift;
+	return ms > NS_PERSIST_MAX_MS ? NS_PERSIST_MAX_MS : ms;
 }
 
 static void on_persist(struct netstack *ns, struct tcp_conn *c)
 {
 	/* Force one byte past the closed window (RFC 9293 3.8.6.1); the ACK
-	 * that answers it says whether the window opened. */
-	backoff(c);
-	ns_timer_arm(ns, c, TIMER_PERSIST, ns->now_ns + c->rto_ms * NS_MS);
+	 * that answers it says whether the window opened (which resets the
+	 * shift: tcp_input.c). */
+	if (c->persist_shift < 16)
+		c->persist_shift++;
+	ns_timer_arm(ns, c, TIMER_PERSIST, ns->now_ns + ns_persist_ms(c) * NS_MS);
 	if (c->snd_wnd == 0 && c->snd_nxt == c->snd_una &&
 	    SEQ_LT(c->snd_nxt, c->snd_end)) {
 		ns->stats.zero_window_probes++;

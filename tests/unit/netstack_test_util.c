@@ -111,6 +111,20 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	assert_non_null(h->ns);
 }
 
+void nt_restart(struct nt_harness *h)
+{
+	netstack_free(h->ns);
+	h->ns = netstack_new(&h->cfg);
+	assert_non_null(h->ns);
+	h->nts_peers = 0;
+	h->nframes = 0;
+}
+
+uint32_t nt_tsval(const struct nt_harness *h)
+{
+	return (uint32_t)(h->now / NT_MS) + 0x10000000u;
+}
+
 void nt_teardown(struct nt_harness *h)
 {
 	netstack_free(h->ns);
@@ -227,12 +241,81 @@ void nt_input_raw(struct nt_harness *h, const uint8_t *f, size_t len)
 	netstack_input(h->ns, f, len, h->now);
 }
 
+static struct nt_ts_peer *ts_peer(struct nt_harness *h, uint16_t port)
+{
+	for (size_t i = 0; i < h->nts_peers; i++)
+		if (h->ts_peers[i].port == port)
+			return &h->ts_peers[i];
+	return NULL;
+}
+
+static void ts_peer_set(struct nt_harness *h, uint16_t port, bool on, uint32_t recent)
+{
+	struct nt_ts_peer *p = ts_peer(h, port);
+	if (!on) {
+		if (p)
+			*p = h->ts_peers[--h->nts_peers];
+		return;
+	}
+	if (!p) {
+		assert_true(h->nts_peers < sizeof(h->ts_peers) / sizeof(h->ts_peers[0]));
+		p = &h->ts_peers[h->nts_peers++];
+		p->port = port;
+	}
+	p->recent = recent;
+}
+
+/* The client's options on a non-SYN segment, as Linux lays them out:
+ * NOP,NOP,TS, then NOP,NOP,SACK (3 blocks beside timestamps, else 4). */
+static size_t client_opts(struct nt_harness *h, uint16_t port,
+			  const struct nt_conn *c, uint8_t flags, uint8_t *o)
+{
+	size_t n = 0;
+	if (flags & TH_SYN)
+		return 0;
+	struct nt_ts_peer *p = ts_peer(h, port);
+	if (p) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 8;
+		o[n++] = 10;
+		put32(o + n, nt_tsval(h));
+		put32(o + n + 4, p->recent);
+		n += 8;
+	}
+	if (c && c->sack_ok && c->nooo && !(flags & TH_RST)) {
+		int nb = c->nooo, max = p ? 3 : 4;
+		if (nb > max)
+			nb = max;
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 5;
+		o[n++] = (uint8_t)(2 + 8 * nb);
+		for (int i = 0; i < nb; i++) {
+			put32(o + n, c->ooo[i].start);
+			put32(o + n + 4, c->ooo[i].end);
+			n += 8;
+		}
+	}
+	return n;
+}
+
+static void input_with_opts(struct nt_harness *h, const struct nt_conn *c,
+			    uint16_t sport, uint32_t seq, uint32_t ack,
+			    uint8_t flags, uint16_t win, const void *payload,
+			    size_t len)
+{
+	static uint8_t f[NT_FRAME_MAX];
+	uint8_t o[40];
+	size_t optlen = client_opts(h, sport, c, flags, o);
+	size_t n = nt_build(h, f, sport, seq, ack, flags, win, o, optlen, payload, len);
+	nt_input_raw(h, f, n);
+}
+
 void nt_input(struct nt_harness *h, uint16_t sport, uint32_t seq, uint32_t ack,
 	      uint8_t flags, uint16_t win, const void *payload, size_t len)
 {
-	static uint8_t f[NT_FRAME_MAX];
-	size_t n = nt_build(h, f, sport, seq, ack, flags, win, NULL, 0, payload, len);
-	nt_input_raw(h, f, n);
+	input_with_opts(h, NULL, sport, seq, ack, flags, win, payload, len);
 }
 
 void nt_advance(struct nt_harness *h, uint64_t ms)
@@ -292,8 +375,19 @@ void nt_parse(const struct nt_harness *h, size_t i, struct nt_seg *s)
 			s->wscale = t[o + 2];
 		else if (kind == 4)
 			s->sack_ok = true;
-		else if (kind == 8)
+		else if (kind == 8) {
+			assert_int_equal(l, 10);
 			s->timestamps = true;
+			s->tsval = get32(t + o + 2);
+			s->tsecr = get32(t + o + 6);
+		} else if (kind == 5) {
+			assert_true(l >= 10 && (l - 2) % 8 == 0 && (l - 2) / 8 <= 4);
+			for (size_t b = 0; b < (size_t)(l - 2) / 8; b++) {
+				s->sack[s->nsack][0] = get32(t + o + 2 + 8 * b);
+				s->sack[s->nsack][1] = get32(t + o + 6 + 8 * b);
+				s->nsack++;
+			}
+		}
 		o += l;
 	}
 	s->payload = t + thl;
@@ -308,23 +402,50 @@ void nt_connect(struct nt_harness *h, struct nt_conn *c, uint16_t port)
 void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
 		    uint16_t mss)
 {
-	uint8_t linux_syn_opts[20] = {
-		2, 4, 0x05, 0xb4,             /* MSS: the MTU's, below */
-		4, 2,                         /* SACK permitted */
-		8, 10, 0, 0, 0, 1, 0, 0, 0, 0, /* timestamps */
-		1,                            /* NOP */
-		3, 3, 7,                      /* window scale 7 */
-	};
-	uint8_t f[NT_FRAME_MAX];
-	put16(linux_syn_opts + 2, mss);
+	nt_connect_opts(h, c, port, mss, NT_OPT_LINUX);
+}
+
+void nt_connect_opts(struct nt_harness *h, struct nt_conn *c, uint16_t port,
+		     uint16_t mss, unsigned opts)
+{
+	/* Linux's layout: MSS, SACK_PERM+TS (or NOP,NOP and one), NOP,WS. */
+	uint8_t o[40], f[NT_FRAME_MAX];
+	size_t n = 0;
+	bool sack = opts & NT_OPT_SACK, ts = opts & NT_OPT_TS;
+	uint32_t tsval = nt_tsval(h);
+	o[n++] = 2;
+	o[n++] = 4;
+	put16(o + n, mss);
+	n += 2;
+	if (!(sack && ts) && (sack || ts)) {
+		o[n++] = 1;
+		o[n++] = 1;
+	}
+	if (sack) {
+		o[n++] = 4;
+		o[n++] = 2;
+	}
+	if (ts) {
+		o[n++] = 8;
+		o[n++] = 10;
+		put32(o + n, tsval);
+		put32(o + n + 4, 0);
+		n += 8;
+	}
+	if (opts & NT_OPT_WS) {
+		o[n++] = 1;
+		o[n++] = 3;
+		o[n++] = 3;
+		o[n++] = 7;
+	}
 	memset(c, 0, sizeof(*c));
 	c->port = port;
 	c->snd_nxt = 1000000u * port;
 	c->win = 512; /* 512 << 7 = 64 KiB */
 	c->shift = 7;
 	nt_clear(h);
-	size_t n = nt_build(h, f, port, c->snd_nxt, 0, TH_SYN, 64240,
-			    linux_syn_opts, sizeof(linux_syn_opts), NULL, 0);
+	ts_peer_set(h, port, false, 0);
+	n = nt_build(h, f, port, c->snd_nxt, 0, TH_SYN, 64240, o, n, NULL, 0);
 	nt_input_raw(h, f, n);
 	assert_int_equal(h->nframes, 1);
 	struct nt_seg s;
@@ -332,6 +453,14 @@ void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
 	assert_true(s.ip_csum_ok && s.tcp_csum_ok);
 	assert_int_equal(s.flags, TH_SYN | TH_ACK);
 	assert_int_equal(s.ack, c->snd_nxt + 1);
+	assert_int_equal(s.sack_ok, sack);
+	assert_int_equal(s.timestamps, ts);
+	if (ts)
+		assert_int_equal(s.tsecr, tsval);
+	c->sack_ok = sack;
+	c->ts_ok = ts;
+	c->seg = (uint32_t)(s.mss < mss ? s.mss : mss) - (ts ? 12 : 0);
+	ts_peer_set(h, port, ts, s.tsval);
 	c->snd_nxt++;
 	c->srv_iss = s.seq;
 	c->rcv_nxt = s.seq + 1;
@@ -343,7 +472,8 @@ void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
 
 void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t len)
 {
-	nt_input(h, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK | TH_PSH, c->win, data, len);
+	input_with_opts(h, c, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK | TH_PSH, c->win,
+			data, len);
 	c->snd_nxt += (uint32_t)len;
 }
 
@@ -354,7 +484,44 @@ void nt_request(struct nt_harness *h, struct nt_conn *c, const char *req)
 
 void nt_ack(struct nt_harness *h, struct nt_conn *c)
 {
-	nt_input(h, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK, c->win, NULL, 0);
+	input_with_opts(h, c, c->port, c->snd_nxt, c->rcv_nxt, TH_ACK, c->win, NULL, 0);
+}
+
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+
+/* The out-of-order ranges after [start, end) arrived and rcv_nxt moved:
+ * the arrival joins (and moves to) the front, what rcv_nxt passed goes. */
+static void track_ooo(struct nt_conn *c, uint32_t start, uint32_t end)
+{
+	struct nt_range out[16];
+	int k = 0;
+	if (SEQ_LT(c->rcv_nxt, end)) {
+		if (SEQ_LT(start, c->rcv_nxt))
+			start = c->rcv_nxt;
+		for (int i = 0; i < c->nooo; i++) {
+			struct nt_range r = c->ooo[i];
+			if (SEQ_LEQ(r.start, end) && SEQ_LEQ(start, r.end)) {
+				if (SEQ_LT(r.start, start))
+					start = r.start;
+				if (SEQ_LT(end, r.end))
+					end = r.end;
+			}
+		}
+		out[k++] = (struct nt_range){ start, end };
+	}
+	for (int i = 0; i < c->nooo && k < 16; i++) {
+		struct nt_range r = c->ooo[i];
+		if (k && SEQ_LEQ(r.start, out[0].end) && SEQ_LEQ(out[0].start, r.end))
+			continue; /* merged into the front one */
+		if (SEQ_LEQ(r.end, c->rcv_nxt))
+			continue;
+		if (SEQ_LT(r.start, c->rcv_nxt))
+			r.start = c->rcv_nxt;
+		out[k++] = r;
+	}
+	memcpy(c->ooo, out, (size_t)k * sizeof(out[0]));
+	c->nooo = k;
 }
 
 static void receive(struct nt_conn *c, const struct nt_seg *s)
@@ -381,6 +548,7 @@ static void receive(struct nt_conn *c, const struct nt_seg *s)
 	while (c->stream_len < c->stream_cap && c->have[c->stream_len])
 		c->stream_len++;
 	c->rcv_nxt = base + (uint32_t)c->stream_len;
+	track_ooo(c, s->seq, s->seq + (uint32_t)s->len);
 }
 
 size_t nt_collect(struct nt_harness *h, struct nt_conn *c, bool ack)
@@ -404,6 +572,12 @@ size_t nt_collect(struct nt_harness *h, struct nt_conn *c, bool ack)
 			c->data_segs_seen++;
 		if (c->drop && c->drop(c->drop_ctx, &s))
 			continue;
+		/* TS.Recent (RFC 7323 4.3): from segments that start at or
+		 * before what we acknowledged (we ACK at once: rcv_nxt). */
+		struct nt_ts_peer *tp = ts_peer(h, c->port);
+		if (tp && s.timestamps && SEQ_LEQ(s.seq, c->rcv_nxt) &&
+		    SEQ_LEQ(tp->recent, s.tsval))
+			tp->recent = s.tsval;
 		if (s.flags & TH_RST) {
 			c->rst_seen = true;
 			continue;

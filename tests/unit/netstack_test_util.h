@@ -1,5 +1,8 @@
 /* A scripted peer for the netstack unit tests: builds the client's frames,
- * captures and parses the stack's frames, runs a fake clock.
+ * captures and parses the stack's frames, runs a fake clock. Like Linux,
+ * it offers SACK and timestamps on its SYN (nt_connect_opts can leave them
+ * out), echoes the server's timestamps on every segment once agreed, and
+ * sends SACK blocks while it holds out-of-order data.
  *
  * One harness = one netstack over a temporary page folder with three pages
  * (/tiny 13 bytes, /10k, /1m pseudo-random bytes) at a fixed Date. */
@@ -49,6 +52,13 @@ struct nt_harness {
 	 * UMEM would be; < 0 refuses it (e.g. tests/unit/test_netstack_budget.c). */
 	int (*tx_gate)(void *gate_ctx, const struct netstack_frame *f);
 	void *gate_ctx;
+	/* Ports whose connection agreed to timestamps, with TS.Recent: every
+	 * non-SYN segment nt_input sends to them carries TSopt. */
+	struct nt_ts_peer {
+		uint16_t port;
+		uint32_t recent;
+	} ts_peers[64];
+	size_t nts_peers;
 };
 
 /* A TCP segment the stack sent, parsed. */
@@ -62,6 +72,9 @@ struct nt_seg {
 	int mss;           /* -1 when absent */
 	int wscale;        /* -1 when absent */
 	bool sack_ok, timestamps;
+	uint32_t tsval, tsecr;       /* when timestamps */
+	int nsack;                   /* SACK blocks, in the order sent */
+	uint32_t sack[4][2];         /* [start, end) */
 	const uint8_t *payload;
 	size_t len;
 	bool ip_csum_ok, tcp_csum_ok, df;
@@ -87,7 +100,21 @@ struct nt_conn {
 	bool (*drop)(void *ctx, const struct nt_seg *s);
 	void *drop_ctx;
 	size_t data_segs_seen; /* every data segment, dropped or not */
+	bool sack_ok, ts_ok;   /* what the handshake agreed */
+	uint32_t seg;          /* payload of a full data segment from the server */
+	/* Out-of-order server data held, the most recently extended first:
+	 * the SACK blocks our ACKs carry (RFC 2018 4). */
+	struct nt_range {
+		uint32_t start, end;
+	} ooo[16];
+	int nooo;
 };
+
+/* What nt_connect_opts offers on its SYN (nt_connect: all, like Linux). */
+#define NT_OPT_WS 1
+#define NT_OPT_SACK 2
+#define NT_OPT_TS 4
+#define NT_OPT_LINUX (NT_OPT_WS | NT_OPT_SACK | NT_OPT_TS)
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -97,6 +124,11 @@ struct nt_conn {
 
 void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	      uint32_t idle_timeout_ms);
+/* A new netstack from h->cfg (after a test edited it), same pages and
+ * clock; the old one and its connections are gone. */
+void nt_restart(struct nt_harness *h);
+/* The client's TSval now: a 1 ms clock. */
+uint32_t nt_tsval(const struct nt_harness *h);
 void nt_teardown(struct nt_harness *h);
 /* cmocka setup/teardown: *state is a harness at MTU 1500 with 8 slots and
  * a 10 s idle timeout (the tests that need another one set it up again). */
@@ -133,6 +165,10 @@ void nt_connect(struct nt_harness *h, struct nt_conn *c, uint16_t port);
 /* Same, announcing `mss` instead of the MTU's. */
 void nt_connect_mss(struct nt_harness *h, struct nt_conn *c, uint16_t port,
 		    uint16_t mss);
+/* Same, offering only the options in `opts` (NT_OPT_*); asserts the
+ * SYN-ACK answers exactly those (and echoes our TSval). */
+void nt_connect_opts(struct nt_harness *h, struct nt_conn *c, uint16_t port,
+		     uint16_t mss, unsigned opts);
 /* Sends data (as one segment) from the client. */
 void nt_send(struct nt_harness *h, struct nt_conn *c, const void *data, size_t len);
 /* nt_send of a NUL-terminated request. */

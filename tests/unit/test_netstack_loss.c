@@ -63,14 +63,14 @@ static void test_rto_retransmit(void **state)
 	size_t n = nt_expected(h, "/10k", false, &want);
 	free(want);
 	struct drop_plan plan = { .n = 1 };
-	plan.seq[0] = c.srv_iss + 1 + (uint32_t)(n / 1460) * 1460;
+	plan.seq[0] = c.srv_iss + 1 + (uint32_t)(n / c.seg) * c.seg;
 	plan.times[0] = 2;
 	c.drop = drop_planned;
 	c.drop_ctx = &plan;
 	nt_request(h, &c, NT_GET("/10k", "keep-alive"));
 	nt_collect(h, &c, true);
 	assert_int_equal(plan.dropped, 1);
-	assert_int_equal(c.stream_len, n / 1460 * 1460);
+	assert_int_equal(c.stream_len, n / c.seg * c.seg);
 	nt_advance(h, 199);
 	assert_int_equal(h->nframes, 0);
 	nt_advance(h, 1);
@@ -129,17 +129,17 @@ static void test_rto_gives_up(void **state)
 	nt_conn_free(&c);
 }
 
-/* Two segments of one window lost: three duplicate ACKs trigger the fast
- * retransmit of the first, the partial ACK that follows makes NewReno
- * resend the second at once; no RTO. */
+/* Two segments of one window lost, a peer without SACK: three duplicate
+ * ACKs trigger the fast retransmit of the first, the partial ACK that
+ * follows makes NewReno resend the second at once; no RTO. */
 static void test_fast_retransmit_newreno(void **state)
 {
 	struct nt_harness *h = *state;
 	struct nt_conn c;
-	nt_connect(h, &c, 40003);
+	nt_connect_opts(h, &c, 40003, 1460, NT_OPT_WS | NT_OPT_TS);
 	struct drop_plan plan = { .n = 2 };
-	plan.seq[0] = c.srv_iss + 1 + 2 * 1460;
-	plan.seq[1] = c.srv_iss + 1 + 5 * 1460;
+	plan.seq[0] = c.srv_iss + 1 + 2 * c.seg;
+	plan.seq[1] = c.srv_iss + 1 + 5 * c.seg;
 	plan.times[0] = plan.times[1] = 1;
 	c.drop = drop_planned;
 	c.drop_ctx = &plan;
@@ -151,6 +151,7 @@ static void test_fast_retransmit_newreno(void **state)
 	assert_int_equal(nt_stats(h)->fast_retransmits, 2); /* 3 dupacks + partial ACK */
 	assert_int_equal(nt_stats(h)->retransmits, 2);
 	assert_int_equal(nt_stats(h)->rto_timeouts, 0);
+	assert_int_equal(nt_stats(h)->sack_recoveries, 0);
 	nt_conn_free(&c);
 }
 
@@ -322,7 +323,8 @@ static void test_many_pipelined(void **state)
 	nt_conn_free(&c);
 }
 
-/* MTU 9000: MSS 8960, frames up to 9014 bytes, sums precomputed for it. */
+/* MTU 9000: MSS 8960 (8948 of data beside timestamps), frames up to 9014
+ * bytes, sums precomputed for it. */
 static void test_jumbo(void **state)
 {
 	struct nt_harness *h = *state;
@@ -333,7 +335,8 @@ static void test_jumbo(void **state)
 	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
 	struct nt_seg s;
 	nt_parse(h, 0, &s);
-	assert_int_equal(s.len, 8960);
+	assert_int_equal(s.len, 8948);
+	assert_int_equal(c.seg, 8948);
 	nt_drain(h, &c);
 	nt_check_reply(h, &c, "/1m", false);
 	assert_int_equal(nt_stats(h)->csum_live, 0);

@@ -39,6 +39,8 @@
 #define TX_BLOCKED_NAP_NS 50000
 
 enum poll_mode { POLL_BLOCK, POLL_BUSY };
+/* TCP checksums: by the kernel/device through AF_XDP tx metadata, or ours. */
+enum csum_mode { CSUM_AUTO, CSUM_SOFTWARE, CSUM_OFFLOAD };
 
 struct xdp_config {
 	const char *ifname;
@@ -47,6 +49,7 @@ struct xdp_config {
 	bool zerocopy;
 	bool skb_mode;
 	uint32_t frames;
+	enum csum_mode csum;
 };
 
 struct worker {
@@ -120,6 +123,23 @@ static int opt_frames(void *cfg, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int opt_csum(void *cfg, const char *v, char *err, size_t errlen)
+{
+	struct xdp_config *c = cfg;
+
+	if (!strcmp(v, "auto"))
+		c->csum = CSUM_AUTO;
+	else if (!strcmp(v, "software"))
+		c->csum = CSUM_SOFTWARE;
+	else if (!strcmp(v, "offload"))
+		c->csum = CSUM_OFFLOAD;
+	else {
+		snprintf(err, errlen, "expected 'auto', 'software' or 'offload'");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct engine_option xdp_options[] = {
 	{ "ifname", 1, "interface to bind (required); --addr must be one of its IPv4 addresses",
 	  opt_ifname },
@@ -131,6 +151,8 @@ static const struct engine_option xdp_options[] = {
 	  opt_skb_mode },
 	{ "umem-frames", 1, "4 KiB UMEM chunks per queue, a power of two (default 8192)",
 	  opt_frames },
+	{ "csum", 1, "TCP checksums: auto (default; offload where the kernel can), software, "
+	  "offload (exit 1 if the kernel cannot)", opt_csum },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -162,6 +184,16 @@ static const char help_extra[] =
 	"client's namespace, or the client moves a flow to another queue after a\n"
 	"retransmission timeout.\n"
 	"\n"
+	"Checksums (--csum): with offload, each frame carries AF_XDP tx metadata\n"
+	"(Linux 6.10+, XDP_UMEM_TX_METADATA_LEN) asking for the TCP checksum, and the\n"
+	"stack sums no payload byte; in copy mode the kernel then hands the device a\n"
+	"CHECKSUM_PARTIAL skb, as the kernel's own TCP does (on veth the receiver\n"
+	"trusts it and sums nothing either). software: the stack fills in every\n"
+	"checksum (payload sums precomputed per page). auto takes offload in copy\n"
+	"mode when the kernel supports it, else software; zero-copy always sums in\n"
+	"software (the driver's support is not queried), and --csum offload with\n"
+	"--zerocopy is refused. The ready line says which is in use (csum=...).\n"
+	"\n"
 	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
 	"NICs whose driver supports it, and the server exits with a clear message\n"
 	"rather than silently falling back, so a run is always in the mode asked.\n"
@@ -177,10 +209,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int stack_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+static int stack_tx(void *ctx, const struct netstack_frame *f)
 {
-	(void)frame_len;
-	return xsk_port_tx(&((struct worker *)ctx)->port, iov, iovcnt);
+	return xsk_port_tx(&((struct worker *)ctx)->port, f->iov, f->iovcnt, f->csum_start,
+			   f->csum_offset);
 }
 
 static void stack_rx(void *ctx, const uint8_t *frame, size_t len)
@@ -327,13 +359,14 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       " reset_tx=%" PRIu64 " rejected=%" PRIu64 " timed_out=%" PRIu64
 	       " unknown_conn_rst=%" PRIu64 " retransmits=%" PRIu64 " fast_retransmits=%" PRIu64
 	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
-	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
+	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64 " csum_offloaded=%" PRIu64
 	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 " open_at_stop=%" PRIu64 "\n",
 	       s.frames_in, s.frames_out, s.tx_full, s.bad_frame, s.bad_ip_csum, s.bad_tcp_csum,
 	       s.not_ours, s.ip_fragments, s.conns_opened, s.conns_established, s.conns_closed,
 	       s.conns_reset_rx, s.conns_reset_tx, s.conns_rejected, s.conns_timed_out,
 	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
-	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.csum_precomputed,
+	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.csum_offloaded,
+	       s.csum_precomputed,
 	       s.csum_live, open_at_stop);
 }
 
@@ -372,6 +405,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
 		return 2;
 	}
+	if (cfg.csum == CSUM_OFFLOAD && cfg.zerocopy) {
+		fprintf(stderr, "httpd-xdp: --csum offload is for copy mode only: with --zerocopy "
+			"the driver's tx checksum support is not checked (use --csum software)\n");
+		return 2;
+	}
 	xdp_quiet_libraries();
 	if (iface_query(cfg.ifname, &ifc, err, sizeof(err)))
 		server_die(&o, "%s", err);
@@ -393,8 +431,6 @@ int main(int argc, char **argv)
 
 	server_install_signals();
 	pc = server_load_pages(&o);
-	if (netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
-		server_die_errno(&o, "precomputing page checksums");
 	raise_memlock();
 
 	if (xdp_prog_load(&prog, o.addr, htons(o.port), cfg.queues, err, sizeof(err)))
@@ -407,6 +443,7 @@ int main(int argc, char **argv)
 	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
 	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
 	bool sg = max_frame > FRAME_SIZE - 256;
+	int offloaded = 0;
 	for (int q = 0; q < cfg.queues; q++) {
 		struct worker *w = &workers[q];
 		struct xsk_port_config pcfg = {
@@ -421,6 +458,7 @@ int main(int argc, char **argv)
 			.busy_poll = cfg.poll == POLL_BUSY,
 			.busy_poll_usecs = BUSY_POLL_USECS,
 			.busy_poll_budget = BUSY_POLL_BUDGET,
+			.tx_csum = cfg.csum != CSUM_SOFTWARE && !cfg.zerocopy,
 		};
 
 		w->queue = q;
@@ -428,6 +466,10 @@ int main(int argc, char **argv)
 		w->poll = cfg.poll;
 		if (xsk_port_open(&w->port, &pcfg, err, sizeof(err)))
 			server_die(&o, "%s", err);
+		if (cfg.csum == CSUM_OFFLOAD && !w->port.tx_md_len)
+			server_die(&o, "--csum offload: this kernel cannot offload AF_XDP tx checksums "
+				   "(tx metadata needs Linux 6.10+); use --csum software or auto");
+		offloaded += w->port.tx_md_len != 0;
 		if (xdp_prog_set_socket(&prog, q, w->port.fd, err, sizeof(err)))
 			server_die(&o, "%s", err);
 		http_clock_tick(&w->clock, time(NULL));
@@ -439,6 +481,7 @@ int main(int argc, char **argv)
 			.idle_timeout_ms = (uint32_t)o.idle_timeout_ms,
 			.pages = pc,
 			.clock = &w->clock,
+			.csum_offload = w->port.tx_md_len != 0,
 			.tx_ctx = w,
 			.tx = stack_tx,
 		};
@@ -447,13 +490,17 @@ int main(int argc, char **argv)
 		if (!w->ns)
 			server_die_errno(&o, "creating the TCP/IP stack of a queue");
 	}
+	/* Per-page payload sums serve software checksums only. */
+	if (offloaded < cfg.queues && netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
+		server_die_errno(&o, "precomputing page checksums");
 	/* Attach last: until now the port's traffic still went to the kernel. */
 	if (xdp_prog_attach(&prog, ifc.ifindex, cfg.ifname, cfg.skb_mode, err, sizeof(err)))
 		server_die(&o, "%s", err);
 
-	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s%s",
+	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s csum=%s%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
+		 offloaded == cfg.queues ? "offload" : offloaded ? "mixed" : "software",
 		 sg ? " multibuffer" : "");
 	if (!server_stopping())
 		server_ready(&o, details);

@@ -51,6 +51,19 @@
 /* Ethernet + IPv4 + TCP headers the stack builds (SYN-ACK options incl.). */
 #define NETSTACK_MAX_HDR (14 + 20 + 20 + 8)
 
+/* One frame for the engine to send. */
+struct netstack_frame {
+	const struct iovec *iov; /* our headers, then payload pieces */
+	int iovcnt;
+	size_t len;              /* whole Ethernet frame, <= mtu + 14 */
+	/* Checksum offload (netstack_config.csum_offload): the device must sum
+	 * from byte csum_start (the TCP header) to the end and store the
+	 * complement at csum_start + csum_offset (16), where the stack left
+	 * the folded pseudo-header sum, as Linux does for CHECKSUM_PARTIAL.
+	 * 0 and 0: the frame's checksums are complete. */
+	uint16_t csum_start, csum_offset;
+};
+
 struct netstack_config {
 	uint8_t mac[6];            /* our MAC: source of every frame sent */
 	uint32_t ip;               /* our IPv4 address, network byte order */
@@ -62,15 +75,18 @@ struct netstack_config {
 	uint64_t isn_secret;       /* 0: drawn from getrandom() */
 	const struct page_cache *pages;
 	const struct http_clock *clock; /* slots copied when a reply is queued */
+	/* Leave the TCP checksum to the device (netstack_frame.csum_start):
+	 * the stack then never sums a payload byte. The IPv4 header checksum
+	 * is always filled in. */
+	bool csum_offload;
 	void *tx_ctx;
-	/* Sends one whole Ethernet frame given as iovcnt pieces totalling
-	 * frame_len bytes (<= mtu + 14); checksums are already filled in.
+	/* Sends one whole Ethernet frame; checksums are filled in unless
+	 * f->csum_start says otherwise.
 	 * The pieces are only valid during the call: copy them (into UMEM).
 	 * Returns 0, or -1 when there is no room now; the stack keeps the data
 	 * queued and tries again on a later netstack_poll (see
 	 * netstack_tx_blocked). */
-	int (*tx)(void *tx_ctx, const struct iovec *iov, int iovcnt,
-		  size_t frame_len);
+	int (*tx)(void *tx_ctx, const struct netstack_frame *f);
 };
 
 #define NETSTACK_DEFAULT_TIME_WAIT_MS 1000
@@ -114,6 +130,7 @@ struct netstack_stats {
 	uint64_t payload_bytes_out; /* TCP payload sent, first transmission */
 	uint64_t csum_precomputed;  /* data segments summed from page sums */
 	uint64_t csum_live;         /* data segments summed byte by byte */
+	uint64_t csum_offloaded;    /* frames whose TCP checksum the device completes */
 	/* gauges */
 	uint64_t cur_conns;         /* slots in use, TIME_WAIT included */
 	uint64_t cur_time_wait;
@@ -123,8 +140,9 @@ struct netstack;
 
 /* Precomputes, per page, the checksum partial sums of the segments the
  * stack cuts for this MTU (hung off page->engine_data). Call once before
- * any netstack runs; pages without them are summed live. Returns 0, or -1
- * with errno (ENOMEM). */
+ * any netstack runs; pages without them are summed live. Only software
+ * checksums use them: with csum_offload the call can be skipped. Returns
+ * 0, or -1 with errno (ENOMEM). */
 int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu);
 void netstack_pages_release(struct page_cache *pc);
 

@@ -10,7 +10,12 @@
  * Multi-buffer: a frame larger than a chunk arrives as several descriptors,
  * all but the last flagged XDP_PKT_CONTD; rx gathers them into a scratch
  * buffer so the handler always sees one contiguous Ethernet frame, and tx
- * splits a large frame the same way. This needs XDP_USE_SG at bind time. */
+ * splits a large frame the same way. This needs XDP_USE_SG at bind time.
+ *
+ * Checksum offload: with tx metadata (xsk_sock.h) every tx descriptor's
+ * data starts tx_md_len bytes into its chunk, the metadata of the first
+ * descriptor of a frame sits in those bytes, and a chunk carries
+ * frame_size - tx_md_len bytes of the frame. */
 #ifndef BB_XSK_PORT_H
 #define BB_XSK_PORT_H
 
@@ -19,6 +24,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 #include <xdp/xsk.h>
+
+#include "xsk_sock.h"
 
 /* Debian 12's linux-libc-dev (6.1) predates AF_XDP multi-buffer (6.6). */
 #ifndef XDP_USE_SG
@@ -40,6 +47,8 @@ struct xsk_port_config {
 	bool busy_poll;        /* SO_PREFER_BUSY_POLL + SO_BUSY_POLL(_BUDGET) */
 	int busy_poll_usecs;
 	int busy_poll_budget;
+	bool tx_csum;          /* ask for AF_XDP tx checksum offload (tx metadata,
+				* 6.10+): the outcome is xsk_port.tx_md_len */
 };
 
 struct xsk_port_stats {
@@ -57,14 +66,16 @@ struct xsk_port_stats {
 };
 
 struct xsk_port {
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
+	struct xsk_sock sock;
 	struct xsk_ring_prod fill, tx;
 	struct xsk_ring_cons comp, rx;
 	uint8_t *area;
 	size_t area_len;
 	uint32_t frame_size;
 	uint32_t nframes;
+	/* Tx metadata bytes before every tx frame (0: no checksum offload);
+	 * tx data starts that far into its chunk. */
+	uint32_t tx_md_len;
 	int fd;
 	bool sg, zerocopy, busy_poll;
 
@@ -80,7 +91,8 @@ struct xsk_port {
 	struct xsk_port_stats stats;
 };
 
-/* Creates the UMEM, the socket (bound to cfg->queue) and fills the fill ring.
+/* Creates the UMEM, the socket (bound to cfg->queue, xsk_sock.h) and fills
+ * the fill ring.
  * Returns 0, or -1 with one line in err (and nothing left allocated). */
 int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen);
@@ -95,9 +107,14 @@ unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler hand
 
 /* Copies one Ethernet frame, given as iovecs, into UMEM chunks and reserves
  * its tx descriptors. Nothing is sent before xsk_port_flush().
+ * csum_start > 0 asks the kernel to complete a checksum (tx metadata, only
+ * when tx_md_len > 0): the ones'-complement sum from byte csum_start to
+ * the end, stored at csum_start + csum_offset, where the frame holds the
+ * folded pseudo-header sum (CHECKSUM_PARTIAL). 0: checksums are complete.
  * Returns 0, or -1 when there is no room (the frame is dropped and counted;
  * TCP above will retransmit). */
-int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt);
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt,
+		uint16_t csum_start, uint16_t csum_offset);
 
 /* Publishes the queued tx descriptors, kicks the kernel if it asks for it
  * (need_wakeup), and reclaims completed chunks. Returns true when the kernel

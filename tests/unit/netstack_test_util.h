@@ -24,6 +24,7 @@
 
 struct nt_frame {
 	size_t len;
+	uint16_t csum_start, csum_offset; /* as the stack asked (offload mode) */
 	uint8_t data[NT_FRAME_MAX];
 };
 
@@ -44,6 +45,11 @@ struct nt_harness {
 #define NT_TX_DISCARD 1               /* count only */
 #define NT_TX_COPY 2                  /* copy into one scratch frame, keep nothing */
 	uint64_t tx_frames, tx_bytes;
+	/* Checksum offload (cfg.csum_offload): every captured frame's field
+	 * is checked to hold the pseudo-header sum, then completed as a device
+	 * would (csum_device, the default) or left as the stack wrote it. */
+	bool csum_device;
+	uint64_t csum_offloaded;      /* captured frames that asked for it */
 };
 
 /* A TCP segment the stack sent, parsed. */
@@ -92,6 +98,9 @@ struct nt_conn {
 
 void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	      uint32_t idle_timeout_ms);
+/* Replaces the harness's netstack with one made from h->cfg (after a test
+ * changed it, e.g. csum_offload); no connection survives. */
+void nt_restart(struct nt_harness *h);
 void nt_teardown(struct nt_harness *h);
 /* cmocka setup/teardown: *state is a harness at MTU 1500 with 8 slots and
  * a 10 s idle timeout (the tests that need another one set it up again). */

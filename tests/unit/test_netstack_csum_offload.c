@@ -130,6 +130,36 @@ static void test_transfer_small_mss(void **state)
 	transfer(1500, 536);
 }
 
+/* Loss: every 23rd data segment the peer would get is lost, so the stack
+ * retransmits (fast retransmit and RTO): the retransmissions ask for the
+ * offload too, and the reply still arrives whole. */
+static bool drop_every_23rd(void *ctx, const struct nt_seg *s)
+{
+	size_t *n = ctx;
+	return s->len && ++*n % 23 == 0;
+}
+
+static void test_transfer_with_loss(void **state)
+{
+	(void)state;
+	struct nt_harness h;
+	struct nt_conn c;
+	size_t seen = 0;
+	offload_setup(&h, 1500);
+	nt_connect(&h, &c, 42003);
+	c.drop = drop_every_23rd;
+	c.drop_ctx = &seen;
+	nt_request(&h, &c, NT_GET("/1m", "keep-alive"));
+	nt_drain(&h, &c);
+	nt_check_reply(&h, &c, "/1m", false);
+	const struct netstack_stats *st = nt_stats(&h);
+	assert_true(st->retransmits > 0);
+	assert_int_equal(st->csum_live + st->csum_precomputed, 0);
+	assert_int_equal(h.csum_offloaded, st->frames_out);
+	nt_conn_free(&c);
+	nt_teardown(&h);
+}
+
 /* A RST to a connection we do not know carries the offload request too. */
 static void test_rst_offloaded(void **state)
 {
@@ -153,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_transfer_mtu1500),
 		cmocka_unit_test(test_transfer_mtu9000),
 		cmocka_unit_test(test_transfer_small_mss),
+		cmocka_unit_test(test_transfer_with_loss),
 		cmocka_unit_test(test_rst_offloaded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

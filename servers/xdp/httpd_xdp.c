@@ -55,6 +55,8 @@
 #define TX_BLOCKED_NAP_NS 50000
 
 enum poll_mode { POLL_BLOCK, POLL_BUSY };
+/* TCP checksums: by the kernel/device through AF_XDP tx metadata, or ours. */
+enum csum_mode { CSUM_AUTO, CSUM_SOFTWARE, CSUM_OFFLOAD };
 
 struct xdp_config {
 	const char *ifname;
@@ -64,6 +66,7 @@ struct xdp_config {
 	bool skb_mode;
 	uint32_t frames;
 	uint32_t rx_ring, tx_ring;
+	enum csum_mode csum;
 };
 
 struct worker {
@@ -157,6 +160,23 @@ static int opt_tx_ring(void *cfg, const char *v, char *err, size_t errlen)
 	return opt_ring(v, &((struct xdp_config *)cfg)->tx_ring, err, errlen);
 }
 
+static int opt_csum(void *cfg, const char *v, char *err, size_t errlen)
+{
+	struct xdp_config *c = cfg;
+
+	if (!strcmp(v, "auto"))
+		c->csum = CSUM_AUTO;
+	else if (!strcmp(v, "software"))
+		c->csum = CSUM_SOFTWARE;
+	else if (!strcmp(v, "offload"))
+		c->csum = CSUM_OFFLOAD;
+	else {
+		snprintf(err, errlen, "expected 'auto', 'software' or 'offload'");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct engine_option xdp_options[] = {
 	{ "ifname", 1, "interface to bind (required); --addr must be one of its IPv4 addresses",
 	  opt_ifname },
@@ -171,6 +191,8 @@ static const struct engine_option xdp_options[] = {
 	{ "rx-ring", 1, "rx and fill ring entries, a power of two (default 4096): the chunks "
 	  "kept for receiving", opt_rx_ring },
 	{ "tx-ring", 1, "tx ring entries, a power of two (default 2048)", opt_tx_ring },
+	{ "csum", 1, "TCP checksums: auto (default; offload where the kernel can), software, "
+	  "offload (exit 1 if the kernel cannot)", opt_csum },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -205,9 +227,20 @@ static const char help_extra[] =
 	"UMEM budget: the first --rx-ring chunks of each queue's UMEM only ever\n"
 	"receive (they cycle through the fill ring), the rest are the tx pool, of\n"
 	"which the last 256 (at most an eighth) are kept for frames without data,\n"
-	"so a SYN is always answered. Each connection has at most 256 frames in\n"
-	"flight (a quarter of the data pool if smaller); past that it waits for its\n"
-	"own completions, as Linux's TCP Small Queues would.\n"
+	"so a SYN is always answered. Data frames in flight are capped at half the\n"
+	"rx reserve (each comes back as an ACK), and each connection at 256 of\n"
+	"them (a quarter of that cap if smaller); past its cap a connection waits\n"
+	"for its own completions, as Linux's TCP Small Queues would.\n"
+	"\n"
+	"Checksums (--csum): with offload, each frame carries AF_XDP tx metadata\n"
+	"(Linux 6.10+, XDP_UMEM_TX_METADATA_LEN) asking for the TCP checksum, and the\n"
+	"stack sums no payload byte; in copy mode the kernel then hands the device a\n"
+	"CHECKSUM_PARTIAL skb, as the kernel's own TCP does (on veth the receiver\n"
+	"trusts it and sums nothing either). software: the stack fills in every\n"
+	"checksum (payload sums precomputed per page). auto takes offload in copy\n"
+	"mode when the kernel supports it, else software; zero-copy always sums in\n"
+	"software (the driver's support is not queried), and --csum offload with\n"
+	"--zerocopy is refused. The ready line says which is in use (csum=...).\n"
 	"\n"
 	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
 	"NICs whose driver supports it, and the server exits with a clear message\n"
@@ -227,7 +260,7 @@ static uint64_t mono_ns(void)
 static int stack_tx(void *ctx, const struct netstack_frame *f)
 {
 	return xsk_port_tx(&((struct worker *)ctx)->port, f->iov, f->iovcnt, f->payload_len > 0,
-			   f->tag);
+			   f->tag, f->csum_start, f->csum_offset);
 }
 
 static void port_tx_done(void *ctx, uint32_t tag)
@@ -426,7 +459,7 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       " rto_timeouts=%" PRIu64 " dup_acks=%" PRIu64 " out_of_order=%" PRIu64
 	       " ooo_dropped=%" PRIu64 " zero_window_probes=%" PRIu64
 	       " sack_recoveries=%" PRIu64 " sack_blocks_rx=%" PRIu64 " sack_blocks_tx=%" PRIu64
-	       " sacked_bytes=%" PRIu64 " paws_dropped=%" PRIu64 " ts_rtt_samples=%" PRIu64
+	       " sacked_bytes=%" PRIu64 " paws_dropped=%" PRIu64 " ts_rtt_samples=%" PRIu64 " csum_offloaded=%" PRIu64
 	       " csum_precomputed=%" PRIu64 " csum_live=%" PRIu64 " open_at_stop=%" PRIu64 "\n",
 	       s.frames_in, s.frames_out, s.tx_full, s.tx_conn_capped, s.bad_frame, s.bad_ip_csum,
 	       s.bad_tcp_csum,
@@ -435,6 +468,7 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       s.unknown_conn_rst, s.retransmits, s.fast_retransmits, s.rto_timeouts, s.dup_acks,
 	       s.out_of_order, s.ooo_dropped, s.zero_window_probes, s.sack_recoveries,
 	       s.sack_blocks_rx, s.sack_blocks_tx, s.sacked_bytes, s.paws_dropped, s.ts_rtt_samples,
+	       s.csum_offloaded,
 	       s.csum_precomputed,
 	       s.csum_live, open_at_stop);
 }
@@ -467,12 +501,17 @@ int main(int argc, char **argv)
 	struct xdp_prog prog = { .skel = NULL, .link_fd = -1 };
 	struct worker *workers;
 	struct page_cache *pc;
-	char err[512], details[200], drops[320];
+	char err[512], details[256], drops[320];
 	int rc;
 
 	server_options_parse(&o, argc, argv, &desc);
 	if (!cfg.ifname) {
 		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
+		return 2;
+	}
+	if (cfg.csum == CSUM_OFFLOAD && cfg.zerocopy) {
+		fprintf(stderr, "httpd-xdp: --csum offload is for copy mode only: with --zerocopy "
+			"the driver's tx checksum support is not checked (use --csum software)\n");
 		return 2;
 	}
 	if (cfg.frames < frame_pool_min_frames(cfg.rx_ring, cfg.tx_ring)) {
@@ -515,8 +554,6 @@ int main(int argc, char **argv)
 
 	server_install_signals();
 	pc = server_load_pages(&o);
-	if (netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
-		server_die_errno(&o, "precomputing page checksums");
 	raise_memlock();
 
 	if (xdp_prog_load(&prog, o.addr, htons(o.port), cfg.queues, err, sizeof(err)))
@@ -529,6 +566,7 @@ int main(int argc, char **argv)
 	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
 	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
 	bool sg = max_frame > FRAME_SIZE - 256;
+	int offloaded = 0;
 	for (int q = 0; q < cfg.queues; q++) {
 		struct worker *w = &workers[q];
 		struct xsk_port_config pcfg = {
@@ -548,6 +586,7 @@ int main(int argc, char **argv)
 			.busy_poll = cfg.poll == POLL_BUSY,
 			.busy_poll_usecs = BUSY_POLL_USECS,
 			.busy_poll_budget = BUSY_POLL_BUDGET,
+			.tx_csum = cfg.csum != CSUM_SOFTWARE && !cfg.zerocopy,
 		};
 
 		w->queue = q;
@@ -555,6 +594,10 @@ int main(int argc, char **argv)
 		w->poll = cfg.poll;
 		if (xsk_port_open(&w->port, &pcfg, err, sizeof(err)))
 			server_die(&o, "%s", err);
+		if (cfg.csum == CSUM_OFFLOAD && !w->port.tx_md_len)
+			server_die(&o, "--csum offload: this kernel cannot offload AF_XDP tx checksums "
+				   "(tx metadata needs Linux 6.10+); use --csum software or auto");
+		offloaded += w->port.tx_md_len != 0;
 		if (xdp_prog_set_socket(&prog, q, w->port.fd, err, sizeof(err)))
 			server_die(&o, "%s", err);
 		http_clock_tick(&w->clock, time(NULL));
@@ -567,6 +610,7 @@ int main(int argc, char **argv)
 			.conn_tx_frames_max = conn_cap,
 			.pages = pc,
 			.clock = &w->clock,
+			.csum_offload = w->port.tx_md_len != 0,
 			.tx_ctx = w,
 			.tx = stack_tx,
 		};
@@ -575,14 +619,18 @@ int main(int argc, char **argv)
 		if (!w->ns)
 			server_die_errno(&o, "creating the TCP/IP stack of a queue");
 	}
+	/* Per-page payload sums serve software checksums only. */
+	if (offloaded < cfg.queues && netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
+		server_die_errno(&o, "precomputing page checksums");
 	/* Attach last: until now the port's traffic still went to the kernel. */
 	if (xdp_prog_attach(&prog, ifc.ifindex, cfg.ifname, cfg.skb_mode, err, sizeof(err)))
 		server_die(&o, "%s", err);
 
-	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s "
+	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s csum=%s "
 		 "umem_frames=%u rx_ring=%u tx_ring=%u conn_tx_frames=%u%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
+		 offloaded == cfg.queues ? "offload" : offloaded ? "mixed" : "software",
 		 cfg.frames, cfg.rx_ring, cfg.tx_ring, conn_cap, sg ? " multibuffer" : "");
 	if (!server_stopping())
 		server_ready(&o, details);

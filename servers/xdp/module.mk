@@ -8,7 +8,7 @@
 
 XDP_DIR        := servers/xdp
 XDP_BUILD      := $(BUILD)/$(XDP_DIR)
-XDP_DATAPATH   := httpd_xdp.c xdp_prog.c xsk_port.c frame_pool.c iface.c
+XDP_DATAPATH   := httpd_xdp.c xdp_prog.c xsk_port.c xsk_sock.c frame_pool.c iface.c
 XDP_OBJS       := $(XDP_DATAPATH:%.c=$(XDP_BUILD)/%.o)
 XDP_BPF_OBJ    := $(XDP_BUILD)/xdp_redirect.bpf.o
 XDP_SKEL       := $(XDP_BUILD)/xdp_redirect.skel.h
@@ -59,3 +59,13 @@ $(FAULT_DIR)/fault_inject.o: CFLAGS += -I$(FAULT_DIR)
 
 $(FAULT_TOOL): $(FAULT_DIR)/fault_inject.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(XDP_LIBS) $(LDLIBS)
+
+# The LD_PRELOAD shim of tests/integration/test_xdp_lifecycle.sh: a kernel
+# without AF_XDP tx metadata, to test the --csum fallback and refusal on one
+# that has it. Never sanitized: it is preloaded ahead of everything.
+NO_TXMD_SHIM   := $(BUILD)/tests/no_tx_metadata.so
+EXTRA_TARGETS  += $(NO_TXMD_SHIM)
+
+$(NO_TXMD_SHIM): tests/integration/no_tx_metadata.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl

@@ -65,6 +65,12 @@ struct netstack_frame {
 	size_t payload_len;      /* TCP payload bytes: 0 for a control frame */
 	uint32_t tag;            /* hand to netstack_tx_done when the engine is
 				  * done with the frame; 0: no completion wanted */
+	/* Checksum offload (netstack_config.csum_offload): the device must sum
+	 * from byte csum_start (the TCP header) to the end and store the
+	 * complement at csum_start + csum_offset (16), where the stack left
+	 * the folded pseudo-header sum, as Linux does for CHECKSUM_PARTIAL.
+	 * 0 and 0: the frame's checksums are complete. */
+	uint16_t csum_start, csum_offset;
 };
 
 struct netstack_config {
@@ -86,8 +92,13 @@ struct netstack_config {
 	 * can take every tx frame of the queue. 0: no cap. Retransmissions
 	 * and control frames are not held back. */
 	uint32_t conn_tx_frames_max;
+	/* Leave the TCP checksum to the device (netstack_frame.csum_start):
+	 * the stack then never sums a payload byte. The IPv4 header checksum
+	 * is always filled in. */
+	bool csum_offload;
 	void *tx_ctx;
-	/* Sends one whole Ethernet frame; checksums are already filled in.
+	/* Sends one whole Ethernet frame; checksums are filled in unless
+	 * f->csum_start says otherwise.
 	 * The pieces are only valid during the call: copy them (into UMEM).
 	 * Returns 0, or -1 when there is no room now; the stack keeps the data
 	 * queued and tries again on a later netstack_poll (see
@@ -143,6 +154,7 @@ struct netstack_stats {
 	uint64_t payload_bytes_out; /* TCP payload sent, first transmission */
 	uint64_t csum_precomputed;  /* data segments summed from page sums */
 	uint64_t csum_live;         /* data segments summed byte by byte */
+	uint64_t csum_offloaded;    /* frames whose TCP checksum the device completes */
 	/* gauges */
 	uint64_t cur_conns;         /* slots in use, TIME_WAIT included */
 	uint64_t cur_time_wait;
@@ -152,8 +164,9 @@ struct netstack;
 
 /* Precomputes, per page, the checksum partial sums of the segments the
  * stack cuts for this MTU (hung off page->engine_data). Call once before
- * any netstack runs; pages without them are summed live. Returns 0, or -1
- * with errno (ENOMEM). */
+ * any netstack runs; pages without them are summed live. Only software
+ * checksums use them: with csum_offload the call can be skipped. Returns
+ * 0, or -1 with errno (ENOMEM). */
 int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu);
 void netstack_pages_release(struct page_cache *pc);
 

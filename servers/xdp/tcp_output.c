@@ -9,6 +9,8 @@
  * (page_sums.c); only pieces cut elsewhere (a window-limited segment, a
  * peer with a smaller MSS) are summed byte by byte. The cut size is
  * tcp_conn.mss, the MSS less the timestamps every segment then carries.
+ * In checksum offload mode (netstack_config.csum_offload) nothing is summed at all: the device
+ * completes the checksum (tcp_check_field).
  *
  * Output order: a retransmission owed (rtx_owed: a fast retransmit the tx
  * ring refused is served from here on the retry), then in SACK recovery the
@@ -37,10 +39,24 @@ static uint16_t rcv_window(struct tcp_conn *c)
 	return (uint16_t)w;
 }
 
+/* The TCP checksum field: the full checksum over the pseudo-header sum,
+ * the header and the payload's sum; or, in offload mode, what Linux leaves
+ * for CHECKSUM_PARTIAL (__tcp_v4_send_check: ~tcp_v4_check(len, saddr,
+ * daddr, 0)), the folded pseudo-header sum, not complemented, which the
+ * device completes over header and payload. */
+static uint16_t tcp_check_field(const struct netstack *ns, const uint8_t *t, size_t thl,
+				uint32_t pseudo_len_sum, uint32_t payload_sum)
+{
+	if (ns->cfg.csum_offload)
+		return csum_fold16(pseudo_len_sum);
+	uint32_t sum = csum_partial(t, thl, pseudo_len_sum);
+	return csum_fold(csum_add(sum, payload_sum)); /* thl is even: no swap */
+}
+
 /* Builds Ethernet + IP + TCP headers into ns->hdr and hands the frame to
- * the engine. `payload_sum` is the partial sum of the payload pieces. A
- * frame of a connection (c) carries its tag and counts in its frames in
- * flight; a RST to no connection carries none. */
+ * the engine. `payload_sum` is the partial sum of the payload pieces
+ * (unused in offload mode). A frame of a connection (c) carries its tag and
+ * counts in its frames in flight; a RST to no connection carries none. */
 static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *peer,
 		uint32_t pseudo_sum, uint32_t seq, uint32_t ack, uint8_t flags,
 		uint16_t win, const uint8_t *opts, size_t optlen,
@@ -66,9 +82,7 @@ static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *p
 	if (optlen)
 		memcpy(t + TCP_HDR_LEN, opts, optlen);
 	uint32_t sum = csum_add(pseudo_sum, htons((uint16_t)tcp_len));
-	sum = csum_partial(t, thl, sum);
-	sum = csum_add(sum, payload_sum); /* thl is even: no swap */
-	uint16_t check = csum_fold(sum);
+	uint16_t check = tcp_check_field(ns, t, thl, sum, payload_sum);
 	memcpy(t + 16, &check, 2);
 
 	iov[0].iov_base = h;
@@ -79,6 +93,8 @@ static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *p
 		.len = off + tcp_len,
 		.payload_len = payload_len,
 		.tag = c ? ns_conn_tag(ns, c) : 0,
+		.csum_start = ns->cfg.csum_offload ? (uint16_t)off : 0,
+		.csum_offset = ns->cfg.csum_offload ? 16 : 0,
 	};
 	if (ns->cfg.tx(ns->cfg.tx_ctx, &f) < 0) {
 		ns->stats.tx_full++;
@@ -87,6 +103,7 @@ static int xmit(struct netstack *ns, struct tcp_conn *c, const struct ns_peer *p
 	if (c)
 		c->tx_frames++;
 	ns->stats.frames_out++;
+	ns->stats.csum_offloaded += ns->cfg.csum_offload;
 	return 0;
 }
 
@@ -177,6 +194,7 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	uint32_t len = 0, sum = 0;
 	uint8_t flags = TH_ACK;
 	bool live = false;
+	bool sw = !ns->cfg.csum_offload; /* offload: no payload byte is summed */
 
 	if (SEQ_LT(seq, c->snd_end)) {
 		uint32_t off;
@@ -199,10 +217,10 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		size_t pos = off, end = off + len, at = 0;
 		if (pos < h) { /* head */
 			size_t n = (end < h ? end : h) - pos;
-			uint32_t ps_sum;
+			uint32_t ps_sum = 0;
 			if (ps && pos == 0 && n == h) {
 				ps_sum = ps->head_sum;
-			} else {
+			} else if (sw) {
 				ps_sum = csum_partial(p->response + pos, n, 0);
 			}
 			sum = csum_block_add(sum, ps_sum, at);
@@ -216,7 +234,7 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			size_t n = (end < h + s ? end : h + s) - pos;
 			uint32_t sl = (so == 0 && n == s)
 					      ? r->slot_sum
-					      : csum_partial(r->slot + so, n, 0);
+					      : sw ? csum_partial(r->slot + so, n, 0) : 0;
 			sum = csum_block_add(sum, sl, at);
 			iov[iovcnt].iov_base = (void *)(r->slot + so);
 			iov[iovcnt++].iov_len = n;
@@ -225,13 +243,15 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		}
 		if (pos < end) { /* body */
 			size_t bo = pos - h - s, n = end - pos;
-			sum = csum_block_add(sum, body_sum(p, ps, c->mss, bo, n, &live), at);
 			iov[iovcnt].iov_base = (void *)(page_body(p) + bo);
 			iov[iovcnt++].iov_len = n;
-			if (live)
-				ns->stats.csum_live++;
-			else
-				ns->stats.csum_precomputed++;
+			if (sw) {
+				sum = csum_block_add(sum, body_sum(p, ps, c->mss, bo, n, &live), at);
+				if (live)
+					ns->stats.csum_live++;
+				else
+					ns->stats.csum_precomputed++;
+			}
 		}
 	} else if (!(c->fin_queued && seq == c->snd_end)) {
 		return 0;

@@ -77,10 +77,48 @@ static void bind_error(const struct xsk_port_config *cfg, int e, char *err, size
 			 e == EPERM ? " (needs root, or CAP_NET_RAW)" : "");
 }
 
+/* One line for what xsk_sock_open() could not do (errno holds why). */
+static void open_error(const struct xsk_port *p, const struct xsk_port_config *cfg,
+		       enum xsk_sock_step step, int e, char *err, size_t errlen)
+{
+	switch (step) {
+	case XSK_SOCK_SOCKET:
+		if (e == EAFNOSUPPORT)
+			snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
+		else
+			snprintf(err, errlen, "creating the AF_XDP socket of queue %d: %s%s",
+				 cfg->queue, strerror(e),
+				 e == EPERM ? " (needs root, or CAP_NET_RAW)" : "");
+		break;
+	case XSK_SOCK_UMEM_REG:
+		snprintf(err, errlen, "registering the UMEM of queue %d (%zu MiB): %s%s",
+			 cfg->queue, p->area_len >> 20, strerror(e),
+			 e == EPERM ? " (needs root, or CAP_NET_RAW + CAP_IPC_LOCK)"
+			 : e == ENOMEM || e == ENOBUFS ? " (locked memory: raise RLIMIT_MEMLOCK "
+			 "or lower --umem-frames)" : "");
+		break;
+	case XSK_SOCK_RINGS:
+		snprintf(err, errlen, "setting up the AF_XDP %s of queue %d: %s",
+			 p->sock.ring_name ? p->sock.ring_name : "rings", cfg->queue, strerror(e));
+		break;
+	case XSK_SOCK_IFINDEX:
+		snprintf(err, errlen, "binding an AF_XDP socket to %s: %s", cfg->ifname, strerror(e));
+		break;
+	case XSK_SOCK_BIND:
+	default:
+		bind_error(cfg, e, err, errlen);
+		break;
+	}
+}
+
 int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen)
 {
-	struct xsk_umem_config ucfg = {
+	struct xsk_sock_config scfg = {
+		.ifname = cfg->ifname,
+		.queue = (uint32_t)cfg->queue,
+		.frame_size = cfg->frame_size,
+		.frame_headroom = 0,
 		/* Twice the rx reserve: the kernel publishes its fill ring
 		 * consumer index lazily (after it used up a whole cached batch),
 		 * so up to the whole reserve can be consumed and still count as
@@ -92,23 +130,17 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		 * frame only when the receiver frees it), so the completion ring
 		 * holds them all: the kernel never stalls tx for lack of room. */
 		.comp_size = cfg->nframes,
-		.frame_size = cfg->frame_size,
-		.frame_headroom = 0,
-		.flags = 0,
-	};
-	struct xsk_socket_config scfg = {
 		.rx_size = cfg->rx_ring,
 		.tx_size = cfg->tx_ring,
-		/* Our own program (xdp_prog.c) redirects; libxdp must not load its
-		 * default one, which would take ARP away from the kernel. */
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (cfg->zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
 			      (cfg->sg ? XDP_USE_SG : 0),
+		.tx_metadata_len = cfg->tx_csum ? XSK_TX_MD_LEN : 0,
 	};
-	int rc;
+	enum xsk_sock_step step;
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
+	p->sock.fd = -1;
 	p->frame_size = cfg->frame_size;
 	p->nframes = cfg->nframes;
 	p->sg = cfg->sg;
@@ -139,28 +171,15 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 	for (uint32_t i = 0; i < cfg->rx_ring; i++)
 		p->fill_stash[p->nstash++] = frame_pool_rx_addr(&p->pool, cfg->rx_ring - 1 - i);
 
-	rc = xsk_umem__create(&p->umem, p->area, p->area_len, &p->fill, &p->comp, &ucfg);
-	if (rc) {
-		rc = -rc;
-		if (rc == EAFNOSUPPORT)
-			snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
-		else
-			snprintf(err, errlen, "registering the UMEM of queue %d (%zu MiB): %s%s",
-				 cfg->queue, p->area_len >> 20, strerror(rc),
-				 rc == EPERM ? " (needs root, or CAP_NET_RAW + CAP_IPC_LOCK)"
-				 : rc == ENOMEM || rc == ENOBUFS ? " (locked memory: raise RLIMIT_MEMLOCK "
-				 "or lower --umem-frames)" : "");
-		p->umem = NULL;
+	scfg.area = p->area;
+	scfg.area_len = p->area_len;
+	step = xsk_sock_open(&p->sock, &scfg, &p->fill, &p->comp, &p->rx, &p->tx);
+	if (step != XSK_SOCK_OK) {
+		open_error(p, cfg, step, errno, err, errlen);
 		goto fail;
 	}
-	rc = xsk_socket__create(&p->xsk, cfg->ifname, (uint32_t)cfg->queue, p->umem,
-				&p->rx, &p->tx, &scfg);
-	if (rc) {
-		bind_error(cfg, -rc, err, errlen);
-		p->xsk = NULL;
-		goto fail;
-	}
-	p->fd = xsk_socket__fd(p->xsk);
+	p->fd = p->sock.fd;
+	p->tx_md_len = p->sock.tx_metadata_len;
 	if (cfg->busy_poll && set_busy_poll(p, cfg, err, errlen))
 		goto fail;
 	xsk_port_fill(p);
@@ -172,17 +191,12 @@ fail:
 
 void xsk_port_close(struct xsk_port *p)
 {
-	if (p->xsk)
-		xsk_socket__delete(p->xsk);
-	if (p->umem)
-		xsk_umem__delete(p->umem);
+	xsk_sock_close(&p->sock);
 	if (p->area)
 		munmap(p->area, p->area_len);
 	frame_pool_free(&p->pool);
 	free(p->fill_stash);
 	free(p->scratch);
-	p->xsk = NULL;
-	p->umem = NULL;
 	p->area = NULL;
 	p->fill_stash = NULL;
 	p->scratch = NULL;
@@ -313,9 +327,23 @@ bool xsk_port_flush(struct xsk_port *p)
 	return !p->zerocopy && tx_in_ring(p) != 0;
 }
 
-int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
-		uint32_t tag)
+/* The checksum request of a frame's first descriptor: a struct
+ * xsk_tx_metadata in the tx_md_len bytes before its data (xsk_sock.h). */
+static void tx_csum_request(const struct xsk_port *p, uint8_t *data, struct xdp_desc *d,
+			    uint16_t csum_start, uint16_t csum_offset)
 {
+	struct xsk_tx_md *md = (struct xsk_tx_md *)(void *)(data - p->tx_md_len);
+
+	md->flags = XDP_TXMD_FLAGS_CHECKSUM;
+	md->csum_start = csum_start;
+	md->csum_offset = csum_offset;
+	d->options |= XDP_TX_METADATA;
+}
+
+int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
+		uint32_t tag, uint16_t csum_start, uint16_t csum_offset)
+{
+	const size_t room = p->frame_size - p->tx_md_len; /* frame bytes per chunk */
 	uint64_t addrs[16];
 	size_t len = 0, done = 0;
 	uint32_t ndesc, idx, i;
@@ -326,7 +354,7 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool da
 		len += iov[k].iov_len;
 	if (len == 0)
 		return -1;
-	ndesc = (uint32_t)((len + p->frame_size - 1) / p->frame_size);
+	ndesc = (uint32_t)((len + room - 1) / room);
 	if ((ndesc > 1 && !p->sg) || ndesc > sizeof(addrs) / sizeof(addrs[0])) {
 		p->stats.tx_too_big++;
 		return -1;
@@ -349,9 +377,9 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool da
 		}
 	}
 	for (i = 0; i < ndesc; i++) {
-		uint64_t addr = addrs[i];
+		uint64_t addr = addrs[i] + p->tx_md_len;
 		uint8_t *dst = xsk_umem__get_data(p->area, addr);
-		size_t chunk = len - done < p->frame_size ? len - done : p->frame_size;
+		size_t chunk = len - done < room ? len - done : room;
 		size_t filled = 0;
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
 
@@ -370,6 +398,8 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool da
 		d->addr = addr;
 		d->len = (uint32_t)chunk;
 		d->options = i + 1 < ndesc ? XDP_PKT_CONTD : 0;
+		if (i == 0 && csum_start)
+			tx_csum_request(p, dst, d, csum_start, csum_offset);
 		done += chunk;
 	}
 	p->tx_unsubmitted += ndesc;

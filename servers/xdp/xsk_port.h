@@ -11,7 +11,12 @@
  * Multi-buffer: a frame larger than a chunk arrives as several descriptors,
  * all but the last flagged XDP_PKT_CONTD; rx gathers them into a scratch
  * buffer so the handler always sees one contiguous Ethernet frame, and tx
- * splits a large frame the same way. This needs XDP_USE_SG at bind time. */
+ * splits a large frame the same way. This needs XDP_USE_SG at bind time.
+ *
+ * Checksum offload: with tx metadata (xsk_sock.h) every tx descriptor's
+ * data starts tx_md_len bytes into its chunk, the metadata of the first
+ * descriptor of a frame sits in those bytes, and a chunk carries
+ * frame_size - tx_md_len bytes of the frame. */
 #ifndef BB_XSK_PORT_H
 #define BB_XSK_PORT_H
 
@@ -22,6 +27,7 @@
 #include <xdp/xsk.h>
 
 #include "frame_pool.h"
+#include "xsk_sock.h"
 
 /* Debian 12's linux-libc-dev (6.1) predates AF_XDP multi-buffer (6.6). */
 #ifndef XDP_USE_SG
@@ -49,6 +55,8 @@ struct xsk_port_config {
 	/* Called for each completed tx frame that was sent with a tag. */
 	void (*tx_done)(void *ctx, uint32_t tag);
 	void *tx_done_ctx;
+	bool tx_csum;          /* ask for AF_XDP tx checksum offload (tx metadata,
+				* 6.10+): the outcome is xsk_port.tx_md_len */
 };
 
 struct xsk_port_stats {
@@ -78,14 +86,16 @@ struct xsk_kernel_stats {
 };
 
 struct xsk_port {
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
+	struct xsk_sock sock;
 	struct xsk_ring_prod fill, tx;
 	struct xsk_ring_cons comp, rx;
 	uint8_t *area;
 	size_t area_len;
 	uint32_t frame_size;
 	uint32_t nframes;
+	/* Tx metadata bytes before every tx frame (0: no checksum offload);
+	 * tx data starts that far into its chunk. */
+	uint32_t tx_md_len;
 	int fd;
 	bool sg, zerocopy, busy_poll;
 
@@ -104,7 +114,8 @@ struct xsk_port {
 	struct xsk_port_stats stats;
 };
 
-/* Creates the UMEM, the socket (bound to cfg->queue) and fills the fill ring.
+/* Creates the UMEM, the socket (bound to cfg->queue, xsk_sock.h) and fills
+ * the fill ring.
  * Returns 0, or -1 with one line in err (and nothing left allocated). */
 int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen);
@@ -124,10 +135,14 @@ void xsk_port_fill(struct xsk_port *p);
  * its tx descriptors. Nothing is sent before xsk_port_flush(). `data`: the
  * frame carries payload, so it may not use the control reserve; `tag`: what
  * tx_done reports when the frame completes (0: nothing).
+ * csum_start > 0 asks the kernel to complete a checksum (tx metadata, only
+ * when tx_md_len > 0): the ones'-complement sum from byte csum_start to
+ * the end, stored at csum_start + csum_offset, where the frame holds the
+ * folded pseudo-header sum (CHECKSUM_PARTIAL). 0: checksums are complete.
  * Returns 0, or -1 when there is no room (nothing is queued; the caller
  * keeps the data and tries again after completions). */
 int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
-		uint32_t tag);
+		uint32_t tag, uint16_t csum_start, uint16_t csum_offset);
 
 /* Reads the socket's XDP_STATISTICS. Returns 0, or -1 with errno. */
 int xsk_port_kernel_stats(const struct xsk_port *p, struct xsk_kernel_stats *out);

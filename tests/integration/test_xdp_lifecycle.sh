@@ -3,8 +3,8 @@
 # SIGINT, SIGTERM, kill -9 and a startup error no XDP program stays attached
 # (ip link, bpftool net); while it runs, ARP and ICMP still reach the kernel;
 # a bad interface, an address not on it, a foreign XDP program already
-# attached and missing privileges each give one line on stderr and a
-# non-zero exit.
+# attached, missing privileges, and --csum offload where it cannot be had
+# each give one line on stderr and a non-zero exit.
 . "$(dirname "$0")/lib.sh"
 t_need_root
 t_need_server xdp
@@ -128,6 +128,40 @@ expect_startup_failure "address not on the interface" -- --ifname "$IFC" --addr 
 expect_startup_failure "more queues than the interface has" -- --ifname "$IFC" --queues 4
 expect_startup_failure "unprivileged" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	-- --ifname "$IFC"
+expect_startup_failure "--csum offload with --zerocopy" -- --ifname "$IFC" --csum offload --zerocopy
+expect_startup_failure "bad --csum value" -- --ifname "$IFC" --csum hardware
+
+# Checksums: this kernel may offload (tx metadata, 6.10+); the shim plays one
+# that cannot, so that both the fallback and the refusal are seen here.
+if srv_start xdp --ifname "$IFC"; then
+	mode=$(grep -o 'csum=[a-z]*' "$SRV_OUT")
+	case $mode in
+	csum=offload | csum=software) t_ok "--csum auto: the ready line says which ($mode)" ;;
+	*) t_not_ok "--csum auto: the ready line says which" "$(head -n 1 "$SRV_OUT")" ;;
+	esac
+	srv_stop
+else
+	t_not_ok "start (--csum auto)" "$(srv_stderr_tail)"
+fi
+shim=""
+for f in build/release/tests/no_tx_metadata.so build/asan/tests/no_tx_metadata.so; do
+	[ -f "$f" ] && shim=$T_ROOT/$f && break
+done
+if [ -n "$shim" ]; then
+	expect_startup_failure "--csum offload on a kernel without tx metadata" \
+		env LD_PRELOAD="$shim" -- --ifname "$IFC" --csum offload
+	if LD_PRELOAD=$shim ASAN_OPTIONS=verify_asan_link_order=0 srv_start xdp --ifname "$IFC" &&
+		grep -q 'csum=software' "$SRV_OUT" && serves_page; then
+		t_ok "--csum auto on a kernel without tx metadata: csum=software, serves"
+	else
+		t_not_ok "--csum auto on a kernel without tx metadata" "$(head -n 1 "$SRV_OUT")" \
+			"$(srv_stderr_tail)"
+	fi
+	srv_stop
+	check_detached "after the checksum cases: nothing left attached"
+else
+	t_not_ok "the no-tx-metadata shim" "build/*/tests/no_tx_metadata.so not built (run 'make')"
+fi
 
 # A foreign program stays untouched: we refuse, we do not replace it.
 foreign=""

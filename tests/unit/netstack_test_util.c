@@ -14,6 +14,9 @@
 
 #define FIXED_DATE 1700000000
 
+static void fake_device_csum(struct nt_harness *h, struct nt_frame *f,
+			     const struct netstack_frame *fr);
+
 static int fake_tx(void *ctx, const struct netstack_frame *fr)
 {
 	struct nt_harness *h = ctx;
@@ -57,6 +60,7 @@ static int fake_tx(void *ctx, const struct netstack_frame *fr)
 	assert_int_equal(off, frame_len);
 	f->len = off;
 	f->tag = fr->tag;
+	fake_device_csum(h, f, fr);
 	return 0;
 }
 
@@ -94,6 +98,7 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	memcpy(h->srv_mac, "\x02\x00\x00\x00\x00\x01", 6);
 	memcpy(h->cli_mac, "\x02\x00\x00\x00\x00\x02", 6);
 	h->tx_room = -1;
+	h->csum_device = true;
 	h->now = 1000 * NT_MS;
 	memcpy(h->cfg.mac, h->srv_mac, 6);
 	h->cfg.ip = h->srv_ip;
@@ -117,7 +122,7 @@ void nt_restart(struct nt_harness *h)
 	h->ns = netstack_new(&h->cfg);
 	assert_non_null(h->ns);
 	h->nts_peers = 0;
-	h->nframes = 0;
+	nt_clear(h);
 }
 
 uint32_t nt_tsval(const struct nt_harness *h)
@@ -190,6 +195,34 @@ static uint32_t pseudo(uint32_t saddr, uint32_t daddr, size_t tcp_len)
 	return (uint32_t)(s[0] << 8 | s[1]) + (uint32_t)(s[2] << 8 | s[3]) +
 	       (uint32_t)(d[0] << 8 | d[1]) + (uint32_t)(d[2] << 8 | d[3]) + 6 +
 	       (uint32_t)tcp_len;
+}
+
+/* What a device (or the kernel, for CHECKSUM_PARTIAL) does with a frame
+ * whose checksum was left to it: checks that the stack put the folded
+ * pseudo-header sum in the field, then sums from csum_start to the end and
+ * stores the complement at csum_start + csum_offset. */
+static void fake_device_csum(struct nt_harness *h, struct nt_frame *f,
+			     const struct netstack_frame *fr)
+{
+	f->csum_start = fr->csum_start;
+	f->csum_offset = fr->csum_offset;
+	assert_int_equal(fr->csum_start != 0, h->cfg.csum_offload);
+	if (!fr->csum_start)
+		return;
+	assert_int_equal(fr->csum_start, 14 + 20);
+	assert_int_equal(fr->csum_offset, 16);
+	h->csum_offloaded++;
+	const uint8_t *ip = f->data + 14;
+	uint32_t saddr, daddr;
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	size_t tcp_len = f->len - fr->csum_start;
+	uint8_t *field = f->data + fr->csum_start + fr->csum_offset;
+	uint16_t want = (uint16_t)~ref_csum(NULL, 0, pseudo(saddr, daddr, tcp_len));
+	assert_int_equal(get16(field), want);
+	if (!h->csum_device)
+		return;
+	put16(field, ref_csum(f->data + fr->csum_start, tcp_len, 0));
 }
 
 void nt_fix_ip_csum(uint8_t *f)

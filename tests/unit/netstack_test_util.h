@@ -28,6 +28,7 @@
 struct nt_frame {
 	size_t len;
 	uint32_t tag;        /* for netstack_tx_done */
+	uint16_t csum_start, csum_offset; /* as the stack asked (offload mode) */
 	uint8_t data[NT_FRAME_MAX];
 };
 
@@ -59,6 +60,11 @@ struct nt_harness {
 		uint32_t recent;
 	} ts_peers[64];
 	size_t nts_peers;
+	/* Checksum offload (cfg.csum_offload): every captured frame's field
+	 * is checked to hold the pseudo-header sum, then completed as a device
+	 * would (csum_device, the default) or left as the stack wrote it. */
+	bool csum_device;
+	uint64_t csum_offloaded;      /* captured frames that asked for it */
 };
 
 /* A TCP segment the stack sent, parsed. */
@@ -124,8 +130,8 @@ struct nt_conn {
 
 void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	      uint32_t idle_timeout_ms);
-/* A new netstack from h->cfg (after a test edited it), same pages and
- * clock; the old one and its connections are gone. */
+/* Replaces the harness's netstack with one made from h->cfg (after a test
+ * changed it, e.g. csum_offload); no connection survives. */
 void nt_restart(struct nt_harness *h);
 /* The client's TSval now: a 1 ms clock. */
 uint32_t nt_tsval(const struct nt_harness *h);

@@ -17,6 +17,7 @@ lab_up
 # it must be readable by the unprivileged case too.
 mkdir -p "$T_TMP/pages"
 printf 'lifecycle\n' >"$T_TMP/pages/index.html"
+head -c 1048576 /dev/urandom >"$T_TMP/pages/big.bin" # more frames than a small UMEM holds
 chmod -R a+rX "$T_TMP"
 SRV_CORPUS=$T_TMP/pages
 IFC=$TOPO_SRV_IF
@@ -126,6 +127,22 @@ expect_startup_failure "zero-copy refused by veth" -- --ifname "$IFC" --zerocopy
 expect_startup_failure "no such interface" -- --ifname nosuch0
 expect_startup_failure "address not on the interface" -- --ifname "$IFC" --addr 198.18.0.77
 expect_startup_failure "more queues than the interface has" -- --ifname "$IFC" --queues 4
+expect_startup_failure "a UMEM smaller than its rings (exit 2)" -- --ifname "$IFC" --umem-frames 1024
+expect_startup_failure "a ring size not a power of two" -- --ifname "$IFC" --rx-ring 1000
+# The smallest budget it accepts is a working server (a 1 MiB page needs
+# ~700 frames through a 256-chunk tx pool).
+if srv_start xdp --ifname "$IFC" --umem-frames 1024 --rx-ring 512 --tx-ring 256; then
+	got=$(cli curl -s --max-time 10 "$SRV_BASE/big.bin" | cksum)
+	want=$(cksum <"$SRV_CORPUS/big.bin")
+	if [ "$got" = "$want" ] && serves_page; then
+		t_ok "--umem-frames 1024 with smaller rings serves a 1 MiB page"
+	else
+		t_not_ok "--umem-frames 1024 with smaller rings serves a 1 MiB page" "$got vs $want"
+	fi
+	srv_stop
+else
+	t_not_ok "--umem-frames 1024 with smaller rings starts" "$(srv_stderr_tail)"
+fi
 expect_startup_failure "unprivileged" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	-- --ifname "$IFC"
 expect_startup_failure "--csum offload with --zerocopy" -- --ifname "$IFC" --csum offload --zerocopy

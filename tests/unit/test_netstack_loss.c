@@ -283,6 +283,41 @@ static void test_zero_window_persist(void **state)
 	nt_conn_free(&c);
 }
 
+/* Found by fuzz_netstack: the window reopens a little (below one MSS and
+ * half the largest window) while the persist probe's byte is unacked, its
+ * frame lost. Stopping the persist timer left that byte in flight with no
+ * retransmission timer, and sender SWS avoidance held the rest back for an
+ * ACK that never came: the transfer hung until the idle timeout. */
+static void test_probe_lost_window_reopens_small(void **state)
+{
+	struct nt_harness *h = *state;
+	struct nt_conn c;
+	nt_connect(h, &c, 40010);
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
+	nt_collect(h, &c, false);
+	c.win = 0;
+	nt_ack(h, &c);
+	nt_advance(h, 200);
+	assert_int_equal(h->nframes, 1); /* the probe: lost */
+	assert_int_equal(nt_stats(h)->zero_window_probes, 1);
+	nt_clear(h);
+	c.win = 1; /* << 7: 128 bytes */
+	nt_ack(h, &c);
+	assert_int_equal(h->nframes, 0); /* SWS avoidance: one byte is out */
+	nt_advance(h, 2000);
+	assert_true(h->nframes >= 1);
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	assert_false(s.flags & TH_RST);
+	assert_int_equal(s.seq, c.rcv_nxt);
+	assert_true(s.len > 0 && s.len <= 128);
+	assert_int_equal(nt_stats(h)->rto_timeouts, 1);
+	c.win = 512;
+	nt_drain(h, &c);
+	nt_check_reply(h, &c, "/1m", false);
+	nt_conn_free(&c);
+}
+
 /* The tx ring refuses frames: output waits, netstack_tx_blocked says so,
  * and the next poll with room carries on. */
 static void test_tx_ring_full(void **state)
@@ -369,6 +404,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reordering, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_overflow, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_persist, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_lost_window_reopens_small, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),

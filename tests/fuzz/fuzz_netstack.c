@@ -318,6 +318,7 @@ struct peer {
 	bool ts_offered;
 	struct syn_rec syns[SYN_HISTORY];
 	unsigned nsyn;
+	uint16_t mss_max;     /* largest mss_bound of any SYN sent */
 	uint32_t *sent_ends;  /* seq + len of every segment sent */
 	unsigned nsent;
 	/* client's view of the server, from frames it did not lose */
@@ -583,6 +584,11 @@ static bool find_syn(const struct peer *pe, uint32_t seq, struct syn_rec *out)
 			out->mss_bound = s->mss_bound;
 		if (!s->known || s->ws != out->ws)
 			out->known = false;
+	}
+	if (found && pe->nsyn > SYN_HISTORY) {
+		/* The one that opened the connection may have scrolled out. */
+		out->known = false;
+		out->mss_bound = pe->mss_max;
 	}
 	return found;
 }
@@ -1155,6 +1161,8 @@ static struct built build_seg(struct rd *r, uint8_t arg)
 	if (syn) {
 		rec.seq = seq;
 		pe->syns[pe->nsyn++ % SYN_HISTORY] = rec;
+		if (rec.mss_bound > pe->mss_max)
+			pe->mss_max = rec.mss_bound;
 		pe->ts_offered = rec.ts;
 		if (advance_seq)
 			pe->snd_nxt = end;

@@ -236,7 +236,7 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	return (int)(len + fin);
 }
 
-static void fin_sent(struct netstack *ns, struct tcp_conn *c)
+void ns_fin_sent(struct netstack *ns, struct tcp_conn *c)
 {
 	if (c->state == TCP_ESTABLISHED)
 		ns_conn_set_state(ns, c, TCP_FIN_WAIT_1);
@@ -327,7 +327,7 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 					 c->snd_max != c->snd_nxt;
 			c->snd_max = c->snd_nxt;
 			if (first_fin)
-				fin_sent(ns, c);
+				ns_fin_sent(ns, c);
 		}
 		if (c->timer != TIMER_RTX)
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);

@@ -318,6 +318,51 @@ static void test_probe_lost_window_reopens_small(void **state)
 	nt_conn_free(&c);
 }
 
+/* Found reading on_persist, shown by fuzz_netstack's FIN/state invariant
+ * (its seed probe-fin): the peer's window stops a Connection: close
+ * reply one byte short, then closes. The persist probe carries that last
+ * byte, and so our FIN, but the state did not move to FIN_WAIT_1: once the
+ * peer acked it and sent its own FIN the connection sat in CLOSE_WAIT for
+ * ever (no timer), a slot lost without an idle timeout. */
+static void test_probe_carries_fin(void **state)
+{
+	struct nt_harness *h = *state;
+	nt_teardown(h);
+	nt_setup(h, 1500, 8, 0); /* no idle timeout to clean up after it */
+	uint8_t *want;
+	size_t n = nt_expected(h, "/tiny", true, &want);
+	free(want);
+	const char *req = NT_GET("/tiny", "close");
+	uint32_t cseq = 7000, win = (uint32_t)n - 1;
+	nt_input(h, 40011, cseq, 0, TH_SYN, (uint16_t)win, NULL, 0); /* no WS */
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40011, cseq + 1, iss + 1, TH_ACK, (uint16_t)win, NULL, 0);
+	nt_input(h, 40011, cseq + 1, iss + 1, TH_ACK | TH_PSH, (uint16_t)win, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, n - 1); /* the window's worth, no FIN */
+	assert_false(s.flags & TH_FIN);
+	nt_clear(h);
+	nt_input(h, 40011, cseq, iss + (uint32_t)n, TH_ACK, 0, NULL, 0); /* window closed */
+	nt_advance(h, 200);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, 1);
+	assert_true(s.flags & TH_FIN); /* the probe ends the stream */
+	nt_clear(h);
+	/* The peer acks the byte and the FIN, then closes. */
+	nt_input(h, 40011, cseq, iss + (uint32_t)n + 2, TH_ACK, 1000, NULL, 0);
+	nt_input(h, 40011, cseq, iss + (uint32_t)n + 2, TH_ACK | TH_FIN, 1000, NULL, 0);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 1);
+	nt_advance(h, 1000);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_reset_tx, 0);
+}
+
 /* The tx ring refuses frames: output waits, netstack_tx_blocked says so,
  * and the next poll with room carries on. */
 static void test_tx_ring_full(void **state)
@@ -405,6 +450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reorder_overflow, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_persist, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_lost_window_reopens_small, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_carries_fin, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),

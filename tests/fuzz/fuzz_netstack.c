@@ -645,6 +645,14 @@ static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t flags,
 			CHECK(len <= mss, "port %u: %u-byte segment, MSS %u", pe->port, len, mss);
 		}
 		CHECK(!o->fin_seen || rel + len <= o->fin_off, "data past our FIN");
+		/* Bytes sent for the first time fit the send window and cwnd
+		 * (a zero-window probe is one byte past a closed window). */
+		if (rel + len > o->vlen) {
+			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+			CHECK(SEQ_LEQ(seq + len, c->snd_una + (wnd ? wnd : 1)),
+			      "port %u: new data to %u, past snd_una %u + window %u (snd_wnd %u cwnd %u)",
+			      pe->port, seq + len, c->snd_una, wnd, c->snd_wnd, c->cwnd);
+		}
 		uint32_t old = rel < o->vlen ? o->vlen - rel : 0;
 		if (old > len)
 			old = len;
@@ -856,6 +864,20 @@ static void check_internal(void)
 				CHECK(c->heap_idx != NS_NONE && c->heap_key <= d,
 				      "slot %u: deadline %llu not in the timer heap", i,
 				      (unsigned long long)d);
+		}
+		/* Requests buffered while the reply queue has room are an
+		 * incomplete one: a complete request left unparsed would never
+		 * be answered (nothing parses again until new data or an ACK). */
+		if ((c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) && !c->rx_closed) {
+			CHECK(!c->fin_received || (c->rx_len && c->rcount == NS_MAX_REPLIES),
+			      "slot %u: the peer's FIN is in, the connection not closing", i);
+			if (c->rx_len && c->rcount < NS_MAX_REPLIES) {
+				struct http_parser p = c->parser;
+				struct http_reply hr;
+				CHECK(http_handle(&p, R.pc, c->rxbuf, c->rx_len, &hr) == HTTP_INCOMPLETE,
+				      "slot %u: a complete request waits unparsed (%u bytes, %u replies)",
+				      i, c->rx_len, c->rcount);
+			}
 		}
 		/* Something owed to the peer: a timer will resend it, or it waits
 		 * for room in the tx ring. Anything else hangs. */
@@ -1247,8 +1269,9 @@ static void op_pump(struct rd *r)
 			struct peer *pe = &R.peers[i];
 			if (!pe->synced)
 				continue;
-			/* ACK|seq=snd_nxt|ack=rcv_nxt|65535, no payload */
-			static const uint8_t script[] = { 0, 0, 0, 0, 0 };
+			/* seq: the stack's last ACK, so that it takes the ACK
+			 * whatever the script sent before */
+			static const uint8_t script[] = { 0, 1, 0, 0, 0 };
 			struct rd sr = { script, sizeof(script) };
 			struct built b = build_seg(&sr, (uint8_t)(i | pe->mac << 3));
 			feed(R.frame, b.len);
@@ -1330,6 +1353,17 @@ static void run_op(struct rd *r)
 		break;
 	}
 	check_internal();
+	if (trace)
+		for (uint32_t i = 0; i < R.ns->cfg.max_conns; i++) {
+			const struct tcp_conn *c = &R.ns->conns[i];
+			if (c->state != TCP_CLOSED)
+				TRACE("  [%u] port %u state %u una %u nxt %u max %u end %u%s wnd %u "
+				      "cwnd %u timer %u at %lld ms rx %u replies %u\n", i, c->peer.port,
+				      c->state, c->snd_una, c->snd_nxt, c->snd_max, c->snd_end,
+				      c->fin_queued ? "+FIN" : "", c->snd_wnd, c->cwnd, c->timer,
+				      c->timer_at == UINT64_MAX ? -1 : (long long)(c->timer_at / NS_MS),
+				      c->rx_len, c->rcount);
+		}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -23,7 +23,7 @@ P_NONE, P_GET_T, P_GET_B, P_GET_T_CLOSE, P_HEAD_B, P_GET_E, P_404, P_BAD, \
 P_SLICE, P_RAWDATA, P_FILL = 0x10, 0x20, 0x30
 # Seq modes (low nibble) and ack modes (high nibble) of the modes byte.
 S_NXT, S_SRV_ACK, S_AHEAD8 = 0, 1, 2
-A_RCV, A_SRV_MAX, A_BEHIND8 = 0, 1, 2
+A_RCV, A_SRV_MAX, A_BEHIND8, A_LAST = 0, 1, 2, 4
 
 
 def config(mtu_sel=0, max_conns=8, idle=False, cache=0, time_wait_sel=0, idle_sel=0):
@@ -99,6 +99,25 @@ SEEDS = {
           params=bytes([9, 10, 100]))
     + seg(flags=F_PSH_ACK, payload=P_SLICE | (P_GET_T - 1), params=bytes([0, 10]))
     + pump(2),
+    # Two connections in TIME_WAIT; the first one's FIN comes again (its
+    # TIME_WAIT restarts and moves to the back of the FIFO).
+    "two-time-wait": config(time_wait_sel=3) + handshake(0) + handshake(1)
+    + seg(0, F_PSH_ACK, payload=P_GET_T_CLOSE) + pump(1) + seg(0, F_FIN_ACK) + pump(1)
+    + seg(1, F_PSH_ACK, payload=P_GET_T_CLOSE) + pump(1) + seg(1, F_FIN_ACK) + pump(1)
+    + seg(0, F_FIN_ACK, seq=7) + op(DEADLINE) + op(DEADLINE) + op(DEADLINE),
+    # 16 replies queued and unacknowledged, then 8 KiB more: the receive
+    # buffer fills and the window closes.
+    "rx-full": config() + handshake()
+    + seg(flags=F_PSH_ACK, ack=A_LAST, payload=P_PIPE4) * 4
+    + seg(flags=F_PSH_ACK, ack=A_LAST, payload=P_FILL, params=struct.pack(">HB", 8192, ord("a")))
+    + seg(seq=7, ack=A_LAST) + op(ADVANCE, 0, 5) + pump(4),
+    # A window one byte short of a close reply, then closed: the persist
+    # probe carries the last byte and the FIN.
+    "probe-fin": config() + seg(flags=F_SYN, win=W_RAW, params=struct.pack(">H", 173))
+    + seg(win=W_RAW, params=struct.pack(">H", 173))
+    + seg(flags=F_PSH_ACK, win=W_RAW, params=struct.pack(">H", 173), payload=P_GET_T_CLOSE)
+    + seg(win=W_0) + op(DEADLINE) + op(DEADLINE) + seg() + seg(flags=F_FIN_ACK)
+    + op(DEADLINE) + op(DEADLINE),
     # Idle timeout closes a silent connection.
     "idle": config(idle=True, idle_sel=0) + handshake() + op(ADVANCE, 0, 210) + pump(2)
     + op(DEADLINE) + op(DEADLINE),

@@ -306,6 +306,7 @@ struct syn_rec {
 	uint16_t mss_bound;   /* largest MSS the stack may take from it */
 	bool known;           /* options well-formed: the flags below hold */
 	bool ws, ts;
+	uint8_t ws_shift;
 };
 
 struct peer {
@@ -316,6 +317,7 @@ struct peer {
 	/* client's sending side */
 	uint32_t snd_nxt, last_ack, gen;
 	bool ts_offered;
+	uint8_t ws_shift;     /* the window scale the last SYN offered */
 	struct syn_rec syns[SYN_HISTORY];
 	unsigned nsyn;
 	uint16_t mss_max;     /* largest mss_bound of any SYN sent */
@@ -987,7 +989,10 @@ static const uint8_t flag_table[16] = {
 	TH_SYN | TH_RST, 0x20 | TH_ACK, 0xc0 | TH_ACK, 0xff, /* 0xff: raw byte follows */
 };
 
-static const uint16_t windows[8] = { 65535, 0, 1 /* raw */, 1, 536, 8192, 100, 32768 };
+/* [2]: a raw 16-bit value follows; [7]: a byte k follows and the window
+ * ends k bytes past the last byte the stack sent (small, moving windows:
+ * runts, SWS avoidance, probes at the end of a reply). */
+static const uint16_t windows[8] = { 65535, 0, 0, 1, 536, 8192, 100, 0 };
 
 struct built {
 	size_t len;
@@ -1019,6 +1024,7 @@ static size_t build_opts(struct rd *r, struct peer *pe, uint8_t sel, bool syn,
 		o[n++] = 1, o[n++] = 3, o[n++] = 3;
 		o[n++] = u8(r);
 		rec->ws = true;
+		rec->ws_shift = o[n - 1] > 14 ? 14 : o[n - 1];
 	}
 	if (sel & 0x04) {
 		o[n++] = 1, o[n++] = 1, o[n++] = 4, o[n++] = 2;
@@ -1115,8 +1121,13 @@ static struct built build_seg(struct rd *r, uint8_t arg)
 	default: ack = pe->rcv_nxt; break;
 	}
 	uint16_t win = windows[wsel & 7];
-	if ((wsel & 7) == 2)
+	if ((wsel & 7) == 2) {
 		win = u16(r);
+	} else if ((wsel & 7) == 7) {
+		int32_t bytes = (int32_t)(pe->srv_max + u8(r) - ack);
+		uint32_t w = bytes > 0 ? (uint32_t)bytes >> pe->ws_shift : 0;
+		win = w > 0xffff ? 0xffff : (uint16_t)w;
+	}
 	uint8_t mac = (arg >> 3) & 1;
 
 	uint8_t opts[128]; /* options are built whole, then cut to 40 */
@@ -1186,6 +1197,7 @@ static struct built build_seg(struct rd *r, uint8_t arg)
 		if (rec.mss_bound > pe->mss_max)
 			pe->mss_max = rec.mss_bound;
 		pe->ts_offered = rec.ts;
+		pe->ws_shift = rec.known && rec.ws ? rec.ws_shift : 0;
 		if (advance_seq)
 			pe->snd_nxt = end;
 	} else if (advance_seq && SEQ_GT(end, pe->snd_nxt)) {

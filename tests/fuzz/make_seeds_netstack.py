@@ -13,7 +13,7 @@ ADVANCE, SEG, PUMP, RAW, MUTATE, REFUSE, LOSE, ABORT, DEADLINE, POLL = 0, 1, 4, 
 # Flag selectors (flag_table in fuzz_netstack.c).
 F_ACK, F_PSH_ACK, F_SYN, F_FIN_ACK, F_RST, F_RST_ACK = 0, 1, 2, 3, 4, 5
 # Window selectors.
-W_65535, W_0, W_RAW = 0, 1, 2
+W_65535, W_0, W_RAW, W_EDGE = 0, 1, 2, 7  # W_EDGE: k bytes past what was sent
 # Option selector bits.
 O_MSS, O_WS, O_SACKOK, O_TS, O_SACK, O_RAW = 1, 2, 4, 8, 16, 32
 # Payload selectors: 1 + template index (see templates[] in fuzz_netstack.c).

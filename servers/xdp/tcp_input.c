@@ -199,6 +199,25 @@ static bool our_fin_acked(const struct tcp_conn *c)
 	return c->fin_queued && SEQ_GEQ(c->snd_una, c->snd_end + 1);
 }
 
+/* Fast retransmit and NewReno's partial ACK resend the first unacked
+ * segment: what was sent there before, at most one MSS. Never more: past
+ * snd_max lie bytes the peer's window or cwnd held back. */
+static void retransmit_head(struct netstack *ns, struct tcp_conn *c)
+{
+	uint32_t sent = c->snd_max - c->snd_una;
+	ns->stats.fast_retransmits++;
+	c->rtt_timing = false;
+	int n = ns_send_segment(ns, c, c->snd_una, sent < c->mss ? sent : c->mss);
+	if (n < 0) {
+		ns_pending_add(ns, c);
+	} else if (SEQ_GT(c->snd_una + (uint32_t)n, c->snd_max)) {
+		/* Our FIN rode along for the first time (ns_send_segment adds it
+		 * behind the last byte; the tx ring had refused it alone). */
+		c->snd_max = c->snd_nxt = c->snd_una + (uint32_t)n;
+		ns_fin_sent(ns, c);
+	}
+}
+
 static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			uint32_t ack, uint8_t flags, uint16_t win, size_t plen,
 			bool *need_http)
@@ -232,22 +251,14 @@ static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		} else {
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);
 		}
-		if (rtx) {
-			/* NewReno partial ACK: the next hole, at once. */
-			ns->stats.fast_retransmits++;
-			c->rtt_timing = false;
-			if (ns_send_segment(ns, c, c->snd_una, c->mss) < 0)
-				ns_pending_add(ns, c);
-		}
+		if (rtx) /* NewReno partial ACK: the next hole, at once. */
+			retransmit_head(ns, c);
 	} else if (ack == c->snd_una && plen == 0 &&
 		   !(flags & (TH_SYN | TH_FIN)) && new_wnd == c->snd_wnd &&
 		   c->snd_max != c->snd_una && c->snd_wnd != 0) {
 		ns->stats.dup_acks++;
 		if (cc_on_dupack(c)) {
-			ns->stats.fast_retransmits++;
-			c->rtt_timing = false;
-			if (ns_send_segment(ns, c, c->snd_una, c->mss) < 0)
-				ns_pending_add(ns, c);
+			retransmit_head(ns, c);
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);
 		}
 	}

@@ -363,6 +363,38 @@ static void test_probe_carries_fin(void **state)
 	assert_int_equal(nt_stats(h)->conns_reset_tx, 0);
 }
 
+/* Found by fuzz_netstack: fast retransmit resent "one MSS at snd_una"
+ * whatever had been sent there. Behind a one-byte window that was the whole
+ * rest of the reply, past the peer's window, with our FIN, which the state
+ * never recorded (the peer's ACK of it was then refused as acking unsent
+ * data). Now only what was sent before is resent. */
+static void test_fast_retransmit_sends_only_what_was_sent(void **state)
+{
+	struct nt_harness *h = *state;
+	const char *req = NT_GET("/tiny", "close");
+	uint32_t cseq = 9000;
+	nt_input(h, 40012, cseq, 0, TH_SYN, 1, NULL, 0); /* window 1, no WS */
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40012, cseq + 1, iss + 1, TH_ACK, 1, NULL, 0);
+	nt_input(h, 40012, cseq + 1, iss + 1, TH_ACK | TH_PSH, 1, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, 1);
+	nt_clear(h);
+	for (int i = 0; i < 3; i++)
+		nt_input(h, 40012, cseq, iss + 1, TH_ACK, 1, NULL, 0);
+	assert_int_equal(nt_stats(h)->fast_retransmits, 1);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.len, 1); /* the byte sent, nothing past the window */
+	assert_false(s.flags & TH_FIN);
+}
+
 /* The tx ring refuses frames: output waits, netstack_tx_blocked says so,
  * and the next poll with room carries on. */
 static void test_tx_ring_full(void **state)
@@ -451,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_window_persist, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_lost_window_reopens_small, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_carries_fin, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_sends_only_what_was_sent, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),

@@ -72,9 +72,11 @@ fuzz-http-core: $(FUZZ_DIR)/fuzz_http_core
 		-print_final_stats=1 \
 		$(FUZZ_DIR)/corpus-http_core tests/fuzz/seeds-http_core
 
+# A small quarantine: every frame is a fresh malloc, and with a big one
+# each lands on a fresh page: page faults took ~15% of the time.
 fuzz-netstack: $(FUZZ_DIR)/fuzz_netstack
 	@mkdir -p $(FUZZ_DIR)/corpus-netstack
-	ASAN_OPTIONS=quarantine_size_mb=64:$${ASAN_OPTIONS:-} \
+	ASAN_OPTIONS=quarantine_size_mb=16:$${ASAN_OPTIONS:-} \
 	$(FUZZ_DIR)/fuzz_netstack -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
 		-max_len=$(FUZZ_NETSTACK_MAX_LEN) \
 		-dict=tests/fuzz/netstack.dict -artifact_prefix=$(FUZZ_DIR)/ \

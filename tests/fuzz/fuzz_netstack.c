@@ -77,6 +77,11 @@
 #include "netstack_internal.h" /* white-box checks: check_internal() */
 #include "page_cache.h"
 
+/* The checks and the oracle run without coverage instrumentation: they
+ * are the hot loops of a run (byte by byte), and their branches are not
+ * the stack's behaviour, so they would only steer the fuzzer astray. */
+#define NO_COV __attribute__((no_sanitize("coverage")))
+
 #define SRV_PORT 8080
 #define NPEERS 8
 #define MAX_FRAME 9216
@@ -219,7 +224,7 @@ static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p
 static void wr16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
 static void wr32(uint8_t *p, uint32_t v) { wr16(p, v >> 16); wr16(p + 2, v & 0xffff); }
 
-static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t sum)
+NO_COV static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t sum)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
@@ -228,7 +233,7 @@ static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t sum)
 	return sum;
 }
 
-static uint16_t ref_fold(uint32_t sum)
+NO_COV static uint16_t ref_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -236,7 +241,7 @@ static uint16_t ref_fold(uint32_t sum)
 }
 
 /* Sum of the TCP pseudo-header; addresses as the 4 bytes on the wire. */
-static uint32_t ref_pseudo(const uint8_t *saddr, const uint8_t *daddr, size_t tcp_len)
+NO_COV static uint32_t ref_pseudo(const uint8_t *saddr, const uint8_t *daddr, size_t tcp_len)
 {
 	return ref_sum(saddr, 4, 0) + ref_sum(daddr, 4, 0) + 6 + (uint32_t)tcp_len;
 }
@@ -322,7 +327,7 @@ struct peer {
 	unsigned nsyn;
 	uint16_t mss_max;     /* largest mss_bound of any SYN sent */
 	uint32_t *sent_ends;  /* seq + len of every segment sent */
-	unsigned nsent;
+	unsigned nsent, sent_cap;
 	/* client's view of the server, from frames it did not lose */
 	bool synced, ts_ok;
 	uint32_t srv_iss, rcv_nxt, srv_max, srv_ack, ts_recent;
@@ -344,7 +349,7 @@ static struct run {
 	uint8_t frame[MAX_FRAME + 64];
 } R;
 
-static struct peer *find_peer(const uint8_t *ip4, uint16_t port)
+NO_COV static struct peer *find_peer(const uint8_t *ip4, uint16_t port)
 {
 	uint32_t ip;
 	memcpy(&ip, ip4, 4);
@@ -356,11 +361,11 @@ static struct peer *find_peer(const uint8_t *ip4, uint16_t port)
 
 /* ---- the stream oracle ---- */
 
-static const struct page *cand_page(int c) { return cand_pages[R.cache_idx][c >> 2]; }
-static bool cand_close(int c) { return c & 1; }
-static bool cand_head(int c) { return c & 2; }
+NO_COV static const struct page *cand_page(int c) { return cand_pages[R.cache_idx][c >> 2]; }
+NO_COV static bool cand_close(int c) { return c & 1; }
+NO_COV static bool cand_head(int c) { return c & 2; }
 
-static uint32_t cand_len(int c)
+NO_COV static uint32_t cand_len(int c)
 {
 	const struct page *p = cand_page(c);
 	return (uint32_t)(p->head_len + HTTP_SLOT_LEN + (cand_head(c) ? 0 : p->body_len));
@@ -368,7 +373,7 @@ static uint32_t cand_len(int c)
 
 /* Byte o of candidate c matches b? The Date is whatever the clock said
  * when the reply was queued: any printable character. */
-static bool cand_byte_ok(int c, uint32_t o, uint8_t b)
+NO_COV static bool cand_byte_ok(int c, uint32_t o, uint8_t b)
 {
 	const struct page *p = cand_page(c);
 	if (o >= cand_len(c))
@@ -398,7 +403,7 @@ static uint64_t all_cands(void)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
-static uint64_t complete_at(uint64_t mask, uint32_t o)
+NO_COV static uint64_t complete_at(uint64_t mask, uint32_t o)
 {
 	uint64_t done = 0;
 	for (uint64_t m = mask; m; m &= m - 1) {
@@ -410,7 +415,7 @@ static uint64_t complete_at(uint64_t mask, uint32_t o)
 }
 
 /* New in-order bytes at offset o->vlen. */
-static void orc_feed(struct oracle *o, const uint8_t *d, uint32_t n)
+NO_COV static void orc_feed(struct oracle *o, const uint8_t *d, uint32_t n)
 {
 	if (o->gave_up) {
 		o->vlen += n;
@@ -486,7 +491,7 @@ static void orc_feed(struct oracle *o, const uint8_t *d, uint32_t n)
 }
 
 /* Bytes at an offset below vlen, sent again: the same as the first time. */
-static void orc_recheck(const struct oracle *o, uint32_t off, const uint8_t *d, uint32_t n)
+NO_COV static void orc_recheck(const struct oracle *o, uint32_t off, const uint8_t *d, uint32_t n)
 {
 	if (o->gave_up)
 		return;
@@ -517,7 +522,7 @@ static void orc_recheck(const struct oracle *o, uint32_t off, const uint8_t *d, 
 }
 
 /* A FIN at stream offset `at`: after a whole response, always the same. */
-static void orc_fin(struct oracle *o, uint32_t at)
+NO_COV static void orc_fin(struct oracle *o, uint32_t at)
 {
 	if (o->fin_seen) {
 		CHECK(at == o->fin_off, "FIN moved from offset %u to %u", o->fin_off, at);
@@ -543,7 +548,7 @@ struct tcp_opts {
 	uint32_t tsval;
 };
 
-static void parse_server_opts(const uint8_t *o, size_t len, struct tcp_opts *t)
+NO_COV static void parse_server_opts(const uint8_t *o, size_t len, struct tcp_opts *t)
 {
 	t->mss = t->ws = -1;
 	t->ts = false;
@@ -570,7 +575,7 @@ static void parse_server_opts(const uint8_t *o, size_t len, struct tcp_opts *t)
 
 /* What the SYNs with this sequence number allow: the stack took its
  * options from one of them (the client may have sent several). */
-static bool find_syn(const struct peer *pe, uint32_t seq, struct syn_rec *out)
+NO_COV static bool find_syn(const struct peer *pe, uint32_t seq, struct syn_rec *out)
 {
 	bool found = false;
 	for (unsigned k = 0; k < pe->nsyn && k < SYN_HISTORY; k++) {
@@ -596,7 +601,7 @@ static bool find_syn(const struct peer *pe, uint32_t seq, struct syn_rec *out)
 }
 
 /* The client sent nothing past this (relative to irs)? */
-static bool ack_covered(const struct peer *pe, uint32_t irs, uint32_t ack)
+NO_COV static bool ack_covered(const struct peer *pe, uint32_t irs, uint32_t ack)
 {
 	if (pe->nsent >= SENT_MAX)
 		return true; /* stopped recording */
@@ -610,7 +615,7 @@ static bool ack_covered(const struct peer *pe, uint32_t irs, uint32_t ack)
 }
 
 /* The oracle's side of a frame the tx accepted. */
-static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t flags,
+NO_COV static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t flags,
 			 uint32_t seq, uint32_t ack, const uint8_t *pl, uint32_t len,
 			 const struct tcp_opts *to)
 {
@@ -669,7 +674,7 @@ static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t flags,
 }
 
 /* The client's side: what it learns from a frame it received. */
-static void client_frame(struct peer *pe, uint8_t flags, uint32_t seq, uint32_t ack,
+NO_COV static void client_frame(struct peer *pe, uint8_t flags, uint32_t seq, uint32_t ack,
 			 uint16_t win, uint32_t len, const struct tcp_opts *to)
 {
 	(void)win;
@@ -704,7 +709,7 @@ static void client_frame(struct peer *pe, uint8_t flags, uint32_t seq, uint32_t 
 	}
 }
 
-static bool routable(const uint8_t *ip)
+NO_COV static bool routable(const uint8_t *ip)
 {
 	uint32_t a = be32(ip);
 	return a != 0 && a != 0xffffffff && (a >> 28) != 0xe;
@@ -712,7 +717,7 @@ static bool routable(const uint8_t *ip)
 
 /* Every frame the stack hands to the tx callback. Returns what the
  * callback returns: 0, or -1 for "no room". */
-static int on_frame(const uint8_t *f, size_t len)
+NO_COV static int on_frame(const uint8_t *f, size_t len)
 {
 	CHECK(len >= 54 && len <= (size_t)R.cfg.mtu + 14, "frame of %zu bytes, MTU %u",
 	      len, R.cfg.mtu);
@@ -785,7 +790,7 @@ static int on_frame(const uint8_t *f, size_t len)
 
 /* The tx callback: gathers the pieces into one frame. The only function
  * that knows the callback's signature. */
-static int fuzz_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+NO_COV static int fuzz_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
 {
 	(void)ctx;
 	static uint8_t f[MAX_FRAME + 64];
@@ -803,13 +808,13 @@ static int fuzz_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_
 
 /* ---- white-box invariants ---- */
 
-static bool owes(const struct tcp_conn *c)
+NO_COV static bool owes(const struct tcp_conn *c)
 {
 	return SEQ_LT(c->snd_una, c->snd_end) ||
 	       (c->fin_queued && SEQ_LT(c->snd_una, c->snd_end + 1));
 }
 
-static void check_internal(void)
+NO_COV static void check_internal(void)
 {
 	const struct netstack *ns = R.ns;
 	const struct netstack_stats *st = netstack_stats(ns);
@@ -1204,8 +1209,9 @@ static struct built build_seg(struct rd *r, uint8_t arg)
 		pe->snd_nxt = end;
 	}
 	if (pe->nsent < SENT_MAX) {
-		if (!pe->sent_ends) {
-			pe->sent_ends = malloc(SENT_MAX * sizeof(*pe->sent_ends));
+		if (pe->nsent == pe->sent_cap) {
+			pe->sent_cap = pe->sent_cap ? 2 * pe->sent_cap : 16;
+			pe->sent_ends = realloc(pe->sent_ends, pe->sent_cap * sizeof(*pe->sent_ends));
 			if (!pe->sent_ends)
 				abort();
 		}

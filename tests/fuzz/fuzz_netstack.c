@@ -302,6 +302,8 @@ struct oracle {
 	bool gave_up;         /* too much to log: only vlen is tracked */
 	struct resp *log;
 	uint32_t nlog, cap;
+	bool acked;           /* last_ack/right_edge hold */
+	uint32_t last_ack, right_edge; /* of the frames of this connection */
 	uint64_t mask;        /* candidates of the response in progress (0: none) */
 	uint32_t o;           /* offset in it */
 };
@@ -616,8 +618,8 @@ NO_COV static bool ack_covered(const struct peer *pe, uint32_t irs, uint32_t ack
 
 /* The oracle's side of a frame the tx accepted. */
 NO_COV static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t flags,
-			 uint32_t seq, uint32_t ack, const uint8_t *pl, uint32_t len,
-			 const struct tcp_opts *to)
+			 uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *pl,
+			 uint32_t len, const struct tcp_opts *to)
 {
 	struct oracle *o = &pe->orc;
 	if (!o->valid || o->iss != c->iss)
@@ -639,6 +641,21 @@ NO_COV static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t fla
 			CHECK((to->ws >= 0) == syn->ws, "SYN-ACK window scale %d, offered: %d",
 			      to->ws, syn->ws);
 		return;
+	}
+	/* What we acknowledge never goes back, nor the right edge of the
+	 * window we offer (RFC 9293 3.8.6.2.2: do not shrink it). */
+	if (flags & TH_ACK) {
+		uint32_t edge = ack + ((uint32_t)win << c->rcv_wscale);
+		if (o->acked) {
+			CHECK(SEQ_GEQ(ack, o->last_ack), "port %u: ACK went back from %u to %u",
+			      pe->port, o->last_ack, ack);
+			CHECK(SEQ_GEQ(edge, o->right_edge),
+			      "port %u: window edge moved left from %u to %u", pe->port,
+			      o->right_edge, edge);
+		}
+		o->acked = true;
+		o->last_ack = ack;
+		o->right_edge = edge;
 	}
 	uint32_t rel = seq - (c->iss + 1);
 	uint32_t limit = o->vlen + (o->fin_seen ? 1 : 0);
@@ -776,7 +793,7 @@ NO_COV static int on_frame(const uint8_t *f, size_t len)
 		      "destination MAC of a client");
 		struct tcp_conn *c = ns_conn_lookup(R.ns, pe->ip, pe->port);
 		if (c)
-			oracle_frame(pe, c, flags, seq, ack, t + thl, plen, &to);
+			oracle_frame(pe, c, flags, seq, ack, be16(t + 14), t + thl, plen, &to);
 		else
 			CHECK((flags & TH_RST) && !plen, "a frame other than RST for no connection");
 	}
@@ -886,6 +903,10 @@ NO_COV static void check_internal(void)
 				      i, c->rx_len, c->rcount);
 			}
 		}
+		/* An ACK owed goes out before the call returns, or waits for room
+		 * in the tx ring (tcp_input.c: no delayed ACK). */
+		CHECK(!c->ack_pending || c->pending, "slot %u (state %u): ACK owed, not sent",
+		      i, c->state);
 		/* Something owed to the peer: a timer will resend it, or it waits
 		 * for room in the tx ring. Anything else hangs. */
 		bool sending = c->state == TCP_SYN_RECEIVED || c->state == TCP_ESTABLISHED ||

@@ -395,6 +395,48 @@ static void test_fast_retransmit_sends_only_what_was_sent(void **state)
 	assert_false(s.flags & TH_FIN);
 }
 
+/* The other half of the fix above: the client half-closes while its ACK of
+ * the reply is lost; our FIN, alone, finds the tx ring full, and the fast
+ * retransmission of the reply's last segment is the first frame out. It
+ * carries the FIN (it ends the stream), which is accounted for then
+ * (CLOSE_WAIT -> LAST_ACK) rather than sent a second time on its own. */
+static void test_fast_retransmit_carries_queued_fin(void **state)
+{
+	struct nt_harness *h = *state;
+	const char *req = NT_GET("/tiny", "keep-alive");
+	uint32_t cseq = 11000;
+	nt_input(h, 40013, cseq, 0, TH_SYN, 65535, NULL, 0);
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40013, cseq + 1, iss + 1, TH_ACK, 65535, NULL, 0);
+	nt_input(h, 40013, cseq + 1, iss + 1, TH_ACK | TH_PSH, 65535, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	uint32_t end = iss + 1 + (uint32_t)s.len;
+	nt_clear(h);
+	h->tx_room = 0; /* the ring is full */
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK | TH_FIN, 65535, NULL, 0);
+	cseq++;
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0);
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0);
+	assert_int_equal(h->nframes, 0);
+	h->tx_room = -1;
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0); /* third dup ACK */
+	assert_int_equal(nt_stats(h)->fast_retransmits, 1);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.seq + s.len, end);
+	assert_true(s.flags & TH_FIN);
+	/* The peer acks everything, our FIN included: the connection ends. */
+	nt_input(h, 40013, cseq, end + 1, TH_ACK, 65535, NULL, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_reset_tx, 0);
+}
+
 /* The tx ring refuses frames: output waits, netstack_tx_blocked says so,
  * and the next poll with room carries on. */
 static void test_tx_ring_full(void **state)
@@ -484,6 +526,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_lost_window_reopens_small, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_carries_fin, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_sends_only_what_was_sent, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_carries_queued_fin, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),

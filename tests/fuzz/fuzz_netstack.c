@@ -46,21 +46,30 @@
  *   (head, a slot "Date: ...Connection: keep-alive|close", body; HEAD
  *   without body), first transmissions are contiguous, retransmissions
  *   repeat the same bytes (the slot too, though the clock ticked), the FIN
- *   comes after a whole response and never moves; the ACK never covers
- *   bytes the client did not send;
+ *   comes after a whole response and never moves; new bytes fit the send
+ *   window and cwnd (a one-byte probe aside); the ACK never covers bytes
+ *   the client did not send and, like the window's right edge, never goes
+ *   back;
  * - after every operation, the stack's internals (check_internal): the
  *   connection table, hash, timer heap, TIME_WAIT FIFO, pending and free
  *   lists agree with each other and with the gauges; sequence variables are
  *   ordered; out-of-order ranges fit the receive buffer; queued replies
  *   add up to the unsent/unacked stream; a connection owing the peer data
- *   or a FIN has a timer or waits for tx room (no hang); a connection that
- *   sent its FIN is in a state that knows it; after a poll, no deadline is
- *   in the past;
+ *   or a FIN has a timer or waits for tx room, an ACK owed is sent or
+ *   waits for room, a complete request never sits unparsed while the reply
+ *   queue has room (no hang); a connection that sent its FIN is in a state
+ *   that knows it; after a poll, no deadline is in the past;
  * - at the end: counters agree with what the harness did, and after
  *   netstack_abort_all nothing is left (and LeakSanitizer runs).
  *
  * Adapting to another tx callback signature: only fuzz_tx() gathers the
- * frame; everything else takes (frame, len).
+ * frame; everything else takes (frame, len). The white-box parts read
+ * netstack_internal.h: check_internal() (tables, lists, heap, sequence
+ * variables) and, in oracle_frame(), ns_conn_lookup() with the connection's
+ * iss, irs, snd_una, snd_wnd, cwnd and rcv_wscale.
+ *
+ * A trace of one input: FUZZ_NETSTACK_TRACE=1 build/fuzz/fuzz_netstack FILE.
+ * The seeds are written by make_seeds_netstack.py (the format, spelled out).
  *
  * Build and run: make fuzz-netstack [FUZZ_SECONDS=600] */
 #include <arpa/inet.h>

@@ -273,6 +273,9 @@ void ns_send_rst_to(struct netstack *ns, const struct ns_peer *peer,
 int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		    uint32_t maxlen);
 void ns_output(struct netstack *ns, struct tcp_conn *c);
+/* Our FIN went out for the first time: ESTABLISHED -> FIN_WAIT_1,
+ * CLOSE_WAIT -> LAST_ACK. */
+void ns_fin_sent(struct netstack *ns, struct tcp_conn *c);
 void ns_abort(struct netstack *ns, struct tcp_conn *c);
 uint32_t ns_rcv_space(const struct tcp_conn *c);
 

@@ -50,9 +50,12 @@ int ns_parse_frame(struct netstack_stats *st, uint32_t our_ip,
 		st->ip_fragments++;
 		return -1;
 	}
-	/* A source we can never answer: broadcast, multicast, zero. */
+	/* A source we can never answer: broadcast, multicast, zero. The same
+	 * for a group source MAC (I/G bit set): no station sends from one, and
+	 * since replies go to the frame's source MAC, answering would put a
+	 * spoofed frame's reply on every port of the segment. */
 	uint8_t s0 = ((const uint8_t *)&saddr)[0];
-	if (saddr == 0 || saddr == 0xffffffff || (s0 & 0xf0) == 0xe0) {
+	if (saddr == 0 || saddr == 0xffffffff || (s0 & 0xf0) == 0xe0 || (f[6] & 1)) {
 		st->bad_frame++;
 		return -1;
 	}

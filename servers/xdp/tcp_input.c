@@ -286,8 +286,17 @@ static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			c->max_sndwnd = new_wnd;
 		if (new_wnd) {
 			c->persist_shift = 0;
-			if (c->timer == TIMER_PERSIST)
+			if (c->timer == TIMER_PERSIST) {
 				ns_timer_stop(ns, c);
+				/* A probe byte still unacked is data in flight and
+				 * needs the retransmission timer (RFC 6298 5.1): if
+				 * the probe was lost and the window opened by less
+				 * than sender SWS avoidance sends into, nothing else
+				 * would ever move the connection. */
+				if (c->snd_una != c->snd_max)
+					ns_timer_arm(ns, c, TIMER_RTX,
+						     ns->now_ns + c->rto_ms * NS_MS);
+			}
 		}
 	}
 }

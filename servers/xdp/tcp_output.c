@@ -276,7 +276,7 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	return (int)(len + fin);
 }
 
-static void fin_sent(struct netstack *ns, struct tcp_conn *c)
+void ns_fin_sent(struct netstack *ns, struct tcp_conn *c)
 {
 	if (c->state == TCP_ESTABLISHED)
 		ns_conn_set_state(ns, c, TCP_FIN_WAIT_1);
@@ -320,10 +320,21 @@ static int send_owed_rtx(struct netstack *ns, struct tcp_conn *c)
 		c->rtx_owed = false; /* acked meanwhile */
 		return 0;
 	}
-	int n = ns_send_segment(ns, c, c->snd_una, c->mss);
+	/* What was sent at snd_una before, at most one MSS: past snd_max lie
+	 * bytes the peer's window or cwnd held back. */
+	uint32_t sent = c->snd_max - c->snd_una;
+	int n = ns_send_segment(ns, c, c->snd_una, sent < c->mss ? sent : c->mss);
 	if (n < 0)
 		return -1;
 	c->rtx_owed = false;
+	if (SEQ_GT(c->snd_una + (uint32_t)n, c->snd_max)) {
+		/* Our FIN rode along for the first time (ns_send_segment adds it
+		 * behind the last byte; the tx ring had refused it alone). */
+		c->snd_max = c->snd_una + (uint32_t)n;
+		if (SEQ_LT(c->snd_nxt, c->snd_max))
+			c->snd_nxt = c->snd_max;
+		ns_fin_sent(ns, c);
+	}
 	if (c->in_recovery && c->sack_ok && SEQ_GT(c->snd_una + (uint32_t)n, c->high_rxt))
 		c->high_rxt = c->snd_una + (uint32_t)n;
 	return 0;
@@ -417,7 +428,7 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 					 c->snd_max != c->snd_nxt;
 			c->snd_max = c->snd_nxt;
 			if (first_fin)
-				fin_sent(ns, c);
+				ns_fin_sent(ns, c);
 		}
 		if (c->timer != TIMER_RTX)
 			ns_timer_arm(ns, c, TIMER_RTX, ns->now_ns + c->rto_ms * NS_MS);

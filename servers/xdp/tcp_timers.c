@@ -205,8 +205,13 @@ static void on_persist(struct netstack *ns, struct tcp_conn *c)
 		int n = ns_send_segment(ns, c, c->snd_nxt, 1);
 		if (n > 0) {
 			c->snd_nxt += n;
-			if (SEQ_GT(c->snd_nxt, c->snd_max))
+			if (SEQ_GT(c->snd_nxt, c->snd_max)) {
 				c->snd_max = c->snd_nxt;
+				/* The probe was the last byte, so it carried
+				 * our FIN (ns_send_segment adds it). */
+				if (c->fin_queued && c->snd_max == c->snd_end + 1)
+					ns_fin_sent(ns, c);
+			}
 		} else if (n < 0) {
 			ns_pending_add(ns, c);
 		}

@@ -284,6 +284,160 @@ static void test_zero_window_persist(void **state)
 	nt_conn_free(&c);
 }
 
+/* Found by fuzz_netstack: the window reopens a little (below one MSS and
+ * half the largest window) while the persist probe's byte is unacked, its
+ * frame lost. Stopping the persist timer left that byte in flight with no
+ * retransmission timer, and sender SWS avoidance held the rest back for an
+ * ACK that never came: the transfer hung until the idle timeout. */
+static void test_probe_lost_window_reopens_small(void **state)
+{
+	struct nt_harness *h = *state;
+	struct nt_conn c;
+	nt_connect(h, &c, 40010);
+	nt_request(h, &c, NT_GET("/1m", "keep-alive"));
+	nt_collect(h, &c, false);
+	c.win = 0;
+	nt_ack(h, &c);
+	nt_advance(h, 200);
+	assert_int_equal(h->nframes, 1); /* the probe: lost */
+	assert_int_equal(nt_stats(h)->zero_window_probes, 1);
+	nt_clear(h);
+	c.win = 1; /* << 7: 128 bytes */
+	nt_ack(h, &c);
+	assert_int_equal(h->nframes, 0); /* SWS avoidance: one byte is out */
+	nt_advance(h, 2000);
+	assert_true(h->nframes >= 1);
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	assert_false(s.flags & TH_RST);
+	assert_int_equal(s.seq, c.rcv_nxt);
+	assert_true(s.len > 0 && s.len <= 128);
+	assert_int_equal(nt_stats(h)->rto_timeouts, 1);
+	c.win = 512;
+	nt_drain(h, &c);
+	nt_check_reply(h, &c, "/1m", false);
+	nt_conn_free(&c);
+}
+
+/* Found reading on_persist, shown by fuzz_netstack's FIN/state invariant
+ * (its seed probe-fin): the peer's window stops a Connection: close
+ * reply one byte short, then closes. The persist probe carries that last
+ * byte, and so our FIN, but the state did not move to FIN_WAIT_1: once the
+ * peer acked it and sent its own FIN the connection sat in CLOSE_WAIT for
+ * ever (no timer), a slot lost without an idle timeout. */
+static void test_probe_carries_fin(void **state)
+{
+	struct nt_harness *h = *state;
+	nt_teardown(h);
+	nt_setup(h, 1500, 8, 0); /* no idle timeout to clean up after it */
+	uint8_t *want;
+	size_t n = nt_expected(h, "/tiny", true, &want);
+	free(want);
+	const char *req = NT_GET("/tiny", "close");
+	uint32_t cseq = 7000, win = (uint32_t)n - 1;
+	nt_input(h, 40011, cseq, 0, TH_SYN, (uint16_t)win, NULL, 0); /* no WS */
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40011, cseq + 1, iss + 1, TH_ACK, (uint16_t)win, NULL, 0);
+	nt_input(h, 40011, cseq + 1, iss + 1, TH_ACK | TH_PSH, (uint16_t)win, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, n - 1); /* the window's worth, no FIN */
+	assert_false(s.flags & TH_FIN);
+	nt_clear(h);
+	nt_input(h, 40011, cseq, iss + (uint32_t)n, TH_ACK, 0, NULL, 0); /* window closed */
+	nt_advance(h, 200);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, 1);
+	assert_true(s.flags & TH_FIN); /* the probe ends the stream */
+	nt_clear(h);
+	/* The peer acks the byte and the FIN, then closes. */
+	nt_input(h, 40011, cseq, iss + (uint32_t)n + 2, TH_ACK, 1000, NULL, 0);
+	nt_input(h, 40011, cseq, iss + (uint32_t)n + 2, TH_ACK | TH_FIN, 1000, NULL, 0);
+	assert_int_equal(nt_stats(h)->cur_time_wait, 1);
+	nt_advance(h, 1000);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_reset_tx, 0);
+}
+
+/* Found by fuzz_netstack: fast retransmit resent "one MSS at snd_una"
+ * whatever had been sent there. Behind a one-byte window that was the whole
+ * rest of the reply, past the peer's window, with our FIN, which the state
+ * never recorded (the peer's ACK of it was then refused as acking unsent
+ * data). Now only what was sent before is resent. */
+static void test_fast_retransmit_sends_only_what_was_sent(void **state)
+{
+	struct nt_harness *h = *state;
+	const char *req = NT_GET("/tiny", "close");
+	uint32_t cseq = 9000;
+	nt_input(h, 40012, cseq, 0, TH_SYN, 1, NULL, 0); /* window 1, no WS */
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40012, cseq + 1, iss + 1, TH_ACK, 1, NULL, 0);
+	nt_input(h, 40012, cseq + 1, iss + 1, TH_ACK | TH_PSH, 1, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.len, 1);
+	nt_clear(h);
+	for (int i = 0; i < 3; i++)
+		nt_input(h, 40012, cseq, iss + 1, TH_ACK, 1, NULL, 0);
+	assert_int_equal(nt_stats(h)->fast_retransmits, 1);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.len, 1); /* the byte sent, nothing past the window */
+	assert_false(s.flags & TH_FIN);
+}
+
+/* The other half of the fix above: the client half-closes while its ACK of
+ * the reply is lost; our FIN, alone, finds the tx ring full, and the fast
+ * retransmission of the reply's last segment is the first frame out. It
+ * carries the FIN (it ends the stream), which is accounted for then
+ * (CLOSE_WAIT -> LAST_ACK) rather than sent a second time on its own. */
+static void test_fast_retransmit_carries_queued_fin(void **state)
+{
+	struct nt_harness *h = *state;
+	const char *req = NT_GET("/tiny", "keep-alive");
+	uint32_t cseq = 11000;
+	nt_input(h, 40013, cseq, 0, TH_SYN, 65535, NULL, 0);
+	struct nt_seg s;
+	nt_parse(h, 0, &s);
+	uint32_t iss = s.seq;
+	nt_clear(h);
+	nt_input(h, 40013, cseq + 1, iss + 1, TH_ACK, 65535, NULL, 0);
+	nt_input(h, 40013, cseq + 1, iss + 1, TH_ACK | TH_PSH, 65535, req, strlen(req));
+	cseq += 1 + (uint32_t)strlen(req);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	uint32_t end = iss + 1 + (uint32_t)s.len;
+	nt_clear(h);
+	h->tx_room = 0; /* the ring is full */
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK | TH_FIN, 65535, NULL, 0);
+	cseq++;
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0);
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0);
+	assert_int_equal(h->nframes, 0);
+	h->tx_room = -1;
+	nt_input(h, 40013, cseq, iss + 1, TH_ACK, 65535, NULL, 0); /* third dup ACK */
+	assert_int_equal(nt_stats(h)->fast_retransmits, 1);
+	assert_int_equal(h->nframes, 1);
+	nt_parse(h, 0, &s);
+	assert_int_equal(s.seq, iss + 1);
+	assert_int_equal(s.seq + s.len, end);
+	assert_true(s.flags & TH_FIN);
+	/* The peer acks everything, our FIN included: the connection ends. */
+	nt_input(h, 40013, cseq, end + 1, TH_ACK, 65535, NULL, 0);
+	assert_int_equal(nt_stats(h)->cur_conns, 0);
+	assert_int_equal(nt_stats(h)->conns_reset_tx, 0);
+}
+
 /* The tx ring refuses frames: output waits, netstack_tx_blocked says so,
  * and the next poll with room carries on. */
 static void test_tx_ring_full(void **state)
@@ -372,6 +526,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reordering, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_overflow, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_persist, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_lost_window_reopens_small, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_carries_fin, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_sends_only_what_was_sent, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_carries_queued_fin, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),

@@ -401,6 +401,29 @@ static void test_bad_frames(void **state)
 	assert_int_equal(nt_stats(h)->frames_in, 7);
 }
 
+/* Found by fuzz_netstack: a frame whose source MAC is a group address
+ * (multicast, broadcast) was answered to that MAC, i.e. to every station.
+ * It is dropped like a broadcast source IP. */
+static void test_group_source_mac(void **state)
+{
+	struct nt_harness *h = *state;
+	uint8_t f[200];
+	size_t n = nt_build(h, f, 40000, 5000, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
+	f[6] |= 1; /* I/G bit of the source MAC */
+	nt_input_raw(h, f, n);
+	memset(f + 6, 0xff, 6); /* broadcast */
+	nt_input_raw(h, f, n);
+	assert_int_equal(h->nframes, 0);
+	assert_int_equal(nt_stats(h)->bad_frame, 2);
+	assert_int_equal(nt_stats(h)->conns_opened, 0);
+	/* Same for a segment of no connection (would be answered with RST). */
+	n = nt_build(h, f, 40000, 5000, 1, TH_ACK, 64240, NULL, 0, NULL, 0);
+	f[6] |= 1;
+	nt_input_raw(h, f, n);
+	assert_int_equal(h->nframes, 0);
+	assert_int_equal(nt_stats(h)->unknown_conn_rst, 0);
+}
+
 /* A connection that does nothing is closed after the idle timeout (FIN,
  * like close()); one that then ignores our FIN is aborted. */
 static void test_idle_timeout(void **state)
@@ -473,6 +496,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_connection, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood_past_cap, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frames, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_group_source_mac, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_request_closes, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_abort_all, nt_fixture_setup, nt_fixture_teardown),

@@ -679,9 +679,11 @@ NO_COV static void oracle_frame(struct peer *pe, struct tcp_conn *c, uint8_t fla
 		}
 		CHECK(!o->fin_seen || rel + len <= o->fin_off, "data past our FIN");
 		/* Bytes sent for the first time fit the send window and cwnd
-		 * (a zero-window probe is one byte past a closed window). */
+		 * (a zero-window probe is one byte past a closed window). With
+		 * SACK, cwnd bounds the pipe (RFC 6675), not snd_nxt - snd_una:
+		 * SACKed bytes left the network, so only the window is checked. */
 		if (rel + len > o->vlen) {
-			uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+			uint32_t wnd = c->sack_ok || c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
 			CHECK(SEQ_LEQ(seq + len, c->snd_una + (wnd ? wnd : 1)),
 			      "port %u: new data to %u, past snd_una %u + window %u (snd_wnd %u cwnd %u)",
 			      pe->port, seq + len, c->snd_una, wnd, c->snd_wnd, c->cwnd);
@@ -816,9 +818,13 @@ NO_COV static int on_frame(const uint8_t *f, size_t len)
 
 /* The tx callback: gathers the pieces into one frame. The only function
  * that knows the callback's signature. */
-NO_COV static int fuzz_tx(void *ctx, const struct iovec *iov, int iovcnt, size_t frame_len)
+NO_COV static int fuzz_tx(void *ctx, const struct netstack_frame *fr)
 {
 	(void)ctx;
+	const struct iovec *iov = fr->iov;
+	int iovcnt = fr->iovcnt;
+	size_t frame_len = fr->len;
+	CHECK(fr->csum_start == 0, "a checksum left to the device without csum_offload");
 	static uint8_t f[MAX_FRAME + 64];
 	CHECK(iovcnt >= 1 && iovcnt <= NETSTACK_MAX_IOV, "iovcnt %d", iovcnt);
 	size_t off = 0;

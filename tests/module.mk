@@ -40,8 +40,9 @@ FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iservers/common \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer
-FUZZ_HTTP_CORE_SRCS := tests/fuzz/fuzz_http_core.c $(addprefix servers/common/, \
-		page_cache.c http_clock.c http_core.c url_path.c mime.c)
+FUZZ_COMMON_SRCS := $(addprefix servers/common/, page_cache.c http_clock.c http_core.c \
+		url_path.c mime.c)
+FUZZ_HTTP_CORE_SRCS := tests/fuzz/fuzz_http_core.c $(FUZZ_COMMON_SRCS)
 
 $(FUZZ_DIR)/fuzz_http_core: $(FUZZ_HTTP_CORE_SRCS) $(wildcard servers/common/*.h)
 	@mkdir -p $(dir $@)
@@ -50,8 +51,7 @@ $(FUZZ_DIR)/fuzz_http_core: $(FUZZ_HTTP_CORE_SRCS) $(wildcard servers/common/*.h
 # The stack's sources come from servers/xdp/netstack.mk (NETSTACK_SRCS), so a
 # file added to the stack is fuzzed without touching this.
 FUZZ_NETSTACK_SRCS := tests/fuzz/fuzz_netstack.c \
-		$(addprefix servers/xdp/, $(NETSTACK_SRCS)) \
-		$(addprefix servers/common/, page_cache.c http_clock.c http_core.c url_path.c mime.c)
+		$(addprefix servers/xdp/, $(NETSTACK_SRCS)) $(FUZZ_COMMON_SRCS)
 # A script of a few hundred operations reaches far; longer inputs mostly
 # repeat themselves and run slower.
 FUZZ_NETSTACK_MAX_LEN ?= 4096
@@ -63,22 +63,20 @@ $(FUZZ_DIR)/fuzz_netstack: $(FUZZ_NETSTACK_SRCS) $(wildcard servers/common/*.h s
 .PHONY: fuzz-http-core fuzz-netstack
 fuzz: fuzz-http-core fuzz-netstack
 
+# $(call fuzz_run,NAME,QUARANTINE_MB,MAX_LEN): runs build/fuzz/fuzz_NAME for
+# FUZZ_SECONDS on its corpus (grown in build/fuzz) and tests/fuzz/seeds-NAME.
+define fuzz_run
+	@mkdir -p $(FUZZ_DIR)/corpus-$(1)
+	ASAN_OPTIONS=quarantine_size_mb=$(2):$${ASAN_OPTIONS:-} \
+	$(FUZZ_DIR)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
+		-max_len=$(3) -dict=tests/fuzz/$(1).dict -artifact_prefix=$(FUZZ_DIR)/ \
+		-print_final_stats=1 $(FUZZ_DIR)/corpus-$(1) tests/fuzz/seeds-$(1)
+endef
+
 fuzz-http-core: $(FUZZ_DIR)/fuzz_http_core
-	@mkdir -p $(FUZZ_DIR)/corpus-http_core
-	ASAN_OPTIONS=quarantine_size_mb=64:$${ASAN_OPTIONS:-} \
-	$(FUZZ_DIR)/fuzz_http_core -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
-		-max_len=$(FUZZ_MAX_LEN) \
-		-dict=tests/fuzz/http_core.dict -artifact_prefix=$(FUZZ_DIR)/ \
-		-print_final_stats=1 \
-		$(FUZZ_DIR)/corpus-http_core tests/fuzz/seeds-http_core
+	$(call fuzz_run,http_core,64,$(FUZZ_MAX_LEN))
 
 # A small quarantine: every frame is a fresh malloc, and with a big one
 # each lands on a fresh page: page faults took ~15% of the time.
 fuzz-netstack: $(FUZZ_DIR)/fuzz_netstack
-	@mkdir -p $(FUZZ_DIR)/corpus-netstack
-	ASAN_OPTIONS=quarantine_size_mb=16:$${ASAN_OPTIONS:-} \
-	$(FUZZ_DIR)/fuzz_netstack -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
-		-max_len=$(FUZZ_NETSTACK_MAX_LEN) \
-		-dict=tests/fuzz/netstack.dict -artifact_prefix=$(FUZZ_DIR)/ \
-		-print_final_stats=1 \
-		$(FUZZ_DIR)/corpus-netstack tests/fuzz/seeds-netstack
+	$(call fuzz_run,netstack,16,$(FUZZ_NETSTACK_MAX_LEN))

@@ -14,21 +14,21 @@
  * waiting. */
 void xsk_port_fill(struct xsk_port *p)
 {
-	uint32_t idx, n = p->nstash;
+	uint32_t idx, n = p->nstash, room;
 
 	if (n == 0)
 		return;
 	/* reserve() is all or nothing: ask for what fits. */
-	n = xsk_prod_nb_free(&p->fill, n) < n ? xsk_prod_nb_free(&p->fill, n) : n;
-	if (n < p->nstash)
+	room = xsk_prod_nb_free(&p->fill, n);
+	if (room < n) {
 		p->stats.fill_short++;
-	if (n == 0)
+		n = room;
+	}
+	if (n == 0 || xsk_ring_prod__reserve(&p->fill, n, &idx) != n)
 		return;
-	n = xsk_ring_prod__reserve(&p->fill, n, &idx);
 	for (uint32_t i = 0; i < n; i++)
 		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = p->fill_stash[--p->nstash];
-	if (n)
-		xsk_ring_prod__submit(&p->fill, n);
+	xsk_ring_prod__submit(&p->fill, n);
 }
 
 static int set_busy_poll(struct xsk_port *p, const struct xsk_port_config *cfg,

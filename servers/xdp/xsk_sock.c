@@ -70,6 +70,19 @@ static void *ring_map(struct xsk_sock *s, int which, size_t len, off_t pgoff, co
 	return m;
 }
 
+/* libxdp's xsk_ring_prod and xsk_ring_cons have the same fields: point one
+ * of either kind at a mapped ring (m) through its offsets (o). */
+#define RING_INIT(r, m, o, n)                                   \
+	do {                                                    \
+		memset((r), 0, sizeof(*(r)));                   \
+		(r)->mask = (n) - 1;                            \
+		(r)->size = (n);                                \
+		(r)->producer = (void *)((m) + (o).producer);   \
+		(r)->consumer = (void *)((m) + (o).consumer);   \
+		(r)->flags = (void *)((m) + (o).flags);         \
+		(r)->ring = (m) + (o).desc;                     \
+	} while (0)
+
 /* The four rings as libxdp lays them out: a producer ring starts with
  * cached_cons = size (xsk_prod_nb_free counts on it), a consumer ring with
  * the kernel's indices. */
@@ -101,41 +114,20 @@ static int rings_setup(struct xsk_sock *s, const struct xsk_sock_config *cfg,
 		     XDP_UMEM_PGOFF_FILL_RING, "fill ring mmap");
 	if (!m)
 		return -1;
-	*fill = (struct xsk_ring_prod){
-		.mask = cfg->fill_size - 1,
-		.size = cfg->fill_size,
-		.producer = (void *)(m + off.fr.producer),
-		.consumer = (void *)(m + off.fr.consumer),
-		.flags = (void *)(m + off.fr.flags),
-		.ring = m + off.fr.desc,
-		.cached_cons = cfg->fill_size,
-	};
+	RING_INIT(fill, m, off.fr, cfg->fill_size);
+	fill->cached_cons = cfg->fill_size;
 
 	m = ring_map(s, MAP_COMP, off.cr.desc + cfg->comp_size * sizeof(uint64_t),
 		     XDP_UMEM_PGOFF_COMPLETION_RING, "completion ring mmap");
 	if (!m)
 		return -1;
-	*comp = (struct xsk_ring_cons){
-		.mask = cfg->comp_size - 1,
-		.size = cfg->comp_size,
-		.producer = (void *)(m + off.cr.producer),
-		.consumer = (void *)(m + off.cr.consumer),
-		.flags = (void *)(m + off.cr.flags),
-		.ring = m + off.cr.desc,
-	};
+	RING_INIT(comp, m, off.cr, cfg->comp_size);
 
 	m = ring_map(s, MAP_RX, off.rx.desc + cfg->rx_size * sizeof(struct xdp_desc),
 		     XDP_PGOFF_RX_RING, "rx ring mmap");
 	if (!m)
 		return -1;
-	*rx = (struct xsk_ring_cons){
-		.mask = cfg->rx_size - 1,
-		.size = cfg->rx_size,
-		.producer = (void *)(m + off.rx.producer),
-		.consumer = (void *)(m + off.rx.consumer),
-		.flags = (void *)(m + off.rx.flags),
-		.ring = m + off.rx.desc,
-	};
+	RING_INIT(rx, m, off.rx, cfg->rx_size);
 	rx->cached_prod = *rx->producer;
 	rx->cached_cons = *rx->consumer;
 
@@ -143,14 +135,7 @@ static int rings_setup(struct xsk_sock *s, const struct xsk_sock_config *cfg,
 		     XDP_PGOFF_TX_RING, "tx ring mmap");
 	if (!m)
 		return -1;
-	*tx = (struct xsk_ring_prod){
-		.mask = cfg->tx_size - 1,
-		.size = cfg->tx_size,
-		.producer = (void *)(m + off.tx.producer),
-		.consumer = (void *)(m + off.tx.consumer),
-		.flags = (void *)(m + off.tx.flags),
-		.ring = m + off.tx.desc,
-	};
+	RING_INIT(tx, m, off.tx, cfg->tx_size);
 	tx->cached_prod = *tx->producer;
 	tx->cached_cons = *tx->consumer + cfg->tx_size;
 	return 0;

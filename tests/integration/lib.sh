@@ -222,5 +222,18 @@ srv_stop() {
 	[ "$SRV_EXIT" = 0 ] && [ -n "$SRV_STATS" ]
 }
 
+# stat_of KEY: a value from the server's last stats line (after srv_stop).
+stat_of() {
+	echo "$SRV_STATS" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# jget FILE KEY...: fields of a JSON object (loadgen --json), one per line.
+jget() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    print(d[k])' "$@"
+}
+
 # The server's stderr, for a failure's details.
 srv_stderr_tail() { [ -n "$SRV_ERR" ] && tail -n 5 "$SRV_ERR"; }

@@ -26,14 +26,6 @@ TIMEOUT=${LOAD_TIMEOUT:-10}
 lab_up
 SRV_CORPUS=$SRV_CORPUS/corpus
 
-stat_of() { echo "$SRV_STATS" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-jget() {
-	python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    print(d.get(k, ""))' "$@"
-}
 
 run_load() { # mode
 	local mode=$1 json=$T_TMP/load-$1.json v n

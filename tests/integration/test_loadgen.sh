@@ -41,18 +41,6 @@ printf 'X' | dd of="$BAD/sub/page-03.html" bs=1 seek=50 conv=notrunc 2>/dev/null
 
 lg() { ip netns exec "$LAB-cli" "$LOADGEN" --url "$URL" --no-progress "$@"; }
 
-# jget FILE key...: prints the JSON fields, one per line.
-jget() {
-	python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    print(d[k])' "$@"
-}
-
-stat_of() { # key: from the server's stats line
-	echo "$SRV_STATS" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-
 expect_eq() { # name got want
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_not_ok "$1" "got '$2', want '$3'"; fi
 }

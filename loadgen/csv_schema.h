@@ -71,7 +71,14 @@
 	X(machine_cpu_us_per_req, OWN, NUM, "us", "server + client CPUs' work per request (needs --cpus and --server-cpus)") \
 	X(client_bound, OWN, NUM, "0/1", "1: loadgen's CPUs or threads were over 90% busy, the run measured the client") \
 	X(repeat, LABEL, NUM, "", "repeat number of this point in a sweep") \
-	X(labels, OWN, TEXT, "", "other --label pairs, as key=value;key=value")
+	X(labels, OWN, TEXT, "", "other --label pairs, as key=value;key=value") \
+	X(status, LABEL, TEXT, "", "ok; errors: failed_requests over 0.1% of requests; stalled: a closed loop with more than one request in flight in which neither side's CPUs were saturated (bound=neither); or why the sweep's run failed (server_died, ...)") \
+	X(failed_requests, OWN, NUM, "", "connect_errors + read_errors + timeouts + non_2xx + verify_mismatches") \
+	X(bound, LABEL, TEXT, "", "whose CPUs were over 90% busy: client (also when both were), server, or neither; empty when the server's CPUs are unknown and the client's were not saturated") \
+	X(close_policy, OWN, TEXT, "", "close mode: server (requests carry Connection: close, the server closes first, as ab and h2load do) or linger0 (loadgen resets); empty in keep-alive") \
+	X(timewait_client, LABEL, NUM, "", "TCP sockets in TIME_WAIT on the client side when the run ended") \
+	X(timewait_server, LABEL, NUM, "", "TCP sockets in TIME_WAIT on the server side when the run ended (httpd-xdp keeps its own: empty)") \
+	X(napi, LABEL, TEXT, "", "where the lab runs each side's receive: inline (on the sending side's core, veth's default) or threaded (NAPI kthreads on the receiving side's cores)")
 
 enum csv_column {
 #define CSV_ENUM(name, who, type, unit, meaning) COL_##name,

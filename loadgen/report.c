@@ -37,6 +37,45 @@ bool result_client_bound(const struct lg_result *r)
 	       (r->have_client_cpus && r->client.busy_pct > CLIENT_BOUND_PCT);
 }
 
+/* Failed requests above this share of all requests make a run's status
+ * "errors": a failure is a bug to find, never a number to average. */
+#define ERRORS_SHARE 0.001
+
+uint64_t result_failed_requests(const struct lg_result *r)
+{
+	const struct lg_counters *c = &r->c;
+	return c->connect_errors + c->read_errors + c->timeouts + c->non_2xx + c->verify_mismatches;
+}
+
+/* Whose CPUs limited the run. Both saturated counts as the client: the
+ * number cannot then be claimed as the server's. NULL: unknown (the server's
+ * CPUs were not sampled and the client's had room). */
+const char *result_bound(const struct lg_result *r)
+{
+	if (result_client_bound(r))
+		return "client";
+	if (!r->have_server_cpus)
+		return NULL;
+	return r->server.busy_pct > CLIENT_BOUND_PCT ? "server" : "neither";
+}
+
+/* ok, errors, or stalled: a closed loop with more than one request in
+ * flight keeps some CPU busy unless both sides are waiting (with a single
+ * request in flight the run is latency-bound by construction). */
+const char *result_status(const struct lg_result *r)
+{
+	uint64_t failed = result_failed_requests(r);
+	if (failed > 0 && (double)failed > ERRORS_SHARE * (double)r->c.requests)
+		return "errors";
+	if (r->c.requests == 0)
+		return "stalled";
+	const char *bound = result_bound(r);
+	if (!r->o->rate_milli && bound && !strcmp(bound, "neither") &&
+	    (long)r->o->connections * r->o->pipeline > 1)
+		return "stalled";
+	return "ok";
+}
+
 static int column_index(const char *name)
 {
 	for (int i = 0; i < COL_COUNT; i++)
@@ -181,6 +220,12 @@ static void fill(const struct lg_result *r, char v[COL_COUNT][CELL])
 	if (reqs > 0 && r->have_client_cpus && r->have_server_cpus)
 		set_f(v[COL_machine_cpu_us_per_req], (r->client.work_s + r->server.work_s) * 1e6 / reqs, 3);
 	set_u64(v[COL_client_bound], result_client_bound(r) ? 1 : 0);
+	set_u64(v[COL_failed_requests], result_failed_requests(r));
+	const char *bound = result_bound(r);
+	snprintf(v[COL_bound], CELL, "%s", bound ? bound : "");
+	snprintf(v[COL_status], CELL, "%s", result_status(r));
+	if (o->mode == LG_CLOSE)
+		snprintf(v[COL_close_policy], CELL, "%s", o->linger0 ? "linger0" : "server");
 
 	/* Labels: a LABEL column takes the caller's value, anything else is
 	 * kept in the labels column so no information is dropped. */
@@ -469,6 +514,12 @@ void report_human(FILE *f, const struct lg_result *r)
 	if (r->have_server_proc && reqs > 0)
 		fprintf(f, "  server process: %.3f s CPU, %.3f us/request\n", r->server_proc_s,
 			r->server_proc_s * 1e6 / reqs);
+	const char *bound = result_bound(r), *status = result_status(r);
+	fprintf(f, "  status %s%s%s", status, bound ? ", bound: " : "", bound ? bound : "");
+	if (strcmp(status, "ok"))
+		fprintf(f, " (%" PRIu64 " failed requests%s)", result_failed_requests(r),
+			strcmp(status, "stalled") ? "" : "; neither side's CPUs were saturated");
+	fputc('\n', f);
 	if (result_client_bound(r))
 		fprintf(f, "  CLIENT-BOUND: loadgen's %s were %.0f%% busy: this run measured the client, "
 			   "not the server's limit\n",

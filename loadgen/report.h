@@ -34,6 +34,9 @@ struct lg_result {
 double result_loadgen_cpu_pct(const struct lg_result *r);
 double result_client_busy_pct(const struct lg_result *r);
 bool result_client_bound(const struct lg_result *r);
+uint64_t result_failed_requests(const struct lg_result *r);
+const char *result_bound(const struct lg_result *r);
+const char *result_status(const struct lg_result *r);
 
 /* Checks the labels: a label naming an OWN column is an error. */
 int report_check_labels(const struct lg_options *o, char *err, size_t errlen);

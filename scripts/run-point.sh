@@ -21,13 +21,15 @@
 #
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
 # CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
-# TOPO_GRO, TOPO_RPS, LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
+# TOPO_GRO, TOPO_RPS, TOPO_NAPI (inline), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
 # LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
 # PROFILE_OUT (a report file: record the server cores under perf, see
 # scripts/profile.sh).
 #
-# Exit: 0 when a row was written (status ok), 3 when the run failed and was
-# recorded in the failures file, 1 on bad usage, 130 when interrupted.
+# Exit: 0 when a row was written with status ok; 3 when the run failed and was
+# recorded in the failures file (a run that completed with status errors or
+# stalled has its row written too, so the figures can show it as failed);
+# 1 on bad usage, 130 when interrupted.
 # Interrupted (INT/TERM) or not, it leaves no server, lab or XDP program behind.
 set -u
 BB_PROG=run-point
@@ -171,6 +173,13 @@ run_side cli mkdir -p "$CLI_TMP" && run_side cli sh -c 'cat > "$1"' sh "$CLI_TMP
 # --- the server -----------------------------------------------------------------
 server_start "$server" "$workers" "$server_cpus" "$pageset" || fail server_start "$SRV_ERROR"
 server_wait_ready "$server" "${READY_TIMEOUT:-20}" || fail server_start "$SRV_ERROR"
+napi=${TOPO_NAPI:-inline}
+if is_remote; then
+	napi=host
+else
+	topo_pin_napi "$LAB" "$server_cpus" "$CLIENT_CPUS" 2>"$tmp/napi.log" ||
+		fail lab "$(tr '\n' ' ' <"$tmp/napi.log")"
+fi
 
 # --- the load ---------------------------------------------------------------------
 # The row is loadgen's (docs/csv-schema.md): what this script knows goes in as
@@ -183,7 +192,7 @@ lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "
 	--mode "$mode" --duration "$duration" --warmup "$warmup" --timeout "$timeout"
 	--paths "$CLI_TMP/paths" --url "http://$SRV_ADDR:$SRV_PORT/" --no-progress
 	--label "server=$srv_name" --label "workers=$workers" --label "server_cpus=$server_cpus"
-	--label "mtu=$mtu" --label "queues=$queues" --label "gro=${TOPO_GRO:-default}" --label "rps=${TOPO_RPS:-0}"
+	--label "mtu=$mtu" --label "queues=$queues" --label "gro=${TOPO_GRO:-default}" --label "rps=${TOPO_RPS:-0}" --label "napi=$napi"
 	--label "page_set=$pageset" --label "repeat=$rep" --label "commit=$(meta_get git_commit)"
 	--label "host=$(meta_get host)" --label "kernel=$(meta_get kernel)" --label "cpu_model=$(meta_get cpu_model)"
 	--label "client_tx_csum=$tx_csum")
@@ -225,6 +234,12 @@ cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat 
 wait "$lg_pid"
 lg_rc=$?
 lg_pid=""
+# Who kept the TIME_WAIT of close mode (docs/csv-schema.md); httpd-xdp keeps
+# its own, outside the kernel's tables.
+timewait_count() { run_side "$1" ss -Htan state time-wait 2>/dev/null | wc -l; }
+tw_cli=$(timewait_count cli)
+tw_srv=""
+[ "$server" = xdp ] || tw_srv=$(timewait_count srv)
 if [ -n "${PROFILE_OUT:-}" ]; then
 	wait "$perf_pid" || fail profile "perf record failed: $(tail -n 3 "$tmp/perf.log" | tr '\n' ' ')"
 	perf_pid=""
@@ -248,6 +263,8 @@ srv_requests=$(printf '%s\n' "$SRV_STATS" | sed -n 's/.*[ ]requests=\([0-9]*\).*
 	echo "$srv_cpu" | sed 's/^/srv_/'
 	echo "same_host=$same_host"
 	echo "status=$status"
+	echo "tw_cli=$tw_cli"
+	echo "tw_srv=$tw_srv"
 	echo "srv_requests=$srv_requests"
 	# What the kernel dropped before an engine saw it (httpd-xdp: the AF_XDP
 	# socket's XDP_STATISTICS): kept in the row's labels, so a run that lost
@@ -282,7 +299,18 @@ END {
 	}
 	# Every process of the server's session (loadgen's --server-pid sees one).
 	set("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
-	label("status", F["status"])
+	# A server that failed overrides loadgen's own classification.
+	if (F["status"] != "ok") set("status", F["status"])
+	else fill("status", "ok")
+	set("timewait_client", F["tw_cli"]); set("timewait_server", F["tw_srv"])
+	if (F["same_host"] + 0 == 0 && csv_get(f, "bound") == "") {
+		# Two hosts: loadgen classified the client side only; same rule as
+		# loadgen's result_bound()/result_status() (loadgen/report.c).
+		set("bound", 100 - F["srv_idle_pct"] > 90 ? "server" : "neither")
+		if (csv_get(f, "status") == "ok" && csv_get(f, "target_rate") == "" &&
+		    csv_get(f, "bound") == "neither" && csv_get(f, "connections") * csv_get(f, "pipeline") > 1)
+			set("status", "stalled")
+	}
 	label("server_requests", F["srv_requests"])
 	if (F["srv_kernel_drops"] != "") {
 		l = csv_get(f, "labels")
@@ -331,6 +359,18 @@ if [ -n "${PROFILE_OUT:-}" ]; then
 	bb_log "run-point: profile written to $PROFILE_OUT (folded stacks: ${PROFILE_OUT%.txt}.folded)"
 fi
 
+cat >"$tmp/status.awk" <<'AWK'
+NR == 1 { csv_header($0); next }
+{
+	csv_split($0, f)
+	printf "%s %s failed requests of %s (connect %s, read %s, timeouts %s, non-2xx %s, verify %s); bound: %s\n",
+		csv_get(f, "status"), csv_get(f, "failed_requests"), csv_get(f, "requests"), csv_get(f, "connect_errors"),
+		csv_get(f, "read_errors"), csv_get(f, "timeouts"), csv_get(f, "non_2xx"), csv_get(f, "verify_mismatches"),
+		csv_get(f, "bound")
+}
+AWK
+read -r row_status why < <(awk -f scripts/lib/csv.awk -f "$tmp/status.awk" "$tmp/header" "$tmp/row")
+case $row_status in errors|stalled) [ "$status" = ok ] && fail "$row_status" "$why" ;; esac
 if [ "$status" != ok ]; then
 	fail "$status" "the server did not survive the run cleanly (exit $SRV_EXIT${SRV_ERROR:+, $SRV_ERROR}): $(grep -v '^bb-server-pid' "$SRV_LOG" | tail -n 2 | tr '\n' ' ')"
 fi

@@ -18,6 +18,16 @@
 #   TOPO_CLIENT_TX_CSUM=on|off  Client tx checksum offload. A userspace TCP stack
 #                            reading veth frames sees only partial checksums while
 #                            it is on, so the AF_XDP server needs it off.
+#   TOPO_NAPI=inline|threaded  Where each side's receive runs (default inline).
+#                            inline: veth's default, the receiver's stack runs
+#                            on the *sender's* core (softirq after the send).
+#                            threaded: like a real wire: TSO off on both ends
+#                            (veth hands a frame to the receiver's NAPI only
+#                            when the sending device has no TSO, see
+#                            veth_skb_is_eligible_for_gro), GRO on, threaded
+#                            NAPI; topo_pin_napi then pins each side's NAPI
+#                            kthread to that side's cores. docs/attribution.md
+#                            has the numbers that chose the default.
 #   TOPO_CLIENT_EXTRA=N      extra client addresses (default 0)
 #   TOPO_CLIENT_TXREHASH=0|1 net.core.txrehash in the client namespace (default:
 #                            kernel default, 1). On veth the server's rx queue
@@ -59,6 +69,11 @@ topo_up() {
 			ip netns exec "$lab-$ns" ethtool -K "$ifc" gro "$TOPO_GRO" >/dev/null 2>&1 || true
 		fi
 		_topo_rps "$lab-$ns" "$ifc" "${TOPO_RPS:-0}"
+		if [ "${TOPO_NAPI:-inline}" = threaded ]; then
+			ip netns exec "$lab-$ns" ethtool -K "$ifc" tso off gro on >/dev/null &&
+				ip netns exec "$lab-$ns" sh -c "echo 1 > /sys/class/net/$ifc/threaded" ||
+				{ echo "topology: cannot set up threaded NAPI on $ifc (TSO off, GRO on, threaded)" >&2; topo_down "$lab"; return 1; }
+		fi
 	done
 	local i
 	for ((i = 0; i < ${TOPO_CLIENT_EXTRA:-0}; i++)); do
@@ -81,6 +96,23 @@ topo_up() {
 	echo "topology: $lab: server address $TOPO_SRV_ADDR unreachable from the client namespace" >&2
 	topo_down "$lab"
 	return 1
+}
+
+# With TOPO_NAPI=threaded: pin each side's NAPI kthreads (napi/<ifname>-<id>)
+# to that side's CPUs. Call it once the server runs (an XDP program attached
+# at start gives veth-srv a new NAPI instance and kthread). The kthreads are
+# found by interface name: in a sweep only one lab exists at a time.
+topo_pin_napi() { # lab srv_cpus cli_cpus
+	local lab=$1 srv_cpus=$2 cli_cpus=$3 pid name n=0
+	[ "${TOPO_NAPI:-inline}" = threaded ] || return 0
+	for pid in $(pgrep '^napi/veth-'); do
+		name=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+		case $name in
+		napi/$TOPO_SRV_IF-*) taskset -pc "$srv_cpus" "$pid" >/dev/null && n=$((n + 1)) ;;
+		napi/$TOPO_CLI_IF-*) taskset -pc "$cli_cpus" "$pid" >/dev/null && n=$((n + 1)) ;;
+		esac
+	done
+	[ "$n" -ge 2 ] || { echo "topology: $lab: threaded NAPI asked, $n NAPI kthreads found to pin" >&2; return 1; }
 }
 
 _topo_rps() { # ns ifc 0|1

@@ -72,7 +72,7 @@
 	X(client_bound, OWN, NUM, "0/1", "1: loadgen's CPUs or threads were over 90% busy, the run measured the client") \
 	X(repeat, LABEL, NUM, "", "repeat number of this point in a sweep") \
 	X(labels, OWN, TEXT, "", "other --label pairs, as key=value;key=value") \
-	X(status, LABEL, TEXT, "", "ok; errors: failed_requests over 0.1% of requests; stalled: a closed loop with more than one request in flight in which neither side's CPUs were saturated (bound=neither); or why the sweep's run failed (server_died, ...)") \
+	X(status, LABEL, TEXT, "", "ok; errors: failed_requests over 0.1% of requests; stalled: a closed loop with more than one request in flight in which both sides' CPUs were under 75% busy (waiting, not working); or why the sweep's run failed (server_died, ...)") \
 	X(failed_requests, OWN, NUM, "", "connect_errors + read_errors + timeouts + non_2xx + verify_mismatches") \
 	X(bound, LABEL, TEXT, "", "whose CPUs were over 90% busy: client (also when both were), server, or neither; empty when the server's CPUs are unknown and the client's were not saturated") \
 	X(close_policy, OWN, TEXT, "", "close mode: server (requests carry Connection: close, the server closes first, as ab and h2load do) or linger0 (loadgen resets); empty in keep-alive") \

@@ -308,7 +308,8 @@ END {
 		# loadgen's result_bound()/result_status() (loadgen/report.c).
 		set("bound", 100 - F["srv_idle_pct"] > 90 ? "server" : "neither")
 		if (csv_get(f, "status") == "ok" && csv_get(f, "target_rate") == "" &&
-		    csv_get(f, "bound") == "neither" && csv_get(f, "connections") * csv_get(f, "pipeline") > 1)
+		    csv_get(f, "connections") * csv_get(f, "pipeline") > 1 &&
+		    100 - F["srv_idle_pct"] < 75 && csv_get(f, "client_busy_pct") < 75)
 			set("status", "stalled")
 	}
 	label("server_requests", F["srv_requests"])

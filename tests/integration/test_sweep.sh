@@ -3,6 +3,8 @@
 #   1. a tiny sweep (httpd-epoll, keep-alive and close, 1 s each) gives a CSV
 #      with loadgen's header and one ok row per run, a machine file, the
 #      figures (SVG + PNG, not empty) and a summary, all in a temp folder;
+#   1b. a run with failed requests is kept with status errors and listed as a
+#      failure; the threaded-NAPI lab mode runs and is recorded;
 #   2. the two-host path: SERVER_HOST/CLIENT_HOST through a stand-in `ssh`
 #      that maps a host name to a namespace, MTU set through the interfaces,
 #      the server's CPU sampled by the script (loadgen cannot see it);
@@ -68,6 +70,11 @@ check "req/s > 0" all_positive $(col "$tmp/s.csv" req_per_s)
 check "server CPU per request > 0" all_positive $(col "$tmp/s.csv" server_cpu_us_per_req)
 check "status ok (labels)" all_equal ok $(col "$tmp/s.csv" status)
 check "sweep label" all_equal cores $(col "$tmp/s.csv" sweep)
+check "bound is server, client or neither" bash -c 'for b; do case $b in server|client|neither) ;; *) exit 1 ;; esac; done; [ $# = 2 ]' sh $(col "$tmp/s.csv" bound)
+check "napi inline by default" all_equal inline $(col "$tmp/s.csv" napi)
+check "TIME_WAIT counted on both sides" bash -c '[[ "$1 $2 $3 $4" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]' sh \
+	$(col "$tmp/s.csv" timewait_client) $(col "$tmp/s.csv" timewait_server)
+check "close policy: the server closes" [ "$(col "$tmp/s.csv" close_policy | sort | tr '\n' ' ')" = " server " ]
 check "progress line with ETA" grep -q '^sweep: \[1/2 .*ETA' "$tmp/sweep.out"
 check "machine metadata file" grep -q '^kernel:' "$tmp/machine-$(hostname).txt"
 check "figures, SVG and PNG" nonempty_files "$tmp"/plots/cores-keepalive-rps.svg "$tmp"/plots/cores-keepalive-rps.png \
@@ -79,6 +86,26 @@ sed 's/^/  | /' "$tmp/summary.out"
 check "summary: keep-alive vs close sentence" grep -q 'epoll, keep-alive vs close, 1 core: [0-9.]*x' "$tmp/summary.out"
 check "plots from the CSV alone" scripts/plots.sh "$tmp/s.csv" "$tmp/plots2" >/dev/null 2>&1
 check "plots again give the same set" [ "$(ls "$tmp/plots" | sort)" = "$(ls "$tmp/plots2" | sort)" ]
+
+# --- 1b. classification -------------------------------------------------------
+echo "# a run with failed requests, and the threaded-NAPI lab"
+# A 1 ms timeout fails most requests: the row is written with status errors,
+# listed in the failures file with its counts, and run-point exits 3.
+scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 --timeout 0.001 \
+	--csv "$tmp/err.csv" >"$tmp/err.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/err.out" | tail -n 3
+check "failed requests: exit 3" [ "$rc" = 3 ]
+check "failed requests: row kept with status errors" all_equal errors $(col "$tmp/err.csv" status)
+check "failed requests: counted" all_positive $(col "$tmp/err.csv" failed_requests)
+check "failed requests: in the failures file with the reason" grep -q ',errors,".*failed requests of' "$tmp/err-failures.csv"
+TOPO_NAPI=threaded scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 \
+	--csv "$tmp/napi.csv" >"$tmp/napi.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/napi.out" | tail -n 2
+check "threaded NAPI lab: a row" bash -c '[ "$1" = 0 ] || [ "$1" = 3 ]' sh "$rc"
+check "threaded NAPI lab: recorded" all_equal threaded $(col "$tmp/napi.csv" napi)
+check "threaded NAPI lab: req/s > 0" all_positive $(col "$tmp/napi.csv" req_per_s)
 
 # --- 2. two "hosts" ---------------------------------------------------------------
 echo "# SERVER_HOST / CLIENT_HOST through ssh"

@@ -12,8 +12,15 @@
 #   pagesets-MODE-rps, -gbps          per page set
 #   latency-p99                       p99 latency against offered load (open loop)
 #   cpu-MODE                          server CPU per request, user/sys/softirq
-# Each point is the median of its runs with a min-max bar; a circle marks a
-# point where a run was client-bound (its value is the client's limit).
+# Each point is the median of its good runs with a min-max bar; a circle marks
+# a point where a run was client-bound (its value is the client's limit).
+# Runs that are not results never touch a line or a bar: a failed run (status
+# errors, server_died, ...; in a CSV older than the status column, over 0.1%
+# failed requests) is a cross, a stalled run an open triangle, in its server's
+# colour (dark red in cpu-MODE, where a bar is one server), at its
+# measured value or at the bottom of the axis when it has none; a point whose
+# runs all failed is a break in its line. The key names them only when present.
+# PLOTS_DATA=dir keeps the data files gnuplot reads there (one folder per figure).
 set -u
 BB_PROG=plots
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -36,12 +43,18 @@ for c in "${csvs[@]}"; do
 	head -n 1 "$c" | grep -q '^[A-Za-z_]' || bb_die "$c: no header row"
 done
 mkdir -p "$outdir" || exit 1
-tmp=$(mktemp -d /tmp/bypassbench-plots.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+if [ -n "${PLOTS_DATA:-}" ]; then
+	# The data files gnuplot reads, kept (one folder per figure): for tests and debugging.
+	tmp=$PLOTS_DATA
+	mkdir -p "$tmp" || exit 1
+else
+	tmp=$(mktemp -d /tmp/bypassbench-plots.XXXXXX) || exit 1
+	trap 'rm -rf "$tmp"' EXIT
+fi
 
-agg() { # where by metrics -> stdout
+agg() { # where by metrics [status] -> stdout (aggregate.awk; status good|bad, default good)
 	awk -f "$BB_ROOT/scripts/lib/csv.awk" -f "$BB_ROOT/scripts/lib/aggregate.awk" \
-		-v short=1 -v where="$1" -v by="$2" -v metrics="$3" "${csvs[@]}"
+		-v short=1 -v status="${4:-good}" -v where="$1" -v by="$2" -v metrics="$3" "${csvs[@]}"
 }
 
 # The context line under every title: machine, kernel, commit of the runs.
@@ -60,35 +73,72 @@ order_servers() { # names... -> ordered
 	echo "${out[*]}"
 }
 
-modes=$(agg "" mode "$COL_RPS" | awk '{ print $1 }')
+modes=$({ agg "" mode "$COL_RPS"; agg "" mode "$COL_RPS" bad; } | awk '!seen[$1]++ { print $1 }')
 made=0
 
 # line_figure NAME TITLE XLABEL YLABEL LOGX LOGY WHERE XCOL METRIC [cats]
+# Files in $tmp/NAME, per server S (in plots/lines.gp's order, $series):
+#   S.dat      its good runs' points: x median min max runs client_bound, a
+#              blank line (a break in the line) where every run failed; a
+#              series without any good point has one point of NaN (its key entry)
+#   S.failed   its failed runs (errors, server_died, ...): x value
+#   S.stalled  its stalled runs: x value (value 0 when the run has none)
+# With cats=1, x is the index of the category (xtics names them).
 line_figure() {
 	local name=$1 ttl=$2 xl=$3 yl=$4 logx=$5 logy=$6 where=$7 xcol=$8 metric=$9 cats=${10:-0}
 	local d=$tmp/$name
 	mkdir -p "$d"
 	agg "$where" "server,$xcol" "$metric" >"$d/all"
-	[ -s "$d/all" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
+	agg "$where" "server,$xcol" "$metric" bad >"$d/bad"
+	[ -s "$d/all" ] || [ -s "$d/bad" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
 	local s servers=()
-	for s in $(awk '{ print $1 }' "$d/all" | sort -u); do servers+=("$s"); done
+	for s in $(awk '{ print $1 }' "$d/all" "$d/bad" | sort -u); do servers+=("$s"); done
 	read -r -a servers <<<"$(order_servers "${servers[@]}")"
+	local xtics=""
+	if [ "$cats" = 1 ]; then
+		# x is a category: page sets in their natural order, then any other in
+		# the order met; one index for every series and marker.
+		awk -v order="tiny 10k 150k 1m corpus" '
+			BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) idx[o[i]] = i }
+			!($2 in idx) { idx[$2] = ++n }
+			!seen[$2]++ { print $2, idx[$2] }' "$d/all" "$d/bad" | sort -k2,2n | awk '{ print $1, NR }' >"$d/cats"
+		xtics=$(awk '{ printf "%s\"%s\" %d", (NR > 1 ? ", " : ""), $1, $2 }' "$d/cats")
+	fi
+	local fidx="" sidx="" i=0
 	for s in "${servers[@]}"; do
-		if [ "$cats" = 1 ]; then
-			# x is a category: page sets in their natural order, index + label.
-			awk -v s="$s" -v order="tiny 10k 150k 1m corpus" '
-				BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) idx[o[i]] = i }
-				$1 == s { if (!($2 in idx)) idx[$2] = ++n; print idx[$2], $2, $3, $4, $5, $6, $7 }' "$d/all" | sort -n >"$d/$s.dat"
-		else
-			awk -v s="$s" '$1 == s { print $2, $3, $4, $5, $6, $7 }' "$d/all" | sort -g >"$d/$s.dat"
-		fi
-		[ "$logy" = 1 ] && awk -v c=$((cats + 2)) '$c <= 0 { bad = 1 } END { exit !bad }' "$d/$s.dat" &&
+		i=$((i + 1))
+		# The good points, and a blank line (gnuplot breaks the line there)
+		# where the series has runs but none good: never a line across them.
+		awk -v s="$s" -v cats="$cats" '
+			FILENAME ~ /\/cats$/ { idx[$1] = $2; next }
+			$1 != s { next }
+			FILENAME ~ /\/all$/ { good[$2] = 1; x = cats ? idx[$2] " " $2 : $2; print x, $3, $4, $5, $6, $7; next }
+			!($2 in good) && !gap[$2]++ { print (cats ? idx[$2] : $2) }' \
+			"$([ "$cats" = 1 ] && echo "$d/cats" || echo /dev/null)" "$d/all" "$d/bad" |
+			sort -g -k1,1 | awk -v cats="$cats" '
+				NF == 1 { if (n) brk = 1; else if (first == "") first = $1; next }
+				{ if (brk) print ""; brk = 0; n++; print }
+				# No good point at all: one undefined point, so the key still names the series.
+				END { if (!n) print first, (cats ? "- " : "") "NaN NaN NaN 0 0" }' >"$d/$s.dat"
+		# The runs that are not results, at their measured value (0: none).
+		rm -f "$d/$s.failed" "$d/$s.stalled"
+		awk -v s="$s" -v cats="$cats" -v dir="$d" '
+			FILENAME ~ /\/cats$/ { idx[$1] = $2; next }
+			$1 != s { next }
+			{ v = ($3 == "-") ? 0 : $3; x = cats ? idx[$2] : $2
+			  print x, v > (dir "/" s ($4 == "stalled" ? ".stalled" : ".failed")) }' \
+			"$([ "$cats" = 1 ] && echo "$d/cats" || echo /dev/null)" "$d/bad"
+		if [ -s "$d/$s.failed" ]; then fidx+="$i "; else : >"$d/$s.failed"; fi
+		if [ -s "$d/$s.stalled" ]; then sidx+="$i "; else : >"$d/$s.stalled"; fi
+		[ "$logy" = 1 ] && awk -v c=$((cats + 2)) 'NF && $c != "-" && $c != "NaN" && $c <= 0 { bad = 1 } END { exit !bad }' "$d/$s.dat" &&
 			bb_log "plots: $name: $s has zero values, drawn off the log scale"
 	done
-	local has_cb=0 xmin="" xmax=""
+	local has_cb=0 xmin="" xmax="" has_vals=0
 	awk '$NF == 1 { f = 1 } END { exit !f }' "$d/all" && has_cb=1
+	# Anything on the y axis but the markers of runs without a value.
+	awk '$3 != "-" && $3 > 0 { f = 1 } END { exit !f }' "$d/all" "$d/bad" && has_vals=1
 	if [ "$xcol" = workers ]; then
-		xmax=$(awk '{ print $2 }' "$d/all" | sort -n | tail -n 1)
+		xmax=$(awk '{ print $2 }' "$d/all" "$d/bad" | sort -n | tail -n 1)
 		xmin=0.5 xmax=$((xmax)).5
 	elif [ "$xcol" = target_rate ]; then
 		xmin=0 # offered load starts at nothing
@@ -98,34 +148,51 @@ line_figure() {
 	for fmt in svg png; do
 		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; ttl='$ttl'; subttl='$subttl'; xl='$xl'; yl='$yl'" \
 			-e "logx=$logx; logy=$logy; dir='$d'; series='${servers[*]}'; titles='${titles[*]}'; has_cb=$has_cb; cats=$cats" \
-			-e "xmin='$xmin'; xmax='$xmax'" "$BB_ROOT/plots/lines.gp" 2>"$d/gnuplot.err" ||
+			-e "xmin='$xmin'; xmax='$xmax'; xtics_list='$xtics'; failed_idx='${fidx% }'; stalled_idx='${sidx% }'; has_vals=$has_vals" \
+			"$BB_ROOT/plots/lines.gp" 2>"$d/gnuplot.err" ||
 			{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
 	done
 	echo "plots: $outdir/$name.svg (.png)"
 	made=$((made + 1))
 }
 
+# cpu_figure MODE. Files in $tmp/cpu-MODE:
+#   bars.dat     one row per server: label user sys softirq total_median
+#                total_min total_max client_bound ("-": every run failed)
+#   bad.failed, bad.stalled   runs that are not results: row (0-based) total
 cpu_figure() { # mode
 	local mode=$1 name=cpu-$1 d=$tmp/cpu-$1 w
 	mkdir -p "$d"
 	# At the largest core count of the cores sweep (else any closed-loop base runs).
-	w=$(agg "sweep~cores;mode=$mode" workers "$COL_RPS" | awk '{ print $1 }' | sort -n | tail -n 1)
+	w=$({ agg "sweep~cores;mode=$mode" workers "$COL_RPS"; agg "sweep~cores;mode=$mode" workers "$COL_RPS" bad; } |
+		awk '{ print $1 }' | sort -n | tail -n 1)
 	local where="sweep~cores;mode=$mode;workers=${w:-1}"
 	[ -n "$w" ] || where="mode=$mode;target_rate="
 	agg "$where" server "@server_user_us_per_req,@server_sys_us_per_req,@server_softirq_us_per_req,server_cpu_us_per_req" >"$d/all"
-	[ -s "$d/all" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
+	agg "$where" server "server_cpu_us_per_req" bad >"$d/bad"
+	[ -s "$d/all" ] || [ -s "$d/bad" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
 	local s servers=()
-	for s in $(awk '{ print $1 }' "$d/all"); do servers+=("$s"); done
+	for s in $(awk '!seen[$1]++ { print $1 }' "$d/all" "$d/bad"); do servers+=("$s"); done
 	read -r -a servers <<<"$(order_servers "${servers[@]}")"
 	: >"$d/bars.dat"
+	rm -f "$d/bad.failed" "$d/bad.stalled"
+	local row=0
 	for s in "${servers[@]}"; do
-		awk -v s="$s" -v t="$(display_name "$s")" '$1 == s { print "\"" t "\"", $2, $5, $8, $11, $12, $13, $NF }' "$d/all" >>"$d/bars.dat"
+		awk -v s="$s" -v t="$(display_name "$s")" '
+			$1 == s { print "\"" t "\"", $2, $5, $8, $11, $12, $13, $NF; found = 1 }
+			END { if (!found) print "\"" t "\"", "- - - - - - 0" }' "$d/all" >>"$d/bars.dat"
+		awk -v s="$s" -v row="$row" -v dir="$d" '
+			$1 == s { print row, ($2 == "-" ? 0 : $2) >> (dir "/bad." ($3 == "stalled" ? "stalled" : "failed")) }' "$d/bad"
+		row=$((row + 1))
 	done
-	local has_cb=0
+	local has_cb=0 has_failed=0 has_stalled=0
 	awk '$NF == 1 { f = 1 } END { exit !f }' "$d/bars.dat" && has_cb=1
+	if [ -s "$d/bad.failed" ]; then has_failed=1; else : >"$d/bad.failed"; fi
+	if [ -s "$d/bad.stalled" ]; then has_stalled=1; else : >"$d/bad.stalled"; fi
 	for fmt in svg png; do
 		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; file='$d/bars.dat'; has_cb=$has_cb" \
-			-e "ttl='Server CPU per request, $(mode_name "$mode"), ${w:-1} server core(s) (median of runs; server cores only)'; subttl='$subttl'" \
+			-e "failed='$d/bad.failed'; stalled='$d/bad.stalled'; has_failed=$has_failed; has_stalled=$has_stalled" \
+			-e "ttl='Server CPU per request, $(mode_name "$mode"), ${w:-1} server core(s) (median of good runs; server cores only)'; subttl='$subttl'" \
 			-e "yl='CPU time per request (µs)'" "$BB_ROOT/plots/cpu.gp" 2>"$d/gnuplot.err" ||
 			{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
 	done

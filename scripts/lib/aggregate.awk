@@ -13,10 +13,21 @@
 #            @server_softirq_us_per_req = server_cpu_us_per_req split in the
 #            proportions of server_user/sys/softirq_pct.
 #   short    1: "httpd-epoll" is reported as "epoll" (the sweeps' names)
+#   status   which rows count (default: every row whose status is empty or "ok"):
+#            good  the good runs: status ok, and in a file older than the
+#                  status column (status only in labels), failed requests
+#                  (failed_requests, else connect_errors + read_errors +
+#                  timeouts + non_2xx + verify_mismatches) at most 0.1% of
+#                  requests, loadgen's rule for "errors";
+#            bad   the others, one output line per run (see below).
 #
 # Output, space separated, one line per group in first-seen order:
 #   <by values...> <median min max per metric...> <runs> <client_bound>
 # A metric no run of the group has is "- - -".
+# With status=bad, one line per run in file order instead:
+#   <by values...> <value per metric...> <status>
+# where a value the run lacks is "-" and status is the run's (errors,
+# stalled, server_died, ...).
 # client_bound is 1 when any run of the group was client-bound. Values with
 # spaces have them replaced by "_" (gnuplot reads whitespace columns).
 # Several files may be given; each must start with its header.
@@ -40,8 +51,24 @@ function median_min_max(key, m,    n, i, j, x, v) {
 	for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
 	return sprintf("%.6g %.6g %.6g", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[1], v[n])
 }
+# The run's status: its status column or label ("" counts as ok); a file
+# without the status column was written before loadgen classified runs, so
+# its "ok" is checked against loadgen's rule for "errors" here.
+function run_status(f,    s, failed) {
+	s = csv_get(f, "status")
+	if (s == "") s = "ok"
+	if (s == "ok" && !("status" in COL)) {
+		failed = ("failed_requests" in COL) ? csv_get(f, "failed_requests") + 0 : \
+			csv_get(f, "connect_errors") + csv_get(f, "read_errors") + csv_get(f, "timeouts") + \
+			csv_get(f, "non_2xx") + csv_get(f, "verify_mismatches")
+		if (failed > 0 && failed > 0.001 * csv_get(f, "requests")) s = "errors"
+	}
+	return s
+}
 function ok(f,    i, c, op, name, want, have, w) {
-	if (csv_get(f, "status") != "" && csv_get(f, "status") != "ok") return 0
+	if (status == "") {
+		if (csv_get(f, "status") != "" && csv_get(f, "status") != "ok") return 0
+	} else if ((run_status(f) == "ok") != (status == "good")) return 0
 	for (i = 1; i <= ncond; i++) {
 		c = cond[i]
 		if (match(c, /!=|=|~/)) {
@@ -55,6 +82,10 @@ function ok(f,    i, c, op, name, want, have, w) {
 	return 1
 }
 BEGIN {
+	if (status != "" && status != "good" && status != "bad") {
+		print "aggregate.awk: status must be good or bad, not '" status "'" > "/dev/stderr"
+		exit 2
+	}
 	ncond = split(where, cond, ";")
 	nby = split(by, bycol, ",")
 	nmet = split(metrics, metalt, ",")
@@ -73,6 +104,16 @@ FNR == 1 {
 		v = csv_get(f, bycol[i]); gsub(/[ \t]/, "_", v); if (v == "") v = "-"
 		if (short && bycol[i] == "server") sub(/^httpd-/, "", v)
 		key = key (i > 1 ? " " : "") v
+	}
+	if (status == "bad") {
+		line = key
+		for (i = 1; i <= nmet; i++) {
+			x = (metcol[i] == "") ? "" : metric(f, metcol[i])
+			line = line " " (x == "" ? "-" : x)
+		}
+		v = run_status(f); gsub(/[ \t]/, "_", v)
+		print line, v
+		next
 	}
 	if (!(key in cnt)) { order[++ngroups] = key; cnt[key] = 0; cb[key] = 0 }
 	n = ++cnt[key]

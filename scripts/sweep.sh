@@ -255,7 +255,8 @@ still_open() { # key... -> the keys whose group is open, one per line
 		echo "$key"
 		[ -n "${said[$g]:-}" ] && continue
 		said[$g]=1
-		bb_log "sweep: still open: w=${g%% *} ${g#* } (${why[$g]})"
+		set -- $g
+		bb_log "sweep: still open: w=$1 $2 c=$3 $5 mtu=$6 (${why[$g]})"
 	done
 }
 

@@ -172,7 +172,7 @@ END {
 				fmt(runs_median(p, "target_rate")), fmt(runs_median(p, "lat_p99_us")), runs_cb(p) ? "*" : "") }
 		if (line != "") out(sprintf("  %s: %s", dn(s), line)) }
 	# 7. What was left out, and why.
-	section("Runs not counted (failed or stalled; never a peak, a ratio or a point of a figure):")
+	section("Runs not counted (failed or stalled: never a peak or a ratio above):")
 	for (i = 1; i <= nfailed; i++)
 		out(sprintf("  %s, repeat %s: %s; failed requests %s, bound %s (%s%s)", FDESC[i], FREP[i] == "" ? "n/a" : FREP[i],
 			FSTATUS[i], FREQ[i], FBOUND[i], FROW[i], (i in FREASON) ? "; " FREASON[i] : ""))

@@ -31,6 +31,10 @@ function ratio(p, q, m,    A, B, n, a, b) {
 	return sprintf("%sx%s (95%% CI %s-%s, %d pairs)", fr(BS_EST),
 		(BS_LO <= 1 && BS_HI >= 1) ? ", inconclusive" : "", fr(BS_LO), fr(BS_HI), n)
 }
+# Points of the cores and MTU sweeps, at the page set they were run with (with
+# several CSVs, the last one's).
+function ck(s, m, w) { return "C" SUBSEP s SUBSEP m SUBSEP w SUBSEP PS_C[m] }
+function mk(s, m, mtu) { return "M" SUBSEP s SUBSEP m SUBSEP mtu SUBSEP psm }
 function point_desc(s, m, w, c, rate, ps, mtu) {
 	return sprintf("%s, %s, %s connections, %s, MTU %s, %s worker%s, %s", dn(s), mn(m), c, ps, mtu, w, w == 1 ? "" : "s",
 		(rate == "" || rate == 0) ? "closed loop" : "rate " rate "/s")
@@ -88,8 +92,8 @@ failures_file {
 	sw = "+" csv_get(f, "sweep") "+"
 	open_loop = (rate != "" && rate + 0 > 0)
 	SRV[s] = 1
-	if (index(sw, "+cores+") && !open_loop) { runs_add("C" SUBSEP s SUBSEP m SUBSEP w, f, METRICS); MODE[m] = 1; W[w] = 1; PS_C[m] = ps }
-	if (index(sw, "+mtu+") && !open_loop) { runs_add("M" SUBSEP s SUBSEP m SUBSEP mtu, f, METRICS); MODEM[m] = 1; MTU[mtu] = 1; psm = ps }
+	if (index(sw, "+cores+") && !open_loop) { PS_C[m] = ps; runs_add(ck(s, m, w), f, METRICS); MODE[m] = 1; W[w] = 1 }
+	if (index(sw, "+mtu+") && !open_loop) { psm = ps; runs_add(mk(s, m, mtu), f, METRICS); MODEM[m] = 1; MTU[mtu] = 1 }
 	if (index(sw, "+concurrency+") && !open_loop) { runs_add("N" SUBSEP s SUBSEP m SUBSEP c, f, METRICS); MODEN[m] = 1; CONC[c] = 1 }
 	if (index(sw, "+pagesets+") && !open_loop) { runs_add("P" SUBSEP s SUBSEP m SUBSEP ps, f, METRICS); MODEP[m] = 1; PSET[ps] = 1 }
 	if (index(sw, "+latency+") && open_loop) { runs_add("L" SUBSEP s SUBSEP csv_get(f, "load_fraction"), f, METRICS); FRAC[csv_get(f, "load_fraction")] = 1 }
@@ -102,7 +106,7 @@ END {
 	maxw = 0; for (w in W) if (w + 0 > maxw) maxw = w + 0
 	# 1. What each server did, at the largest core count.
 	section("Peak of each server (closed loop, " cores(maxw) "):")
-	for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = "C" SUBSEP s SUBSEP m SUBSEP maxw
+	for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = ck(s, m, maxw)
 		if (!(p in RUNS_N)) continue
 		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s; CPU per request: %s us on the server cores, %s us machine-wide (%d runs)%s",
 			dn(s), mn(m), PS_C[m], fmt(runs_median(p, "req_per_s")), fmt(runs_median(p, "gbit_per_s")),
@@ -111,30 +115,30 @@ END {
 	# 2. The headline ratios, req/s, per core count.
 	section("Requests/s ratios (cores sweep):")
 	for (m in MODE) for (w in W) for (j = 1; j <= npairs; j++) {
-		split(pairs[j], ab, ":"); p = "C" SUBSEP ab[1] SUBSEP m SUBSEP w; q = "C" SUBSEP ab[2] SUBSEP m SUBSEP w
+		split(pairs[j], ab, ":"); p = ck(ab[1], m, w); q = ck(ab[2], m, w)
 		if (!(p in RUNS_N) || !(q in RUNS_N)) continue
 		out(sprintf("  %s vs %s, %s, %s, %s: %s%s", dn(ab[1]), dn(ab[2]), mn(m), PS_C[m], cores(w),
 			ratio(p, q, "req_per_s"), mark(p, q))) }
 	section("Server CPU per request ratios (lower is cheaper):")
 	for (m in MODE) for (j = 1; j <= npairs; j++) {
-		split(pairs[j], ab, ":"); p = "C" SUBSEP ab[1] SUBSEP m SUBSEP maxw; q = "C" SUBSEP ab[2] SUBSEP m SUBSEP maxw
+		split(pairs[j], ab, ":"); p = ck(ab[1], m, maxw); q = ck(ab[2], m, maxw)
 		if (!(p in RUNS_N) || !(q in RUNS_N) || runs_median(p, "server_cpu_us_per_req") == "" || runs_median(q, "server_cpu_us_per_req") == "") continue
 		out(sprintf("  %s vs %s, %s, %s, %s: %s; %s vs %s us%s", dn(ab[1]), dn(ab[2]), mn(m), PS_C[m], cores(maxw),
 			ratio(p, q, "server_cpu_us_per_req"), fmt(runs_median(p, "server_cpu_us_per_req")),
 			fmt(runs_median(q, "server_cpu_us_per_req")), mark(p, q))) }
 	section("Keep-alive against a new connection per request:")
-	for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = "C" SUBSEP s SUBSEP "keepalive" SUBSEP maxw; q = "C" SUBSEP s SUBSEP "close" SUBSEP maxw
+	for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = ck(s, "keepalive", maxw); q = ck(s, "close", maxw)
 		if ((p in RUNS_N) && (q in RUNS_N))
 			out(sprintf("  %s, keep-alive vs close, %s: %s%s", dn(s), cores(maxw), ratio(p, q, "req_per_s"), mark(p, q))) }
 	section("Scaling with cores:")
-	if (maxw > 1) for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = "C" SUBSEP s SUBSEP m SUBSEP maxw; q = "C" SUBSEP s SUBSEP m SUBSEP 1
+	if (maxw > 1) for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = ck(s, m, maxw); q = ck(s, m, 1)
 		if ((p in RUNS_N) && (q in RUNS_N))
 			out(sprintf("  %s, %s, %s vs 1 core: %s%s", dn(s), mn(m), cores(maxw), ratio(p, q, "req_per_s"), mark(p, q))) }
 	# 3. MTU: the largest against 1500.
 	maxmtu = 0; for (u in MTU) if (u + 0 > maxmtu) maxmtu = u + 0
 	section("MTU (" psm ", Gbit/s):")
 	if (maxmtu > 1500 && (1500 in MTU)) for (m in MODEM) for (i = 1; i <= NORDER; i++) {
-		s = ORDER[i]; p = "M" SUBSEP s SUBSEP m SUBSEP maxmtu; q = "M" SUBSEP s SUBSEP m SUBSEP 1500
+		s = ORDER[i]; p = mk(s, m, maxmtu); q = mk(s, m, 1500)
 		if ((p in RUNS_N) && (q in RUNS_N))
 			out(sprintf("  %s, %s, MTU %d vs 1500: %s%s", dn(s), mn(m), maxmtu, ratio(p, q, "gbit_per_s"), mark(p, q))) }
 	# 4. Concurrency: the best point, and the most connections against it.

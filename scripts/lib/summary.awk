@@ -108,9 +108,9 @@ END {
 	section("Peak of each server (closed loop, " cores(maxw) "):")
 	for (m in MODE) for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = ck(s, m, maxw)
 		if (!(p in RUNS_N)) continue
-		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s; CPU per request: %s us on the server cores, %s us machine-wide (%d runs)%s",
+		out(sprintf("  %s, %s, %s: %s req/s, %s Gbit/s; CPU per request: %s us on the server cores, %s us machine-wide (%d run%s)%s",
 			dn(s), mn(m), PS_C[m], fmt(runs_median(p, "req_per_s")), fmt(runs_median(p, "gbit_per_s")),
-			fmt(runs_median(p, "server_cpu_us_per_req")), fmt(runs_median(p, "machine_cpu_us_per_req")), RUNS_N[p],
+			fmt(runs_median(p, "server_cpu_us_per_req")), fmt(runs_median(p, "machine_cpu_us_per_req")), RUNS_N[p], RUNS_N[p] == 1 ? "" : "s",
 			runs_cb(p) ? "  [client-bound]" : "")) }
 	# 2. The headline ratios, req/s, per core count.
 	section("Requests/s ratios (cores sweep):")

@@ -7,7 +7,9 @@
 #
 #   SWEEP        which sweeps: cores mtu concurrency pagesets latency (all)
 #   SERVERS      epoll tpc uring xdp nginx lighttpd (servers not built are skipped)
-#   REPS         runs per point (3)          DURATION / WARMUP   seconds (3 / 0.5; FULL: 10 / 2)
+#   REPS         runs per point (3), or auto: rounds until the ratios are clear
+#                (REPS_MIN 3, REPS_MAX 8, AUTO_CI_PCT 5, AUTO_SRV_PCT 10; docs/statistics.md)
+#   DURATION / WARMUP   seconds (3 / 0.5; FULL: 10 / 2)
 #   MODES        modes of the cores sweep (keepalive close)
 #   MTUS         (1500 4000 9000)            CONCURRENCIES (1 10 100 1000 10000)
 #   PAGESETS     (tiny 10k 150k 1m corpus)   LOAD_FRACTIONS of each server's peak (0.25 0.5 0.75 0.9)
@@ -52,11 +54,20 @@ SWEEP=${SWEEP//,/ } SERVERS=${SERVERS//,/ }
 for s in $SWEEP; do
 	case $s in cores|mtu|concurrency|pagesets|latency) ;; *) bb_die "SWEEP: unknown sweep '$s' (cores mtu concurrency pagesets latency)" ;; esac
 done
-[[ $REPS =~ ^[1-9][0-9]*$ ]] || bb_die "REPS must be a positive integer, not '$REPS'"
+: "${REPS_MIN:=3}" "${REPS_MAX:=8}" "${AUTO_CI_PCT:=5}" "${AUTO_SRV_PCT:=10}"
+if [ "$REPS" = auto ]; then
+	[[ $REPS_MIN =~ ^[1-9][0-9]*$ ]] || bb_die "REPS_MIN must be a positive integer, not '$REPS_MIN'"
+	[[ $REPS_MAX =~ ^[1-9][0-9]*$ ]] || bb_die "REPS_MAX must be a positive integer, not '$REPS_MAX'"
+	[ "$REPS_MIN" -le "$REPS_MAX" ] || bb_die "REPS_MIN ($REPS_MIN) is above REPS_MAX ($REPS_MAX)"
+	[[ $AUTO_CI_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "AUTO_CI_PCT must be a percentage, not '$AUTO_CI_PCT'"
+	[[ $AUTO_SRV_PCT =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "AUTO_SRV_PCT must be a percentage, not '$AUTO_SRV_PCT'"
+	closed_reps=$REPS_MAX open_reps=$REPS_MIN
+else
+	[[ $REPS =~ ^[1-9][0-9]*$ ]] || bb_die "REPS must be a positive integer or auto, not '$REPS'"
+	closed_reps=$REPS open_reps=$REPS
+fi
 [[ $DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "DURATION must be seconds, not '$DURATION'"
 [[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
-[ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces): run as root"
-
 cpu_split
 export CLIENT_CORES CLIENT_CPUS
 host=$(run_side srv hostname)
@@ -131,17 +142,30 @@ for key in "${point_order[@]}"; do
 	set -- $key
 	if [[ $5 == F* ]]; then open+=("$key"); else closed+=("$key"); fi
 done
-runs=$(((${#closed[@]} + ${#open[@]}) * REPS))
+# REPS=auto: at most REPS_MAX rounds of the closed-loop points, then
+# REPS_MIN of the open-loop ones; `runs` is the most there can be.
+runs=$((${#closed[@]} * closed_reps + ${#open[@]} * open_reps))
 # About 2 s per run go to the lab, the server's start and stop.
 per_run_est=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 2.5 }')
 est=$((runs * per_run_est))
 
-bb_log "sweep: ${#servers[@]} servers (${servers[*]}), sweeps: $SWEEP; $((${#closed[@]} + ${#open[@]})) points x $REPS reps = $runs runs of ${WARMUP}+${DURATION} s; estimated $(fmt_secs "$est")"
+if [ "$REPS" = auto ]; then
+	runs_min=$(((${#closed[@]} + ${#open[@]}) * REPS_MIN))
+	bb_log "sweep: ${#servers[@]} servers (${servers[*]}), sweeps: $SWEEP; $((${#closed[@]} + ${#open[@]})) points, REPS=auto: $REPS_MIN to $REPS_MAX rounds of the ${#closed[@]} closed-loop points, $REPS_MIN of the ${#open[@]} open-loop ones = $runs_min..$runs runs of ${WARMUP}+${DURATION} s; estimated $(fmt_secs $((runs_min * per_run_est)))..$(fmt_secs "$est")"
+	bb_log "sweep: after round $REPS_MIN and each one after it, a group of points that differ only by server runs again unless every headline ratio's 95% interval excludes 1.0 or is within +-$AUTO_CI_PCT% (a server in no headline ratio: its median within +-$AUTO_SRV_PCT%) (docs/statistics.md)"
+else
+	bb_log "sweep: ${#servers[@]} servers (${servers[*]}), sweeps: $SWEEP; $((${#closed[@]} + ${#open[@]})) points x $REPS reps = $runs runs of ${WARMUP}+${DURATION} s; estimated $(fmt_secs "$est")"
+fi
 bb_log "sweep: results in $OUT (failures in $FAILURES)"
 if [ "${DRY_RUN:-0}" = 1 ]; then
 	for key in "${closed[@]}" "${open[@]}"; do echo "$key ${point_sweeps[$key]}"; done
 	exit 0
 fi
+# RUN_POINT: what runs one point (scripts/run-point.sh; tests put a stand-in
+# that writes synthetic rows, and needs no root).
+RUN_POINT=${RUN_POINT:-scripts/run-point.sh}
+[ "$(id -u)" = 0 ] || is_remote || [ "$RUN_POINT" != scripts/run-point.sh ] ||
+	bb_die "the local lab needs root (network namespaces): run as root"
 BB_META_FIELDS=$(meta_row_fields | grep -v '^meta_timestamp=')
 export BB_META_FIELDS
 machine_file=$(dirname "$OUT")/machine-$host.txt
@@ -193,13 +217,14 @@ run_one() { # rep key
 	else
 		eta=$est
 	fi
-	printf 'sweep: [%d/%d %d%%] rep %d/%d %s %s w=%d c=%s %s %s mtu=%s | elapsed %s, ETA %s\n' \
-		$((done_runs + 1)) "$runs" $((100 * done_runs / runs)) "$rep" "$REPS" "$s" "$m" "$w" "$c" \
+	printf 'sweep: [%d/%s %d%%] rep %d/%s %s %s w=%d c=%s %s %s mtu=%s | elapsed %s, ETA %s\n' \
+		$((done_runs + 1)) "$([ "$REPS" = auto ] && echo "<=")$runs" $((100 * done_runs / runs)) "$rep" \
+		"$([ "$REPS" = auto ] && { [[ $rate == 0 ]] && echo "<=$REPS_MAX" || echo "$REPS_MIN"; } || echo "$REPS")" "$s" "$m" "$w" "$c" \
 		"$([ "$rate" = 0 ] && echo closed-loop || echo "rate=$rate/s${frac:+ ($frac of peak)}")" "$ps" "$mtu" \
 		"$(fmt_secs "$elapsed")" "$(fmt_secs "$eta")" >&2
 	local -a tags=(--tag "sweep=${point_sweeps[$key]}")
 	[ -n "$frac" ] && tags+=(--tag "load_fraction=$frac")
-	scripts/run-point.sh --server "$s" --workers "$w" --mode "$m" --concurrency "$c" --rate "$rate" \
+	"$RUN_POINT" --server "$s" --workers "$w" --mode "$m" --concurrency "$c" --rate "$rate" \
 		--pageset "$ps" --mtu "$mtu" --duration "$DURATION" --warmup "$WARMUP" --timeout "$TIMEOUT" \
 		--rep "$rep" --csv "$OUT" --failures "$FAILURES" "${tags[@]}" &
 	child=$!
@@ -211,10 +236,46 @@ run_one() { # rep key
 	done_runs=$((done_runs + 1))
 }
 
-for ((rep = 1; rep <= REPS; rep++)); do
-	for key in "${closed[@]}"; do run_one "$rep" "$key"; done
-done
-for ((rep = 1; rep <= REPS; rep++)); do
+# REPS=auto: which closed-loop points still need runs after a round, from
+# the CSV so far (scripts/lib/reps-auto.awk prints "group<TAB>open|settled<TAB>why"
+# per group, the group being a point's key without its server). A group with
+# no row at all (every run failed before loadgen wrote one) is settled.
+still_open() { # key... -> the keys whose group is open, one per line
+	local -A state=() why=()
+	local g st w key
+	if [ -s "$OUT" ]; then
+		while IFS=$'\t' read -r g st w; do state[$g]=$st why[$g]=$w; done < <(
+			awk -f scripts/lib/csv.awk -f scripts/lib/bootstrap.awk -f scripts/lib/runs.awk -f scripts/lib/reps-auto.awk \
+				-v ci_pct="$AUTO_CI_PCT" -v srv_pct="$AUTO_SRV_PCT" -v min_pairs="$REPS_MIN" "$OUT")
+	fi
+	local -A said=()
+	for key in "$@"; do
+		g=${key#* }
+		[ "${state[$g]:-settled}" = open ] || continue
+		echo "$key"
+		[ -n "${said[$g]:-}" ] && continue
+		said[$g]=1
+		set -- $g
+		bb_log "sweep: still open: w=$1 $2 c=$3 $5 mtu=$6 (${why[$g]})"
+	done
+}
+
+if [ "$REPS" = auto ]; then
+	todo=("${closed[@]}")
+	for ((rep = 1; rep <= REPS_MAX && ${#todo[@]} > 0; rep++)); do
+		for key in "${todo[@]}"; do run_one "$rep" "$key"; done
+		[ "$rep" -lt "$REPS_MIN" ] && continue
+		mapfile -t todo < <(still_open "${todo[@]}")
+		# What is left at most: the open points for the remaining rounds.
+		runs=$((done_runs + ${#todo[@]} * (REPS_MAX - rep) + ${#open[@]} * open_reps))
+		bb_log "sweep: after round $rep: ${#todo[@]} of ${#closed[@]} closed-loop points still open$([ "$rep" -ge "$REPS_MAX" ] && [ ${#todo[@]} -gt 0 ] && echo " (REPS_MAX=$REPS_MAX reached: the summary says which ratios are inconclusive)")"
+	done
+else
+	for ((rep = 1; rep <= closed_reps; rep++)); do
+		for key in "${closed[@]}"; do run_one "$rep" "$key"; done
+	done
+fi
+for ((rep = 1; rep <= open_reps; rep++)); do
 	for key in "${open[@]}"; do run_one "$rep" "$key"; done
 done
 

@@ -189,7 +189,7 @@ trap on_signal INT TERM HUP
 
 peak_of() { # server -> median req/s of its closed-loop base point, "" if none
 	[ -s "$OUT" ] || return 0
-	awk -f scripts/lib/csv.awk -f scripts/lib/aggregate.awk -v short=1 -v by=server -v metrics=req_per_s \
+	awk -f scripts/lib/csv.awk -f scripts/lib/aggregate.awk -v short=1 -v status=good -v by=server -v metrics=req_per_s \
 		-v where="workers=$max_cores;mode=$BASE_MODE;connections=$BASE_CONC;page_set=$BASE_PAGESET;mtu=$BASE_MTU;target_rate=" \
 		"$OUT" | awk -v s="$1" '$1 == s { printf "%.0f\n", $2 }'
 }

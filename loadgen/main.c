@@ -169,7 +169,8 @@ int main(int argc, char **argv)
 		die(1, "%s", err);
 	if (paths.n > UINT32_MAX)
 		die(1, "too many paths");
-	if (paths_build_requests(&paths, o->host_header, o->mode == LG_CLOSE, err, sizeof(err)) < 0)
+	if (paths_build_requests(&paths, o->host_header, o->mode == LG_CLOSE && !o->linger0,
+				 err, sizeof(err)) < 0)
 		die(1, "%s", err);
 	struct page_expect *expect = NULL;
 	if (o->verify_dir && !(expect = verify_load(o->verify_dir, &paths, err, sizeof(err))))

@@ -42,7 +42,9 @@
 #define RETRY_MIN_NS (10 * NS_PER_MS)
 #define RETRY_MAX_NS NS_PER_S
 
-enum conn_state { C_IDLE, C_WAIT_RETRY, C_CONNECTING, C_OPEN };
+/* C_AWAIT_FIN: the response said the server closes; we close after its FIN,
+ * so the server closes first and keeps the TIME_WAIT, whatever the timing. */
+enum conn_state { C_IDLE, C_WAIT_RETRY, C_CONNECTING, C_OPEN, C_AWAIT_FIN };
 
 struct pending {
 	uint64_t start_ns;  /* intended (open loop) or actual send time */
@@ -64,6 +66,7 @@ struct conn {
 	uint64_t answered;      /* responses completed on this socket */
 	uint64_t t_connect;
 	uint64_t retry_at;
+	uint64_t t_answered;    /* C_AWAIT_FIN since */
 	int32_t rprev, rnext;   /* ready list links */
 	struct pending *ring;   /* --pipeline entries */
 	struct http_response resp;
@@ -89,6 +92,7 @@ struct wstate {
 	bool measuring, stopping;
 	uint64_t drain_deadline;
 	uint64_t inflight_total;
+	uint32_t awaiting_fin;  /* connections in C_AWAIT_FIN */
 	uint32_t next_src;
 	uint32_t depth;
 	int open_next;          /* connections [open_next, nconns) not opened yet */
@@ -173,6 +177,8 @@ static void conn_close(struct wstate *ws, struct conn *c)
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
+	if (c->state == C_AWAIT_FIN)
+		ws->awaiting_fin--;
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
@@ -440,11 +446,17 @@ static void response_done(struct wstate *ws, struct conn *c)
 	body_hash_init(&c->hash);
 
 	if (ws->o->mode == LG_CLOSE || server_closes) {
-		/* Close mode: loadgen closes once the response is whole, whatever
-		 * the server does. Keep-alive refused by the server: requests
-		 * pipelined behind this one will not be answered; closed loop
-		 * simply sends new ones, open loop counts them lost. */
+		/* Keep-alive refused by the server: requests pipelined behind
+		 * this one will not be answered; closed loop simply sends new
+		 * ones, open loop counts them lost. */
 		drop_inflight(ws, c, ws->open_loop ? &k->read_errors : NULL);
+		if (server_closes && !ws->o->linger0) {
+			c->state = C_AWAIT_FIN; /* conn_event reads on to the FIN */
+			c->t_answered = ws->now;
+			ws->awaiting_fin++;
+			return;
+		}
+		/* --linger0 (the server was not asked to close): reset it. */
 		conn_close(ws, c);
 		conn_restart(ws, c);
 		return;
@@ -546,8 +558,36 @@ static void conn_read(struct wstate *ws, struct conn *c, bool peer_closed)
 	}
 }
 
+/* After a response that closes: the server's FIN ends the connection.
+ * Anything else it sends is an error; its reset is not (the response was
+ * whole), and leaves no TIME_WAIT. */
+static void await_fin_read(struct wstate *ws, struct conn *c)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, ws->buf, READ_BUF_BYTES);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* the FIN raises a new edge */
+		if (n > 0) {
+			note_error(ws->w->first_error, sizeof(ws->w->first_error),
+				   "bytes after a response that closed the connection", 0);
+			if (ws->measuring)
+				ws->w->c.read_errors++;
+			ws->live_errors++;
+		}
+		conn_close(ws, c);
+		conn_restart(ws, c);
+		return;
+	}
+}
+
 static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
 {
+	if (c->state == C_AWAIT_FIN) {
+		await_fin_read(ws, c);
+		return;
+	}
 	if (c->state == C_CONNECTING) {
 		if (events & (EPOLLERR | EPOLLHUP)) {
 			int err = 0;
@@ -566,7 +606,14 @@ static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		uint32_t gen = c->gen;
 		conn_read(ws, c, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
-		if (c->state != C_OPEN || c->gen != gen)
+		if (c->gen != gen)
+			return;
+		if (c->state == C_AWAIT_FIN) {
+			/* The FIN may have come with the response: no new edge. */
+			await_fin_read(ws, c);
+			return;
+		}
+		if (c->state != C_OPEN)
 			return;
 	}
 	if ((events & EPOLLOUT) && c->unsent)
@@ -644,6 +691,17 @@ static void housekeeping(struct wstate *ws)
 					conn_close(ws, c);
 					conn_restart(ws, c);
 				}
+			}
+			break;
+		case C_AWAIT_FIN:
+			if (ws->now - c->t_answered > ws->timeout_ns) {
+				note_error(ws->w->first_error, sizeof(ws->w->first_error),
+					   "the server did not close within --timeout after a response that closes", 0);
+				if (ws->measuring)
+					ws->w->c.read_errors++;
+				ws->live_errors++;
+				conn_close(ws, c);
+				conn_restart(ws, c);
 			}
 			break;
 		default:
@@ -730,7 +788,8 @@ static void run_loop(struct wstate *ws)
 			dispatch_due(ws); /* what fell due before the end still leaves */
 		if (!ws->stopping && (ws->now >= run->end_ns || __atomic_load_n(&run->stop, __ATOMIC_RELAXED)))
 			begin_stopping(ws);
-		if (ws->stopping && (ws->inflight_total == 0 || ws->now >= ws->drain_deadline))
+		if (ws->stopping && ((ws->inflight_total == 0 && ws->awaiting_fin == 0) ||
+				     ws->now >= ws->drain_deadline))
 			break;
 		if (ws->now >= ws->next_housekeeping) {
 			housekeeping(ws);

@@ -5,7 +5,7 @@
 # pinned to the same client core, runs interleaved, REPS repetitions:
 #
 #   keepalive  loadgen --mode keepalive        vs  wrk -t1 -cC -dD
-#   close      loadgen --mode close --linger0  vs  wrk -H 'Connection: close'  vs  ab -c C (no -k)
+#   close      loadgen --mode close  vs  wrk -H 'Connection: close'  vs  ab -c C (no -k)
 #
 # plus one loadgen keep-alive run at RSS_CONNS connections whose VmRSS is read
 # from /proc mid-run.
@@ -164,7 +164,7 @@ client_argv() {
 	local client=$1 mode=$2 conns=$3 dur=$4
 	case $client/$mode in
 	loadgen/keepalive) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode keepalive) ;;
-	loadgen/close) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode close --linger0) ;;
+	loadgen/close) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode close) ;;
 	wrk/keepalive) CL_ARGV=(wrk -t1 -c"$conns" -d"$dur"s "$URL") ;;
 	wrk/close) CL_ARGV=(wrk -t1 -c"$conns" -d"$dur"s -H 'Connection: close' "$URL") ;;
 	# -t implies -n 50000: -n after it lifts the cap, so the time ends the run.

@@ -26,9 +26,10 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 #endif
 
-/* After the reply that closes, drop what the client still sends for this
- * long (lingering close, as Apache does), so that closing with unread
- * bytes does not become an RST that destroys the reply in flight. */
+/* After the reply that closes, our FIN goes out with it (SHUT_WR linked to
+ * the send) and we wait this long for the client's FIN, dropping what it
+ * still sends (lingering close, as Apache does): closing with unread bytes
+ * would send an RST that destroys the reply in flight. */
 #define URING_LINGER_MS 2000
 /* How long a stop waits for connections to close. */
 #define URING_STOP_WAIT_MS 3000
@@ -71,8 +72,7 @@ struct conn {
 	bool cancel_sent;
 	bool read_done;         /* a reply that closes is queued: parse nothing more */
 	bool peer_eof;
-	bool unread;            /* input was dropped: close by lingering, not at once */
-	bool sock_nonempty;     /* the last recv said more bytes were waiting */
+	uint8_t shut_pending;   /* SHUT_WR linked to a send, its CQE still to come */
 	uint16_t zc_pending;    /* SEND_ZC notifications still to come */
 	uint8_t q_head, q_count;
 	size_t q_off;           /* bytes of q[q_head] already sent */
@@ -160,6 +160,7 @@ struct io_uring_sqe *uring_sqe(struct worker *w);
 void conn_accepted(struct worker *w, uint32_t slot);
 void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe);
 void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe, bool zc);
+void conn_on_shutdown(struct worker *w, struct conn *c);
 void conn_on_closed(struct worker *w, struct conn *c);
 
 enum close_reason { CLOSE_QUIET, CLOSE_IDLE, CLOSE_ERROR };

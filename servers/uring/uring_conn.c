@@ -2,7 +2,8 @@
  *
  * A connection never has more than one recv (multishot) and one send in
  * flight. Closing is ordered: cancel what is in flight, wait for those
- * CQEs and for every SEND_ZC notification, then close_direct, and free the
+ * CQEs (and a linked shutdown's) and for every SEND_ZC notification, then
+ * close_direct, and free the
  * slot when that CQE arrives (or when the kernel hands the slot to a new
  * accept, which proves the close took effect). */
 #include <errno.h>
@@ -109,7 +110,7 @@ static void drain_progress(struct worker *w, struct conn *c)
 {
 	if (c->state != CONN_DRAIN)
 		return;
-	if (c->recv_armed || c->send_inflight) {
+	if (c->recv_armed || c->send_inflight || c->shut_pending) {
 		if (!c->cancel_sent) {
 			struct io_uring_sqe *sqe = uring_sqe(w);
 			uint32_t slot = conn_slot(w, c);
@@ -255,15 +256,31 @@ static void consume_buffered(struct worker *w, struct conn *c)
 	used = parse_into_queue(w, c, c->in, c->in_len);
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= (uint32_t)used;
-	if (c->read_done && c->in_len) {
-		c->unread = true;
-		c->in_len = 0;
-	}
+	if (c->read_done)
+		c->in_len = 0; /* after a reply that closes: dropped */
 }
 
 static bool peer_gone(int res)
 {
 	return res == -ECONNRESET || res == -EPIPE;
+}
+
+/* Our FIN as soon as the send that ends the last reply completes, in the
+ * same trip through the kernel, as promptly as epoll's close() after its
+ * send. MSG_WAITALL on that send: a short send would break the link.
+ * Close-mode clients wait for this FIN and close after it, so the
+ * TIME_WAIT stays with us, as when a server closes first. */
+static void link_shutdown(struct worker *w, struct conn *c, struct io_uring_sqe *send)
+{
+	uint32_t slot = conn_slot(w, c);
+	struct io_uring_sqe *sqe;
+
+	send->flags |= IOSQE_IO_LINK;
+	sqe = uring_sqe(w);
+	io_uring_prep_shutdown(sqe, (int)slot, SHUT_WR);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_SHUTDOWN, c->gen, slot));
+	c->shut_pending++;
 }
 
 /* One send from the queue's cursor: a SENDMSG gathering as many replies as
@@ -275,6 +292,7 @@ static void start_send(struct worker *w, struct conn *c)
 	struct io_uring_sqe *sqe;
 	size_t skip = c->q_off;
 	int niov = 0, more = 0;
+	unsigned i;
 
 	if (c->state != CONN_OPEN || c->send_inflight || c->q_count == 0)
 		return;
@@ -284,7 +302,7 @@ static void start_send(struct worker *w, struct conn *c)
 		memcpy(c->slot_keep_alive, w->clock.keep_alive, HTTP_SLOT_LEN);
 		memcpy(c->slot_close, w->clock.close, HTTP_SLOT_LEN);
 	}
-	for (unsigned i = 0; i < c->q_count && niov + 3 <= CONN_IOV; i++) {
+	for (i = 0; i < c->q_count && niov + 3 <= CONN_IOV; i++) {
 		const struct http_reply *r = &c->q[(c->q_head + i) % CONN_QUEUE];
 		const struct page *p = r->page;
 		struct iovec seg[3] = {
@@ -309,12 +327,16 @@ static void start_send(struct worker *w, struct conn *c)
 				/* Page memory is static: only the notification
 				 * (not a free) has to wait for the kernel. */
 				sqe = uring_sqe(w);
-				io_uring_prep_send_zc(sqe, (int)slot, base, len, MSG_NOSIGNAL,
+				bool ends = i + 1 == c->q_count && r->close;
+				io_uring_prep_send_zc(sqe, (int)slot, base, len,
+						      MSG_NOSIGNAL | (ends ? MSG_WAITALL : 0),
 						      w->feat.zc_report_usage ? IORING_SEND_ZC_REPORT_USAGE : 0);
 				sqe->flags |= IOSQE_FIXED_FILE;
 				io_uring_sqe_set_data64(sqe, ud_make(OP_SEND_ZC, c->gen, slot));
 				c->send_inflight = true;
 				w->zc_sends++;
+				if (ends)
+					link_shutdown(w, c, sqe);
 				return;
 			}
 			c->iov[niov].iov_base = base;
@@ -322,11 +344,12 @@ static void start_send(struct worker *w, struct conn *c)
 			niov++;
 		}
 	}
+	/* The loop ran to the end of the queue: this send ends with its last
+	 * reply. If that reply closes, its tail waits (MSG_MORE) for the
+	 * linked shutdown, which attaches our FIN to the last segment. */
+	if (i == c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close)
+		more = MSG_MORE | MSG_WAITALL;
 gathered:
-	/* The end of a reply that closes waits for close_direct, which attaches
-	 * the FIN to its segment: one segment fewer per connection. */
-	if (c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close)
-		more = MSG_MORE;
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = c->iov;
 	c->msg.msg_iovlen = (size_t)niov;
@@ -335,22 +358,18 @@ gathered:
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, c->gen, slot));
 	c->send_inflight = true;
+	if (more & MSG_WAITALL)
+		link_shutdown(w, c, sqe);
 }
 
-/* Our last reply is out: close at once when nothing unread can be left,
- * else shut our side down and linger. */
-static void close_after_reply(struct worker *w, struct conn *c)
+/* Our last reply is out and the linked shutdown sent our FIN: wait for the
+ * client's, never closing over input it sent (that would be an RST). */
+static void linger_after_reply(struct worker *w, struct conn *c)
 {
-	if (c->peer_eof || (!c->unread && c->in_len == 0 && !c->sock_nonempty)) {
+	if (c->peer_eof) {
 		conn_begin_close(w, c, CLOSE_QUIET);
 		return;
 	}
-	struct io_uring_sqe *sqe = uring_sqe(w);
-	uint32_t slot = conn_slot(w, c);
-
-	io_uring_prep_shutdown(sqe, (int)slot, SHUT_WR);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, ud_make(OP_SHUTDOWN, c->gen, slot));
 	c->state = CONN_LINGER;
 	c->in_len = 0;
 	c->recv_paused = false;
@@ -403,7 +422,7 @@ void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	}
 	touch(w, c);
 	if (closing_reply_done) {
-		close_after_reply(w, c);
+		linger_after_reply(w, c);
 		return;
 	}
 	/* Room in the queue again: parse what waited, and read again if we
@@ -429,20 +448,14 @@ static void on_data(struct worker *w, struct conn *c, const char *data, size_t l
 			conn_begin_close(w, c, CLOSE_QUIET);
 		return;
 	}
-	if (c->read_done) {
-		c->unread = true;
-		return;
-	}
+	if (c->read_done)
+		return; /* after a reply that closes: dropped */
 	if (c->in_len == 0) {
 		/* The usual case: parse in place, copy only a request that
 		 * continues in the next buffer. */
 		size_t used = parse_into_queue(w, c, data, len);
-		if (used < len) {
-			if (c->read_done)
-				c->unread = true;
-			else if (in_append(c, data + used, len - used) < 0)
-				goto too_much;
-		}
+		if (used < len && !c->read_done && in_append(c, data + used, len - used) < 0)
+			goto too_much;
 	} else {
 		if (in_append(c, data, len) < 0)
 			goto too_much;
@@ -480,7 +493,6 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	}
 	if (res > 0) {
 		const char *data = w->bufs + (size_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) * w->cfg->buf_size;
-		c->sock_nonempty = cqe->flags & IORING_CQE_F_SOCK_NONEMPTY;
 		on_data(w, c, data, (size_t)res);
 	} else if (res == 0) {
 		c->peer_eof = true;
@@ -498,4 +510,13 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 	if (!c->recv_armed && !c->recv_paused && !c->peer_eof &&
 	    (c->state == CONN_OPEN || c->state == CONN_LINGER))
 		arm_recv(w, c); /* multishot ended (ENOBUFS, CQ pressure, ...): re-arm */
+}
+
+/* Whatever the result: -ECANCELED (its send failed, or was short and a
+ * later send links another) and -ENOTCONN (the client reset first) are
+ * not ours to count. */
+void conn_on_shutdown(struct worker *w, struct conn *c)
+{
+	c->shut_pending--;
+	drain_progress(w, c);
 }

@@ -137,6 +137,10 @@ static void on_conn_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 		if (live && c->state != CONN_CLOSING)
 			conn_on_send(w, c, cqe, op == OP_SEND_ZC);
 		break;
+	case OP_SHUTDOWN:
+		if (live && c->state != CONN_CLOSING)
+			conn_on_shutdown(w, c);
+		break;
 	case OP_CLOSE:
 		if (live && c->state == CONN_CLOSING) {
 			conn_on_closed(w, c);
@@ -166,6 +170,7 @@ static void on_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_RECV:
 	case OP_SEND:
 	case OP_SEND_ZC:
+	case OP_SHUTDOWN:
 	case OP_CLOSE:
 		on_conn_cqe(w, cqe);
 		break;
@@ -174,7 +179,7 @@ static void on_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 			w->stats.bytes_sent += (uint64_t)cqe->res;
 		break;
 	default:
-		break; /* SHUTDOWN, CANCEL: nothing to do */
+		break; /* CANCEL: nothing to do */
 	}
 }
 

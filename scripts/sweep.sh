@@ -49,7 +49,7 @@ fi
 : "${REPS:=3}" "${MODES:=keepalive close}"
 : "${MTUS:=1500 4000 9000}" "${PAGESETS:=tiny 10k 150k 1m corpus}"
 : "${BASE_PAGESET:=corpus}" "${BASE_CONC:=100}" "${BASE_MTU:=1500}" "${BASE_MODE:=keepalive}"
-: "${TIMEOUT:=2}"
+: "${TIMEOUT:=}" # empty: run-point.sh picks by concurrency
 SWEEP=${SWEEP//,/ } SERVERS=${SERVERS//,/ }
 for s in $SWEEP; do
 	case $s in cores|mtu|concurrency|pagesets|latency) ;; *) bb_die "SWEEP: unknown sweep '$s' (cores mtu concurrency pagesets latency)" ;; esac
@@ -225,7 +225,7 @@ run_one() { # rep key
 	local -a tags=(--tag "sweep=${point_sweeps[$key]}")
 	[ -n "$frac" ] && tags+=(--tag "load_fraction=$frac")
 	"$RUN_POINT" --server "$s" --workers "$w" --mode "$m" --concurrency "$c" --rate "$rate" \
-		--pageset "$ps" --mtu "$mtu" --duration "$DURATION" --warmup "$WARMUP" --timeout "$TIMEOUT" \
+		--pageset "$ps" --mtu "$mtu" --duration "$DURATION" --warmup "$WARMUP" ${TIMEOUT:+--timeout "$TIMEOUT"} \
 		--rep "$rep" --csv "$OUT" --failures "$FAILURES" "${tags[@]}" &
 	child=$!
 	wait "$child"

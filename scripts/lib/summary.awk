@@ -37,10 +37,11 @@ function ck(s, m, w) { return "C" SUBSEP s SUBSEP m SUBSEP w SUBSEP PS_C[m] }
 function mk(s, m, mtu) { return "M" SUBSEP s SUBSEP m SUBSEP mtu SUBSEP psm }
 function point_desc(s, m, w, c, rate, ps, mtu) {
 	return sprintf("%s, %s, %s connections, %s, MTU %s, %s worker%s, %s", dn(s), mn(m), c, ps, mtu, w, w == 1 ? "" : "s",
-		(rate == "" || rate == 0) ? "closed loop" : "rate " rate "/s")
+		(rate == "" || rate == 0) ? "closed loop" : "rate " (rate + 0) "/s")
 }
 function failed_key(s, m, w, c, rate, ps, mtu, rep) {
-	return s SUBSEP m SUBSEP w SUBSEP c SUBSEP ((rate == "" || rate == 0) ? "" : rate) SUBSEP ps SUBSEP mtu SUBSEP rep
+	# The rate as a number: the CSV says 8529.000 where the failures file says 8529.
+	return s SUBSEP m SUBSEP w SUBSEP c SUBSEP ((rate == "" || rate == 0) ? "" : rate + 0) SUBSEP ps SUBSEP mtu SUBSEP rep
 }
 
 BEGIN {

@@ -145,11 +145,14 @@ topo_down "$LAB"
 srv=epoll
 [ -x bin/httpd-xdp ] && srv=xdp
 echo "# interrupted sweep ($srv)"
-set -m # the sweep gets its own process group, as a shell job does; Ctrl-C = SIGINT to the group
+# The sweep gets its own process group, as a shell job at a terminal does, and
+# Ctrl-C is SIGINT to that group. Not with `set -m`: without a terminal (make
+# test, CI) there is no job control, so the group would not exist and a
+# background command would start with SIGINT ignored. setsid makes the group
+# (the sweep is not a group leader, so it keeps its pid); env restores SIGINT.
 OUT=$tmp/int.csv NO_PLOTS=1 SERVERS=$srv SWEEP=cores MODES=keepalive MAX_CORES=1 REPS=3 DURATION=5 WARMUP=0.5 \
-	BASE_PAGESET=tiny BASE_CONC=10 scripts/sweep.sh >"$tmp/int.out" 2>&1 &
+	BASE_PAGESET=tiny BASE_CONC=10 setsid env --default-signal=INT scripts/sweep.sh >"$tmp/int.out" 2>&1 &
 sweep_pid=$!
-set +m
 # Wait until the sweep's run-point (lab "bbp<its pid>") has a server and a
 # load generator running, then interrupt.
 lab="" pids="" xdp_id=""

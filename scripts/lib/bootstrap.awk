@@ -9,7 +9,8 @@
 #   bs_log_ratio_ci(a, b, n)
 #                        pairs (a[i], b[i]), all > 0: the same on log(a/b),
 #                        back on the ratio scale: BS_EST = median of the
-#                        per-pair ratios, BS_LO..BS_HI its interval.
+#                        per-pair ratios, BS_LO..BS_HI its interval, widened
+#                        to hold Student's t interval too (bs_widen_t).
 #                        Medians of logs make "A vs B" exactly 1 / "B vs A".
 #   bs_rel_median_ci(v, n)
 #                        v > 0: the median and its interval, on log scale
@@ -79,14 +80,40 @@ function bs_ci(v, n,    s, i, r, c, k, cum, lo, hi, key, hist, pos, nd, dv, dc, 
 	}
 }
 
+# The 97.5% quantile of Student's t with df degrees of freedom.
+function bs_t975(df,    t) {
+	if (df <= 10) {
+		split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228", t, " ")
+		return t[df] + 0
+	}
+	return df <= 20 ? 2.086 + (20 - df) * 0.0142 : df <= 30 ? 2.042 + (30 - df) * 0.0044 : df <= 60 ? 2.0 : 1.96
+}
+
+# A resample of n values can only pick among them, so with few values the
+# bootstrap interval is at most their range: with 3 pairs that range holds
+# the true median only 75% of the time. The interval is therefore widened to
+# cover Student's t interval of the mean as well (docs/statistics.md); the
+# two agree as n grows.
+function bs_widen_t(l, n,    i, mu, ss, h) {
+	if (n < 2) return
+	for (i = 1; i <= n; i++) mu += l[i]
+	mu /= n
+	for (i = 1; i <= n; i++) ss += (l[i] - mu) * (l[i] - mu)
+	h = bs_t975(n - 1) * sqrt(ss / (n - 1) / n)
+	if (mu - h < BS_LO) BS_LO = mu - h
+	if (mu + h > BS_HI) BS_HI = mu + h
+}
+
 function bs_log_ratio_ci(a, b, n,    l, i) {
 	for (i = 1; i <= n; i++) l[i] = log(a[i] / b[i])
 	bs_ci(l, n)
+	bs_widen_t(l, n)
 	BS_EST = exp(BS_EST); BS_LO = exp(BS_LO); BS_HI = exp(BS_HI)
 }
 
 function bs_rel_median_ci(v, n,    l, i) {
 	for (i = 1; i <= n; i++) l[i] = log(v[i])
 	bs_ci(l, n)
+	bs_widen_t(l, n)
 	BS_EST = exp(BS_EST); BS_LO = exp(BS_LO); BS_HI = exp(BS_HI)
 }

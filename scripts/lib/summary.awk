@@ -101,7 +101,7 @@ failures_file {
 }
 END {
 	printf "%d ok runs; every figure is a median of the ok runs of its point (min-max in the plots); every ratio\n", nok
-	print "is the median of paired ratios (repetition k against k) with a 95% bootstrap interval (docs/statistics.md)."
+	print "is the median of paired ratios (repetition k against k) with a 95% bootstrap interval, widened for few pairs (docs/statistics.md)."
 	if (nfailed) printf "%d run%s failed or stalled: never quoted here, listed at the end.\n", nfailed, nfailed == 1 ? "" : "s"
 	print ""
 	maxw = 0; for (w in W) if (w + 0 > maxw) maxw = w + 0

@@ -456,7 +456,8 @@ static void response_done(struct wstate *ws, struct conn *c)
 			ws->awaiting_fin++;
 			return;
 		}
-		/* --linger0 (the server was not asked to close): reset it. */
+		/* The server keeps it (--linger0 did not ask it to close): we
+		 * close, with a reset under --linger0. */
 		conn_close(ws, c);
 		conn_restart(ws, c);
 		return;
@@ -558,28 +559,33 @@ static void conn_read(struct wstate *ws, struct conn *c, bool peer_closed)
 	}
 }
 
+/* The end of a C_AWAIT_FIN connection; `why` is set when the server broke
+ * its promise to close (the response itself was counted already). */
+static void await_fin_end(struct wstate *ws, struct conn *c, const char *why)
+{
+	if (why) {
+		note_error(ws->w->first_error, sizeof(ws->w->first_error), why, 0);
+		if (ws->measuring)
+			ws->w->c.read_errors++;
+		ws->live_errors++;
+	}
+	conn_close(ws, c);
+	conn_restart(ws, c);
+}
+
 /* After a response that closes: the server's FIN ends the connection.
  * Anything else it sends is an error; its reset is not (the response was
  * whole), and leaves no TIME_WAIT. */
 static void await_fin_read(struct wstate *ws, struct conn *c)
 {
-	for (;;) {
-		ssize_t n = read(c->fd, ws->buf, READ_BUF_BYTES);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the FIN raises a new edge */
-		if (n > 0) {
-			note_error(ws->w->first_error, sizeof(ws->w->first_error),
-				   "bytes after a response that closed the connection", 0);
-			if (ws->measuring)
-				ws->w->c.read_errors++;
-			ws->live_errors++;
-		}
-		conn_close(ws, c);
-		conn_restart(ws, c);
-		return;
-	}
+	ssize_t n;
+
+	do
+		n = read(c->fd, ws->buf, READ_BUF_BYTES);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return; /* the FIN raises a new edge */
+	await_fin_end(ws, c, n > 0 ? "bytes after a response that closed the connection" : NULL);
 }
 
 static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
@@ -694,15 +700,9 @@ static void housekeeping(struct wstate *ws)
 			}
 			break;
 		case C_AWAIT_FIN:
-			if (ws->now - c->t_answered > ws->timeout_ns) {
-				note_error(ws->w->first_error, sizeof(ws->w->first_error),
-					   "the server did not close within --timeout after a response that closes", 0);
-				if (ws->measuring)
-					ws->w->c.read_errors++;
-				ws->live_errors++;
-				conn_close(ws, c);
-				conn_restart(ws, c);
-			}
+			if (ws->now - c->t_answered > ws->timeout_ns)
+				await_fin_end(ws, c, "the server did not close within --timeout "
+						     "after a response that closes");
 			break;
 		default:
 			break;

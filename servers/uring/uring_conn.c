@@ -2,10 +2,10 @@
  *
  * A connection never has more than one recv (multishot) and one send in
  * flight. Closing is ordered: cancel what is in flight, wait for those
- * CQEs (and a linked shutdown's) and for every SEND_ZC notification, then
- * close_direct, and free the
- * slot when that CQE arrives (or when the kernel hands the slot to a new
- * accept, which proves the close took effect). */
+ * CQEs (and a linked shutdown's) and for every SEND_ZC notification,
+ * then close_direct, and free the slot when that CQE arrives (or when the
+ * kernel hands the slot to a new accept, which proves the close took
+ * effect). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -292,6 +292,7 @@ static void start_send(struct worker *w, struct conn *c)
 	struct io_uring_sqe *sqe;
 	size_t skip = c->q_off;
 	int niov = 0, more = 0;
+	bool ends_closing = false; /* this send ends a reply that closes */
 	unsigned i;
 
 	if (c->state != CONN_OPEN || c->send_inflight || c->q_count == 0)
@@ -326,16 +327,16 @@ static void start_send(struct worker *w, struct conn *c)
 				}
 				/* Page memory is static: only the notification
 				 * (not a free) has to wait for the kernel. */
+				ends_closing = i + 1 == c->q_count && r->close;
 				sqe = uring_sqe(w);
-				bool ends = i + 1 == c->q_count && r->close;
 				io_uring_prep_send_zc(sqe, (int)slot, base, len,
-						      MSG_NOSIGNAL | (ends ? MSG_WAITALL : 0),
+						      MSG_NOSIGNAL | (ends_closing ? MSG_WAITALL : 0),
 						      w->feat.zc_report_usage ? IORING_SEND_ZC_REPORT_USAGE : 0);
 				sqe->flags |= IOSQE_FIXED_FILE;
 				io_uring_sqe_set_data64(sqe, ud_make(OP_SEND_ZC, c->gen, slot));
 				c->send_inflight = true;
 				w->zc_sends++;
-				if (ends)
+				if (ends_closing)
 					link_shutdown(w, c, sqe);
 				return;
 			}
@@ -347,7 +348,8 @@ static void start_send(struct worker *w, struct conn *c)
 	/* The loop ran to the end of the queue: this send ends with its last
 	 * reply. If that reply closes, its tail waits (MSG_MORE) for the
 	 * linked shutdown, which attaches our FIN to the last segment. */
-	if (i == c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close)
+	ends_closing = i == c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close;
+	if (ends_closing)
 		more = MSG_MORE | MSG_WAITALL;
 gathered:
 	memset(&c->msg, 0, sizeof(c->msg));
@@ -358,7 +360,7 @@ gathered:
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, c->gen, slot));
 	c->send_inflight = true;
-	if (more & MSG_WAITALL)
+	if (ends_closing)
 		link_shutdown(w, c, sqe);
 }
 

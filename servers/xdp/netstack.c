@@ -319,6 +319,7 @@ void netstack_poll(struct netstack *ns, uint64_t now_ns)
 	ns_timers_run(ns, now_ns);
 	/* Retry output the tx ring refused, oldest first, until it refuses
 	 * again. */
+	ns->draining_pending = true;
 	while (ns->pending.head) {
 		struct tcp_conn *c = ns->pending.head;
 		pending_remove(ns, c);
@@ -326,6 +327,7 @@ void netstack_poll(struct netstack *ns, uint64_t now_ns)
 		if (c->pending)
 			break;
 	}
+	ns->draining_pending = false;
 }
 
 uint64_t netstack_next_deadline(const struct netstack *ns)

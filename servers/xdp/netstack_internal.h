@@ -183,7 +183,8 @@ struct netstack {
 	uint32_t bucket_mask;
 	struct tcp_conn *free_list;
 	struct ns_list time_wait; /* oldest first */
-	struct ns_list pending;   /* tx ring was full */
+	struct ns_list pending;   /* tx ring was full: served oldest first */
+	bool draining_pending;    /* netstack_poll is serving the pending list */
 	uint32_t ncapped;         /* connections with tx_capped set */
 
 	struct tcp_conn **heap;

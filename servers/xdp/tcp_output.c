@@ -365,6 +365,16 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 		goto ack;
 	}
 
+	/* While connections wait for the tx ring, one that an ACK just woke
+	 * takes its turn behind them. Sending at once would let the
+	 * connections with data in flight, clocked by their ACKs, keep the
+	 * ring to themselves and starve the waiting ones for seconds (seen
+	 * at 1000 connections: p50 9 ms, p99 1.5 s). The oldest waiter is
+	 * next anyway; pure ACKs still go at once. */
+	if (ns->pending.head && ns->pending.head != c && !ns->draining_pending) {
+		ns_pending_add(ns, c);
+		goto ack;
+	}
 	if (send_owed_rtx(ns, c) < 0) {
 		ns_pending_add(ns, c);
 		return;

@@ -283,6 +283,16 @@ static uint32_t tx_in_ring(const struct xsk_port *p)
  * rx, keeps both rings moving. */
 #define TX_KICK_ROUNDS 4
 
+/* tx ring slots only frames without data may take (an eighth of a small
+ * ring), as the frame pool keeps chunks for them: a SYN-ACK or an ACK never waits behind a full ring of
+ * data (a waiting SYN-ACK is a connect() that times out). */
+#define TX_CTL_SLOTS_MAX 64
+
+static uint32_t tx_ctl_slots(const struct xsk_port *p)
+{
+	return p->tx.size / 8 < TX_CTL_SLOTS_MAX ? p->tx.size / 8 : TX_CTL_SLOTS_MAX;
+}
+
 
 static void tx_kick(struct xsk_port *p)
 {
@@ -363,7 +373,8 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool da
 	 * peer's receive on this core and fills our rx ring with its ACKs, so
 	 * only the worker loop kicks, a bounded amount per turn, between rx
 	 * batches (xsk_port_flush). The stack queues the rest. */
-	if (xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
+	if ((data && xsk_prod_nb_free(&p->tx, ndesc + tx_ctl_slots(p)) < ndesc + tx_ctl_slots(p)) ||
+	    xsk_ring_prod__reserve(&p->tx, ndesc, &idx) != ndesc) {
 		p->stats.tx_no_slot++;
 		return -1;
 	}

@@ -459,6 +459,55 @@ static void test_tx_ring_full(void **state)
 	nt_conn_free(&c);
 }
 
+/* The destination port of captured frame i. */
+static uint16_t frame_port(const struct nt_harness *h, size_t i)
+{
+	struct nt_seg s;
+	nt_parse(h, i, &s);
+	return s.dport;
+}
+
+/* Connections the full tx ring refused are served before one that an ACK
+ * wakes later: otherwise the connections with data in flight, clocked by
+ * their ACKs, keep the ring and the refused ones wait for seconds. */
+static void test_tx_ring_waiters_first(void **state)
+{
+	struct nt_harness *h = *state;
+	struct nt_conn a, b;
+	nt_connect(h, &a, 40030);
+	nt_connect(h, &b, 40031);
+	nt_request(h, &a, NT_GET("/1m", "keep-alive"));
+	nt_collect(h, &a, false);
+	nt_request(h, &b, NT_GET("/1m", "keep-alive"));
+	nt_collect(h, &b, false);
+
+	h->tx_room = 0; /* the ring is full: a's next data waits */
+	nt_ack(h, &a);
+	assert_int_equal(h->nframes, 0);
+	assert_true(netstack_tx_blocked(h->ns));
+	h->tx_room = -1; /* room again, but b's ACK comes before the poll */
+	nt_ack(h, &b);
+	assert_int_equal(h->nframes, 0);
+	netstack_poll(h->ns, h->now);
+	assert_true(h->nframes > 2);
+	size_t i = 0;
+	while (i < h->nframes && frame_port(h, i) == a.port)
+		i++;
+	assert_true(i > 0); /* a went first */
+	assert_true(i < h->nframes);
+	for (; i < h->nframes; i++)
+		assert_int_equal(frame_port(h, i), b.port);
+
+	/* Both replies arrive whole (b's frames above are lost to nt_drain
+	 * of a, and come again by retransmission timeout). */
+	nt_drain(h, &a);
+	nt_drain_tick(h, &b, 1000);
+	nt_check_reply(h, &a, "/1m", false);
+	nt_check_reply(h, &b, "/1m", false);
+	nt_conn_free(&a);
+	nt_conn_free(&b);
+}
+
 /* More pipelined requests than the reply queue holds: the rest wait in
  * the receive buffer and are answered as replies are acknowledged. */
 static void test_many_pipelined(void **state)
@@ -531,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_sends_only_what_was_sent, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit_carries_queued_fin, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_tx_ring_full, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_ring_waiters_first, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_many_pipelined, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_jumbo, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_small_peer_mss, nt_fixture_setup, nt_fixture_teardown),

@@ -49,8 +49,14 @@ BEGIN {
 	for (i = 1; i <= n; i++) { split(nm[i], kv, "="); DN[kv[1]] = kv[2]; ORDER[i] = kv[1] }
 	NORDER = n
 	npairs = split(bs_headline_pairs(), pairs, " ")
-	METRICS = "req_per_s,gbit_per_s,server_cpu_us_per_req,machine_cpu_us_per_req,lat_p99_us,target_rate"
+	METRICS = "req_per_s,gbit_per_s,server_cpu_us_per_req,machine_cpu_us_per_req,lat_p99_us,target_rate,loadgen_cpu_us_per_req"
+	# Repetitions of one point whose load generator paid this many times
+	# more per request in one than in another ran in different states of
+	# the run (httpd-xdp's client ACK rate, docs/attribution.md); the kernel
+	# servers' repetitions stay within 1.8x on the shared 2-core VM.
+	STATE_SPREAD = 2
 }
+function add(p, f) { if (!(p in PDESC)) PORDER[++npoints] = p; runs_add(p, f, METRICS); PDESC[p] = desc }
 FNR == 1 {
 	for (k in COL) delete COL[k]
 	csv_header($0)
@@ -93,11 +99,12 @@ failures_file {
 	sw = "+" csv_get(f, "sweep") "+"
 	open_loop = (rate != "" && rate + 0 > 0)
 	SRV[s] = 1
-	if (index(sw, "+cores+") && !open_loop) { PS_C[m] = ps; runs_add(ck(s, m, w), f, METRICS); MODE[m] = 1; W[w] = 1 }
-	if (index(sw, "+mtu+") && !open_loop) { psm = ps; runs_add(mk(s, m, mtu), f, METRICS); MODEM[m] = 1; MTU[mtu] = 1 }
-	if (index(sw, "+concurrency+") && !open_loop) { runs_add("N" SUBSEP s SUBSEP m SUBSEP c, f, METRICS); MODEN[m] = 1; CONC[c] = 1 }
-	if (index(sw, "+pagesets+") && !open_loop) { runs_add("P" SUBSEP s SUBSEP m SUBSEP ps, f, METRICS); MODEP[m] = 1; PSET[ps] = 1 }
-	if (index(sw, "+latency+") && open_loop) { runs_add("L" SUBSEP s SUBSEP csv_get(f, "load_fraction"), f, METRICS); FRAC[csv_get(f, "load_fraction")] = 1 }
+	desc = point_desc(s, m, w, c, rate, ps, mtu)
+	if (index(sw, "+cores+") && !open_loop) { PS_C[m] = ps; add(ck(s, m, w), f); MODE[m] = 1; W[w] = 1 }
+	if (index(sw, "+mtu+") && !open_loop) { psm = ps; add(mk(s, m, mtu), f); MODEM[m] = 1; MTU[mtu] = 1 }
+	if (index(sw, "+concurrency+") && !open_loop) { add("N" SUBSEP s SUBSEP m SUBSEP c, f); MODEN[m] = 1; CONC[c] = 1 }
+	if (index(sw, "+pagesets+") && !open_loop) { add("P" SUBSEP s SUBSEP m SUBSEP ps, f); MODEP[m] = 1; PSET[ps] = 1 }
+	if (index(sw, "+latency+") && open_loop) { add("L" SUBSEP s SUBSEP csv_get(f, "load_fraction"), f); FRAC[csv_get(f, "load_fraction")] = 1 }
 }
 END {
 	printf "%d ok runs; every figure is a median of the ok runs of its point (min-max in the plots); every ratio\n", nok
@@ -176,7 +183,17 @@ END {
 			line = line sprintf("%s%d%% of peak (%s req/s): %s us%s", line == "" ? "" : ", ", frs[a] * 100,
 				fmt(runs_median(p, "target_rate")), fmt(runs_median(p, "lat_p99_us")), runs_cb(p) ? "*" : "") }
 		if (line != "") out(sprintf("  %s: %s", dn(s), line)) }
-	# 7. What was left out, and why.
+	# 7. Points whose repetitions ran in different states (one line per
+	# point, however many families share its runs).
+	section("Points whose repetitions ran in different states (load generator CPU per request " STATE_SPREAD "x or more apart;")
+	for (j = 1; j <= npoints; j++) { p = PORDER[j]; n = runs_values(p, "loadgen_cpu_us_per_req", V)
+		if (n < 2 || (PDESC[p] in STATE_SEEN)) continue
+		lo = hi = V[1]; for (i = 2; i <= n; i++) { if (V[i] < lo) lo = V[i]; if (V[i] > hi) hi = V[i] }
+		if (hi < STATE_SPREAD * lo) continue
+		STATE_SEEN[PDESC[p]] = 1
+		if (!sec_lines) out("its ratios carry the spread in their intervals; docs/attribution.md):")
+		out(sprintf("  %s: %s-%s us per request over %d runs (%.1fx)", PDESC[p], fmt(lo), fmt(hi), n, hi / lo)) }
+	# 8. What was left out, and why.
 	section("Runs not counted (failed or stalled: never a peak or a ratio above):")
 	for (i = 1; i <= nfailed; i++)
 		out(sprintf("  %s, repeat %s: %s; failed requests %s, bound %s (%s%s)", FDESC[i], FREP[i] == "" ? "n/a" : FREP[i],

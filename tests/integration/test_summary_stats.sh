@@ -7,7 +7,9 @@
 #      file) are listed at the end and never enter a peak or a ratio;
 #   4. an old-format CSV (status only in labels, no bound column) still works;
 #   5. the same input gives the same output (fixed seed);
-#   6. REPS=auto's decision (scripts/lib/reps-auto.awk) on the same data.
+#   6. REPS=auto's decision (scripts/lib/reps-auto.awk) on the same data;
+#   7. a point whose repetitions' load generator CPU per request is 2x apart
+#      is listed as run in different states; one within 1.8x is not.
 # Method: docs/statistics.md.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -111,6 +113,22 @@ check "old format: ratio from 3 pairs, client-bound marked" \
 	has "$tmp/old.out" "AF_XDP vs epoll, keep-alive, corpus, 1 core: 0.30x (95% CI 0.30-0.30, 3 pairs)  [client-bound: first"
 check "old format: server_died label listed" has "$tmp/old.out" "AF_XDP, keep-alive, 100 connections, corpus, MTU 1500, 1 worker, closed loop, repeat 4: server_died; failed requests n/a, bound n/a"
 check "old format: died run not quoted" hasnt "$tmp/old.out" "99,999 req/s,"
+
+# --- repetitions in different states: loadgen CPU per request 2x apart ---
+shdr="timestamp,server,workers,mode,connections,target_rate,page_set,mtu,req_per_s,gbit_per_s,lat_p99_us,server_cpu_us_per_req,machine_cpu_us_per_req,loadgen_cpu_us_per_req,client_bound,repeat,labels,status,failed_requests,bound"
+{
+	echo "$shdr"
+	lg_epoll=(0 20 25 36) lg_xdp=(0 100 290 110)
+	for rep in 1 2 3; do
+		echo "t,httpd-epoll,1,keepalive,100,,1m,1500,1800,15,1000,500,800,${lg_epoll[$rep]},0,$rep,sweep=pagesets,ok,0,server"
+		echo "t,httpd-xdp,1,keepalive,100,,1m,1500,900,7,1000,900,1500,${lg_xdp[$rep]},0,$rep,sweep=pagesets,ok,0,server"
+	done
+} >"$tmp/sweep-states.csv"
+scripts/summary.sh "$tmp/sweep-states.csv" >"$tmp/states.out" 2>&1
+sed 's/^/  | /' "$tmp/states.out"
+check "states: a point 2.9x apart is listed" \
+	has "$tmp/states.out" "AF_XDP, keep-alive, 100 connections, 1m, MTU 1500, 1 worker, closed loop: 100-290 us per request over 3 runs (2.9x)"
+check "states: a point 1.8x apart is not" hasnt "$tmp/states.out" "epoll, keep-alive, 100 connections, 1m"
 
 # --- REPS=auto's decision on the same data ---
 decide() { awk -f scripts/lib/csv.awk -f scripts/lib/bootstrap.awk -f scripts/lib/runs.awk -f scripts/lib/reps-auto.awk "$@"; }

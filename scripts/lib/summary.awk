@@ -52,8 +52,9 @@ BEGIN {
 	METRICS = "req_per_s,gbit_per_s,server_cpu_us_per_req,machine_cpu_us_per_req,lat_p99_us,target_rate,loadgen_cpu_us_per_req"
 	# Repetitions of one point whose load generator paid this many times
 	# more per request in one than in another ran in different states of
-	# the run (httpd-xdp's client ACK rate, docs/attribution.md); the kernel
-	# servers' repetitions stay within 1.8x on the shared 2-core VM.
+	# the run (httpd-xdp's client ACK rate, docs/attribution.md); on the
+	# shared 2-core VM the kernel servers' repetitions nearly always stay
+	# within 1.8x.
 	STATE_SPREAD = 2
 }
 function add(p, f) { if (!(p in PDESC)) PORDER[++npoints] = p; runs_add(p, f, METRICS); PDESC[p] = desc }

@@ -16,7 +16,7 @@
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-COMMON_UNIT_TESTS := test_page_cache test_http_core
+COMMON_UNIT_TESTS := test_page_cache test_http_core test_http_conn
 UNIT_TESTS += $(COMMON_UNIT_TESTS:%=$(BUILD)/tests/%)
 EXTRA_TARGETS += $(COMMON_UNIT_TESTS:%=$(BUILD)/tests/%)
 

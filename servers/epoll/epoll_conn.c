@@ -1,8 +1,9 @@
-/* httpd-epoll: one connection's state machine (see epoll_worker.h).
+/* httpd-epoll: one connection's I/O (see epoll_worker.h); what the bytes
+ * mean is the connection core's (servers/common/http_conn.h).
  *
- * A turn: parse what is buffered into the reply queue, send the queue with
- * one sendmsg, read more, and again, until the socket has nothing to give,
- * the send side is blocked with a full queue, or the turn's budget is spent. */
+ * A turn: send what the core has queued with one sendmsg, read more into
+ * the core, and again, until the socket has nothing to give, the send side
+ * is blocked with a full queue, or the turn's budget is spent. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,15 +28,15 @@ struct conn *conn_new(struct worker *w, int fd)
 		w->free_conns = (struct conn *)c->timer.next;
 		w->nfree--;
 	} else {
-		c = malloc(sizeof(*c));
+		c = calloc(1, sizeof(*c));
 		if (!c)
 			return NULL;
 	}
-	/* Everything before the buffers; buf needs no clearing. */
-	memset(c, 0, offsetof(struct conn, q));
+	/* Everything before the core; the core keeps its input buffer. */
+	memset(c, 0, offsetof(struct conn, hc));
 	c->fd = fd;
 	list_init(&c->ready);
-	http_parser_init(&c->parser);
+	http_conn_init(&c->hc, w->pc, &w->stats, w->now_ms);
 	c->since_ms = w->now_ms;
 	list_add_tail(&w->active, &c->timer);
 	w->nconns++;
@@ -63,6 +64,7 @@ void conn_close(struct worker *w, struct conn *c)
 		w->free_conns = c;
 		w->nfree++;
 	} else {
+		http_conn_free(&c->hc);
 		free(c);
 	}
 }
@@ -76,17 +78,16 @@ void conn_free_all(struct worker *w)
 	while (w->free_conns) {
 		struct conn *c = w->free_conns;
 		w->free_conns = (struct conn *)c->timer.next;
+		http_conn_free(&c->hc);
 		free(c);
 	}
 	w->nfree = 0;
 }
 
-/* A failed read or send. The peer resetting or going away (load generators
- * do at the end of every run) is the client's choice, not a server error. */
+/* A failed read or send (a peer's reset is not counted: http_conn.h). */
 static bool conn_error(struct worker *w, struct conn *c)
 {
-	if (errno != ECONNRESET && errno != EPIPE)
-		w->stats.errors++;
+	http_conn_io_error(&c->hc, errno);
 	conn_close(w, c);
 	return false;
 }
@@ -105,58 +106,30 @@ bool conn_register(struct worker *w, struct conn *c)
 	return true;
 }
 
-/* Activity: a request parsed or bytes sent. Bytes received that do not
- * complete a request are not activity, so a client trickling a header
- * slowly is still closed by the idle timeout. */
+/* The core moved its last activity (a request parsed, bytes sent): move
+ * the connection to the back of the idle list. */
 static void touch(struct worker *w, struct conn *c)
 {
-	if (c->since_ms != w->now_ms) {
-		c->since_ms = w->now_ms;
+	if (!c->lingering && c->since_ms != c->hc.active_ms) {
+		c->since_ms = c->hc.active_ms;
 		list_del(&c->timer);
 		list_add_tail(&w->active, &c->timer);
 	}
-}
-
-/* Moves buffered requests into the reply queue. */
-static void parse_buffered(struct worker *w, struct conn *c)
-{
-	bool parsed = false;
-
-	while (!c->closing && c->qlen < CONN_QUEUE && c->roff < c->rlen) {
-		struct http_reply r;
-		ssize_t n = http_handle(&c->parser, w->pc, c->buf + c->roff, c->rlen - c->roff, &r);
-
-		if (n == HTTP_INCOMPLETE)
-			break;
-		c->roff += (uint32_t)n;
-		c->q[(c->qhead + c->qlen) % CONN_QUEUE] = r;
-		c->qlen++;
-		parsed = true;
-		w->stats.requests++;
-		if (r.page->status >= 400 && r.page->status < 500)
-			w->stats.responses_4xx++;
-		if (r.close)
-			c->closing = true;
-	}
-	if (c->roff == c->rlen)
-		c->roff = c->rlen = 0;
-	if (parsed)
-		touch(w, c);
 }
 
 /* Sends as much of the queue as the socket takes, in one sendmsg.
  * Returns 0, or -1 when the connection failed (and is closed). */
 static int flush(struct worker *w, struct conn *c)
 {
-	struct iovec iov[CONN_QUEUE * 3];
-	int niov = 0;
+	struct iovec iov[HTTP_CONN_IOV];
+	struct http_tx tx;
 	size_t total = 0;
 
 	/* Replies go out whole in one sendmsg each, so Nagle can only hold back
 	 * the tail of a reply that follows another one: on a connection that
 	 * stays open. A connection that closes gets its tail pushed by the FIN,
 	 * so it is spared the setsockopt (nginx does the same). */
-	if (!c->nodelay && !c->closing) {
+	if (!c->nodelay && !c->hc.closing) {
 		const int one = 1;
 		if (setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
 			conn_error(w, c);
@@ -165,72 +138,25 @@ static int flush(struct worker *w, struct conn *c)
 		c->nodelay = true;
 	}
 
-	for (unsigned i = 0; i < c->qlen; i++) {
-		const struct http_reply *r = &c->q[(c->qhead + i) % CONN_QUEUE];
-		int k = http_reply_iov(r, &w->clock, &iov[niov]);
-
-		if (i == 0) {
-			size_t skip = c->head_sent;
-			int first = niov;
-
-			if (c->slot_copied)
-				iov[first + 1].iov_base = c->slot_copy;
-			/* Drop the bytes already sent from the front. */
-			while (skip && skip >= iov[first].iov_len) {
-				skip -= iov[first].iov_len;
-				memmove(&iov[first], &iov[first + 1], (size_t)(k - 1) * sizeof(iov[0]));
-				k--;
-			}
-			iov[first].iov_base = (char *)iov[first].iov_base + skip;
-			iov[first].iov_len -= skip;
-		}
-		for (int j = 0; j < k; j++)
-			total += iov[niov + j].iov_len;
-		niov += k;
-	}
+	http_conn_tx(&c->hc, &w->clock, iov, HTTP_CONN_IOV, 0, &tx);
+	for (int i = 0; i < tx.niov; i++)
+		total += iov[i].iov_len;
 
 	/* A reply that ends the connection goes out with MSG_MORE: its last
 	 * segment then waits for close(), which attaches our FIN to it. One
 	 * segment fewer per connection for both kernels (on veth the client's
 	 * receive runs on our CPU), and nothing waits: close() follows at once. */
-	const struct http_reply *last = &c->q[(c->qhead + c->qlen - 1) % CONN_QUEUE];
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
-	ssize_t n = sendmsg(c->fd, &msg, last->close ? MSG_MORE : 0);
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)tx.niov };
+	ssize_t n = sendmsg(c->fd, &msg, tx.ends_close ? MSG_MORE : 0);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR) {
-			n = 0;
-		} else {
+		if (errno != EAGAIN && errno != EINTR) {
 			conn_error(w, c);
 			return -1;
 		}
+		n = 0;
 	}
-	w->stats.bytes_sent += (uint64_t)n;
-	if (n > 0)
-		touch(w, c);
-
-	/* Retire what went out. */
-	size_t left = (size_t)n;
-	while (left && c->qlen) {
-		const struct http_reply *r = &c->q[c->qhead];
-		size_t rest = http_reply_len(r) - c->head_sent;
-
-		if (left < rest) {
-			c->head_sent += left;
-			/* Cut inside the Date/Connection slot: keep the rest of this
-			 * very slot, since the clock may tick before the next send. */
-			if (!c->slot_copied && c->head_sent > r->page->head_len &&
-			    c->head_sent < r->page->head_len + HTTP_SLOT_LEN) {
-				memcpy(c->slot_copy, http_clock_slot(&w->clock, r->close), HTTP_SLOT_LEN);
-				c->slot_copied = true;
-			}
-			break;
-		}
-		left -= rest;
-		c->head_sent = 0;
-		c->slot_copied = false;
-		c->qhead = (uint16_t)((c->qhead + 1) % CONN_QUEUE);
-		c->qlen--;
-	}
+	http_conn_sent(&c->hc, (size_t)n, w->now_ms);
+	touch(w, c);
 
 	if ((size_t)n < total) {
 		c->wr_blocked = true;
@@ -250,98 +176,80 @@ static int flush(struct worker *w, struct conn *c)
 	return 0;
 }
 
-/* All replies sent, the last one said close. */
+/* The reply that closes is out: our FIN, then linger (http_conn.h). With
+ * nothing unread, close() sends the same FIN and no reset can follow, so
+ * there is nothing to wait for. */
 static bool finish_close(struct worker *w, struct conn *c)
 {
-	/* Input we have not read (pipelined requests after the close, the rest
-	 * of a rejected request) would make close() send RST, and the client's
-	 * kernel may then drop reply bytes it has not delivered yet. So in that
-	 * case send our FIN first and drain until the client's FIN. */
-	if (c->peer_eof || (c->roff == c->rlen && !c->rd_ready)) {
+	if (!http_conn_unparsed(&c->hc) && !c->rd_ready) {
 		conn_close(w, c);
 		return false;
 	}
 	if (shutdown(c->fd, SHUT_WR) < 0)
 		return conn_error(w, c);
 	c->lingering = true;
+	http_conn_linger_start(&c->hc, w->now_ms);
 	c->since_ms = w->now_ms;
 	list_del(&c->timer);
 	list_add_tail(&w->lingering, &c->timer);
-	c->roff = c->rlen = 0;
 	return conn_run(w, c);
-}
-
-static bool linger_drain(struct worker *w, struct conn *c)
-{
-	for (int i = 0; i < CONN_READ_BUDGET; i++) {
-		ssize_t n = read(c->fd, c->buf, sizeof(c->buf));
-
-		if (n > 0 || (n < 0 && errno == EINTR))
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			c->rd_ready = false;
-			return true;
-		}
-		conn_close(w, c); /* the client's FIN, or its error: done */
-		return false;
-	}
-	ready_add(w, c);
-	return true;
 }
 
 bool conn_run(struct worker *w, struct conn *c)
 {
 	int reads = 0;
 
-	if (c->lingering)
-		return linger_drain(w, c);
 	for (;;) {
-		parse_buffered(w, c);
-		if (c->qlen && !c->wr_blocked) {
-			bool parse_stalled = c->qlen == CONN_QUEUE && c->roff < c->rlen;
-
+		if (http_conn_next(&c->hc) == HTTP_CONN_SEND && !c->wr_blocked) {
 			if (flush(w, c) < 0)
 				return false;
-			/* The queue had stopped parsing; sending made room. */
-			if (parse_stalled && c->qlen < CONN_QUEUE)
+			/* Sending made room, and the core parsed what waited. */
+			if (!c->wr_blocked && http_conn_next(&c->hc) == HTTP_CONN_SEND)
 				continue;
 		}
-		if (c->qlen == 0) {
-			if (c->closing)
+		switch (http_conn_next(&c->hc)) {
+		case HTTP_CONN_LINGER:
+			if (!c->lingering)
 				return finish_close(w, c);
-			if (c->peer_eof) {
+			if (http_conn_linger_full(&c->hc)) {
 				conn_close(w, c);
 				return false;
 			}
+			break;
+		case HTTP_CONN_CLOSE:
+			conn_close(w, c);
+			return false;
+		case HTTP_CONN_SEND:
+		case HTTP_CONN_READ:
+			/* Backpressure: with a full queue, leave the input in the socket. */
+			if (!http_conn_wants_input(&c->hc))
+				return true;
+			break;
 		}
-		/* Backpressure: with a full queue, leave the input in the socket. */
-		if (!c->rd_ready || c->closing || c->peer_eof || c->qlen == CONN_QUEUE)
+		if (!c->rd_ready)
 			return true;
 		if (reads == CONN_READ_BUDGET) {
 			ready_add(w, c);
 			return true;
 		}
-		if (c->roff) {
-			memmove(c->buf, c->buf + c->roff, c->rlen - c->roff);
-			c->rlen -= c->roff;
-			c->roff = 0;
-		}
-		size_t space = sizeof(c->buf) - c->rlen;
-		if (space == 0) {
-			/* http_handle answers 431 before this can happen. */
+		size_t space;
+		char *buf = http_conn_read_buf(&c->hc, &space);
+		if (!buf || space == 0) {
+			/* The core answers 431 before its buffer fills. */
 			errno = ENOBUFS;
 			return conn_error(w, c);
 		}
-		ssize_t n = read(c->fd, c->buf + c->rlen, space);
+		ssize_t n = read(c->fd, buf, space);
 		reads++;
 		if (n > 0) {
-			c->rlen += (uint32_t)n;
+			http_conn_read_done(&c->hc, (size_t)n, w->now_ms);
+			touch(w, c);
 			/* TCP gives all it has: a short read drained the socket, and
 			 * bytes arriving later raise a new edge. */
 			if ((size_t)n < space)
 				c->rd_ready = false;
 		} else if (n == 0) {
-			c->peer_eof = true;
+			http_conn_eof(&c->hc);
 			c->rd_ready = false;
 		} else if (errno == EAGAIN) {
 			c->rd_ready = false;

@@ -26,28 +26,20 @@
 #include <stdint.h>
 
 #include "http_clock.h"
-#include "http_core.h"
+#include "http_conn.h"
+#include "list.h"
 #include "page_cache.h"
 #include "server.h"
-
-/* Replies queued per connection: the pipelining depth gathered into one
- * sendmsg, and the backpressure point (no reading while it is full). */
-#define CONN_QUEUE 32
 
 /* After this many reads in one turn a connection goes to the back of the
  * ready list, so one fast pipelining client cannot starve the others. */
 #define CONN_READ_BUDGET 8
 
-/* A close reply sent while the client may still be sending: wait this long
- * for its FIN, discarding input, so close() does not RST away the reply. */
-#define CONN_LINGER_MS 2000
+/* The linger after a reply that closes (http_conn.h). */
+#define CONN_LINGER_MS HTTP_CONN_LINGER_MS
 
 /* Timeouts are checked at most this often. */
 #define SWEEP_INTERVAL_MS 100
-
-struct list_node {
-	struct list_node *prev, *next;
-};
 
 struct conn {
 	struct list_node timer;  /* in worker.active (by last activity) or worker.lingering */
@@ -59,18 +51,9 @@ struct conn {
 	bool registered;         /* in the epoll set (after its first turn) */
 	bool out_registered;     /* EPOLLOUT is in the interest set */
 	bool nodelay;            /* TCP_NODELAY set (once it goes keep-alive) */
-	bool peer_eof;           /* read returned 0 */
-	bool closing;            /* a close reply is queued: no more requests */
-	bool lingering;          /* reply sent, draining input until FIN or timeout */
-	bool slot_copied;        /* q[qhead]'s slot is half sent: send slot_copy */
-	uint64_t since_ms;       /* last activity (active) or linger start */
-	uint32_t roff, rlen;     /* buf[roff..rlen) is unparsed input */
-	uint16_t qhead, qlen;    /* q is a ring */
-	size_t head_sent;        /* bytes of q[qhead] already sent */
-	struct http_parser parser;
-	struct http_reply q[CONN_QUEUE];
-	char slot_copy[HTTP_SLOT_LEN];
-	char buf[HTTP_MAX_HEADER_BYTES];
+	bool lingering;          /* our side shut down: dropping input until FIN or timeout */
+	uint64_t since_ms;       /* hc.active_ms as its place in the timer list has it */
+	struct http_conn hc;     /* the HTTP side: parser, reply queue, send cursor */
 };
 
 struct worker {
@@ -111,32 +94,5 @@ bool conn_register(struct worker *w, struct conn *c);
 void conn_close(struct worker *w, struct conn *c);
 void conn_free_all(struct worker *w);
 
-/* Intrusive doubly linked lists with a sentinel. */
-static inline void list_init(struct list_node *h)
-{
-	h->prev = h->next = h;
-}
-
-static inline bool list_empty(const struct list_node *h)
-{
-	return h->next == h;
-}
-
-static inline void list_del(struct list_node *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n->next = n;
-}
-
-static inline void list_add_tail(struct list_node *h, struct list_node *n)
-{
-	n->prev = h->prev;
-	n->next = h;
-	h->prev->next = n;
-	h->prev = n;
-}
-
-#define list_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #endif

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "http_clock.h"
-#include "http_core.h"
+#include "http_conn.h"
 #include "server.h"
 
 struct tpc_conn;
@@ -45,11 +45,9 @@ struct tpc_conn {
 	struct tpc_conn *prev, *next; /* in worker->conns */
 	struct tpc_worker *w;
 	int fd;
-	struct http_parser parser;
 	struct http_clock clock;      /* per connection thread: nothing shared */
 	struct server_stats stats;    /* this connection's, folded at the end */
-	size_t len;                   /* bytes in buf */
-	char buf[HTTP_MAX_HEADER_BYTES];
+	struct http_conn hc;          /* the HTTP side: parser, reply queue, send cursor */
 };
 
 /* Registering a connection (with w->lock held): counted in `live`, and

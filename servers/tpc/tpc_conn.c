@@ -10,13 +10,9 @@
 
 #include "tpc.h"
 
-/* Replies gathered into one sendmsg when requests arrive pipelined. */
-#define IOV_BATCH (3 * 16)
-/* Lingering close (as Apache's): after our last reply, read and drop what
- * the client still sends, so closing with unread bytes does not turn into
- * an RST that destroys the reply in flight. Bounded in time and bytes. */
-#define LINGER_MS 2000
-#define LINGER_MAX_BYTES (1 << 20)
+/* The connection core (http_conn.h) decides what the bytes mean, how deep
+ * pipelining goes and how long the linger after a reply that closes lasts;
+ * this file moves the bytes with blocking calls. */
 
 enum conn_end { END_PEER, END_CLOSE_REPLY, END_IDLE, END_ERROR };
 
@@ -36,7 +32,7 @@ static int set_timeout(int fd, int optname, int ms)
 }
 
 /* A failed recv/sendmsg: a timeout is the idle timeout; a client that
- * resets or goes away is an ordinary end, not an error (as in httpd-epoll). */
+ * resets or goes away is an ordinary end, not an error (http_conn.h). */
 static enum conn_end end_for_errno(int err)
 {
 	if (err == EAGAIN || err == EWOULDBLOCK)
@@ -46,25 +42,27 @@ static enum conn_end end_for_errno(int err)
 	return END_ERROR;
 }
 
-/* Sends every byte of iov, resuming after partial writes. Each sendmsg
- * that moves bytes is progress for the idle timeout; SO_SNDTIMEO bounds a
- * wait without progress. The last bytes before a close go with MSG_MORE,
- * so close() attaches the FIN to their segment instead of sending its own. */
-static enum conn_end send_all(struct tpc_conn *c, struct iovec *iov, int niov,
-			      bool closes, uint64_t *last_progress)
+/* Sends the queued replies, resuming after partial writes. SO_SNDTIMEO
+ * bounds a wait without progress. The bytes that end a reply that closes
+ * go with MSG_MORE, so close() attaches the FIN to their segment instead
+ * of sending its own. */
+static enum conn_end send_queued(struct tpc_conn *c)
 {
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
+	struct iovec iov[HTTP_CONN_IOV];
+	struct http_tx tx;
 
+	http_clock_tick(&c->clock, time(NULL));
+	http_conn_tx(&c->hc, &c->clock, iov, HTTP_CONN_IOV, 0, &tx);
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)tx.niov };
 	while (m.msg_iovlen > 0) {
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (closes ? MSG_MORE : 0));
+		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | (tx.ends_close ? MSG_MORE : 0));
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return end_for_errno(errno);
 		}
-		c->stats.bytes_sent += (uint64_t)n;
-		*last_progress = now_ms();
+		http_conn_sent(&c->hc, (size_t)n, now_ms());
 		while (m.msg_iovlen > 0 && (size_t)n >= m.msg_iov->iov_len) {
 			n -= (ssize_t)m.msg_iov->iov_len;
 			m.msg_iov++;
@@ -78,97 +76,69 @@ static enum conn_end send_all(struct tpc_conn *c, struct iovec *iov, int niov,
 	return END_PEER; /* here: all sent, carry on */
 }
 
-/* Answers every complete request in buf. Returns END_PEER to keep going,
- * END_CLOSE_REPLY after a reply that closes, or how the send failed. */
-static enum conn_end serve_buffered(struct tpc_conn *c, uint64_t *last_progress)
-{
-	const struct page_cache *pc = c->w->pc;
-	struct iovec iov[IOV_BATCH];
-	enum conn_end end = END_PEER;
-	size_t off = 0;
-	int niov = 0;
-
-	http_clock_tick(&c->clock, time(NULL));
-	for (;;) {
-		struct http_reply r;
-		ssize_t n = http_handle(&c->parser, pc, c->buf + off, c->len - off, &r);
-
-		if (n == HTTP_INCOMPLETE)
-			break;
-		off += (size_t)n;
-		c->stats.requests++;
-		if (r.page->status >= 400 && r.page->status < 500)
-			c->stats.responses_4xx++;
-		*last_progress = now_ms();
-		niov += http_reply_iov(&r, &c->clock, iov + niov);
-		if (r.close) {
-			end = END_CLOSE_REPLY;
-			break;
-		}
-		if (niov + 3 > IOV_BATCH) {
-			enum conn_end e = send_all(c, iov, niov, false, last_progress);
-			if (e != END_PEER)
-				return e;
-			niov = 0;
-		}
-	}
-	if (niov > 0) {
-		enum conn_end e = send_all(c, iov, niov, end == END_CLOSE_REPLY, last_progress);
-		if (e != END_PEER)
-			return e;
-	}
-	memmove(c->buf, c->buf + off, c->len - off);
-	c->len -= off;
-	return end;
-}
-
+/* Our FIN, then drop what the client still sends until its FIN, within
+ * the core's bounds in time and bytes (http_conn.h). */
 static void lingering_close(struct tpc_conn *c)
 {
-	uint64_t deadline = now_ms() + LINGER_MS;
-	size_t dropped = 0;
+	uint64_t start = now_ms();
 
-	if (shutdown(c->fd, SHUT_WR) < 0 || set_timeout(c->fd, SO_RCVTIMEO, LINGER_MS) < 0)
+	if (shutdown(c->fd, SHUT_WR) < 0 || set_timeout(c->fd, SO_RCVTIMEO, HTTP_CONN_LINGER_MS) < 0)
 		return;
-	while (dropped < LINGER_MAX_BYTES && now_ms() < deadline) {
-		ssize_t n = recv(c->fd, c->buf, sizeof(c->buf), 0);
+	http_conn_linger_start(&c->hc, start);
+	while (!http_conn_linger_full(&c->hc) && !http_conn_expired(&c->hc, now_ms(), 0)) {
+		size_t space;
+		char *buf = http_conn_read_buf(&c->hc, &space);
+		if (!buf)
+			return;
+		ssize_t n = recv(c->fd, buf, space, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;
-		dropped += (size_t)n;
+			return;
+		http_conn_read_done(&c->hc, (size_t)n, now_ms());
 	}
 }
 
 static enum conn_end serve(struct tpc_conn *c)
 {
 	int idle_ms = c->w->o->idle_timeout_ms;
-	uint64_t last_progress = now_ms();
 
+	http_conn_init(&c->hc, c->w->pc, &c->stats, now_ms());
 	/* Blocking calls wait at most the idle timeout; then the connection
 	 * has made no progress for that long (or its request trickles in). */
 	if (idle_ms > 0 && (set_timeout(c->fd, SO_RCVTIMEO, idle_ms) < 0 ||
 			    set_timeout(c->fd, SO_SNDTIMEO, idle_ms) < 0))
 		return END_ERROR;
 	for (;;) {
-		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-
-		if (n == 0)
+		while (http_conn_next(&c->hc) == HTTP_CONN_SEND) {
+			enum conn_end e = send_queued(c);
+			if (e != END_PEER)
+				return e;
+		}
+		if (http_conn_next(&c->hc) == HTTP_CONN_LINGER)
+			return END_CLOSE_REPLY;
+		if (http_conn_next(&c->hc) == HTTP_CONN_CLOSE)
 			return END_PEER;
+		size_t space;
+		char *buf = http_conn_read_buf(&c->hc, &space);
+		/* The core answers 431 before its buffer fills, so no room
+		 * here would be a bug: never spin on it. */
+		if (!buf || space == 0)
+			return END_ERROR;
+		ssize_t n = recv(c->fd, buf, space, 0);
+
+		if (n == 0) {
+			http_conn_eof(&c->hc);
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return end_for_errno(errno);
 		}
-		c->len += (size_t)n;
-		enum conn_end end = serve_buffered(c, &last_progress);
-		if (end != END_PEER)
-			return end;
-		/* The core answers 431 before its buffer fills, so a full
-		 * buffer here would be a bug: never spin on it. */
-		if (c->len == sizeof(c->buf))
-			return END_ERROR;
-		if (c->len > 0 && idle_ms > 0 && now_ms() - last_progress >= (uint64_t)idle_ms)
+		http_conn_read_done(&c->hc, (size_t)n, now_ms());
+		if (http_conn_expired(&c->hc, now_ms(), idle_ms))
 			return END_IDLE; /* a request trickling in, byte by byte */
 	}
 }
@@ -202,6 +172,7 @@ void *tpc_conn_main(void *arg)
 	w->stats.idle_closed += c->stats.idle_closed;
 	w->stats.errors += c->stats.errors;
 	close(c->fd);
+	http_conn_free(&c->hc);
 	if (w->live == 0 && w->stopping)
 		pthread_cond_signal(&w->drained);
 	pthread_mutex_unlock(&w->lock);

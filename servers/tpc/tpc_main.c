@@ -101,7 +101,6 @@ static void admit(struct tpc_worker *w, int fd)
 	}
 	c->w = w;
 	c->fd = fd;
-	http_parser_init(&c->parser);
 	pthread_mutex_lock(&w->lock);
 	if (w->live >= (unsigned)w->o->max_conns) {
 		pthread_mutex_unlock(&w->lock);

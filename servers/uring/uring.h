@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "http_clock.h"
-#include "http_core.h"
+#include "http_conn.h"
 #include "server.h"
 
 /* liburing 2.3's header predates these (Linux 6.2). */
@@ -27,15 +27,11 @@
 #endif
 
 /* After the reply that closes, our FIN goes out with it (SHUT_WR linked to
- * the send) and we wait this long for the client's FIN, dropping what it
- * still sends (lingering close, as Apache does): closing with unread bytes
- * would send an RST that destroys the reply in flight. */
-#define URING_LINGER_MS 2000
+ * the send) and we linger for the client's FIN (http_conn.h). */
+#define URING_LINGER_MS HTTP_CONN_LINGER_MS
 /* How long a stop waits for connections to close. */
 #define URING_STOP_WAIT_MS 3000
 #define URING_BGID 0            /* the one provided-buffer group per ring */
-#define CONN_QUEUE 8            /* replies queued per connection (pipelining) */
-#define CONN_IOV (3 * CONN_QUEUE)
 
 struct uring_config {
 	bool zerocopy;
@@ -70,25 +66,16 @@ struct conn {
 	bool recv_paused;       /* too much unparsed input: recv cancelled for now */
 	bool send_inflight;
 	bool cancel_sent;
-	bool read_done;         /* a reply that closes is queued: parse nothing more */
-	bool peer_eof;
 	uint8_t shut_pending;   /* SHUT_WR linked to a send, its CQE still to come */
 	uint16_t zc_pending;    /* SEND_ZC notifications still to come */
-	uint8_t q_head, q_count;
-	size_t q_off;           /* bytes of q[q_head] already sent */
-	uint64_t since_ms;      /* last progress (OPEN) or linger start (LINGER) */
+	uint64_t since_ms;      /* hc.active_ms as its place on the idle list has it;
+				 * the linger's start on the linger list */
 	struct conn *prev, *next; /* on the worker's idle or linger list */
-	char *in;               /* unparsed input that spans receive buffers */
-	uint32_t in_len, in_cap;
-	uint32_t linger_dropped;
-	struct http_parser parser;
-	struct http_reply q[CONN_QUEUE];
-	/* Stable until the send completes: the kernel may copy the bytes
-	 * after io_uring_enter returns (a send that waited for buffer space). */
-	char slot_keep_alive[HTTP_SLOT_LEN];
-	char slot_close[HTTP_SLOT_LEN];
+	/* Stable until the send completes: the kernel may read them after
+	 * io_uring_enter returns (a send that waited for buffer space). */
 	struct msghdr msg;
-	struct iovec iov[CONN_IOV];
+	struct iovec iov[HTTP_CONN_IOV];
+	struct http_conn hc;    /* the HTTP side: parser, reply queue, send cursor */
 };
 
 struct conn_list {

@@ -14,16 +14,12 @@
 
 #include "uring.h"
 
-/* Lingering close (URING_LINGER_MS): at most this much input is dropped. */
-#define LINGER_MAX_BYTES (1u << 20)
-/* Unparsed input: stop reading above this (replies are backing up) ... */
+/* Unparsed input: stop reading above this (replies are backing up). What
+ * a multishot recv delivers before its cancel lands is bounded by the
+ * socket's receive buffer (tcp_rmem's maximum, 6 MiB by default), within
+ * the core's HTTP_CONN_IN_MAX, so only a client that keeps writing
+ * pipelined requests without reading its replies is closed. */
 #define IN_PAUSE_BYTES HTTP_MAX_HEADER_BYTES
-/* ... and give up on a client that sends this much more before the
- * cancelled recv stops. What a multishot recv delivers before its cancel
- * lands is bounded by the socket's receive buffer (tcp_rmem's maximum,
- * 6 MiB by default), so this only stops a client that keeps writing
- * pipelined requests without reading its replies. */
-#define IN_MAX_BYTES (8u << 20)
 
 struct io_uring_sqe *uring_sqe(struct worker *w)
 {
@@ -75,11 +71,11 @@ static void list_append(struct worker *w, struct conn *c, int which)
 	c->since_ms = w->now_ms;
 }
 
-/* Progress for the idle timeout: a request answered or bytes sent. The
- * idle list stays ordered by last progress. */
+/* The core moved its last activity (a request parsed, bytes sent): the
+ * idle list stays ordered by it. */
 static void touch(struct worker *w, struct conn *c)
 {
-	if (c->state == CONN_OPEN && (c->list != 1 || c->since_ms != w->now_ms))
+	if (c->state == CONN_OPEN && (c->list != 1 || c->since_ms != c->hc.active_ms))
 		list_append(w, c, 1);
 }
 
@@ -143,9 +139,7 @@ void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why)
 
 void conn_on_closed(struct worker *w, struct conn *c)
 {
-	free(c->in);
-	c->in = NULL;
-	c->in_len = c->in_cap = 0;
+	http_conn_free(&c->hc);
 	c->state = CONN_FREE;
 	w->in_use--;
 }
@@ -158,9 +152,9 @@ static void reject(struct worker *w, struct conn *c, uint32_t slot)
 	struct io_uring_sqe *sqe;
 	int n;
 
-	memcpy(c->slot_close, w->clock.close, HTTP_SLOT_LEN);
+	memcpy(c->hc.slot_close, w->clock.close, HTTP_SLOT_LEN);
 	n = http_reply_iov(&r, &w->clock, c->iov);
-	c->iov[1].iov_base = c->slot_close;
+	c->iov[1].iov_base = c->hc.slot_close;
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = c->iov;
 	c->msg.msg_iovlen = (size_t)n;
@@ -188,7 +182,7 @@ void conn_accepted(struct worker *w, uint32_t slot)
 		return;
 	}
 	uint32_t gen = (c->gen + 1) & UD_GEN_MASK;
-	memset(c, 0, offsetof(struct conn, q));
+	memset(c, 0, offsetof(struct conn, msg));
 	c->gen = gen;
 	c->state = CONN_OPEN;
 	w->in_use++;
@@ -198,66 +192,9 @@ void conn_accepted(struct worker *w, uint32_t slot)
 	}
 	w->active++;
 	w->stats.accepted++;
-	http_parser_init(&c->parser);
+	http_conn_init(&c->hc, w->pc, &w->stats, w->now_ms);
 	touch(w, c);
 	arm_recv(w, c);
-}
-
-/* Appends to the connection's own buffer (input that spans receive buffers). */
-static int in_append(struct conn *c, const char *data, size_t len)
-{
-	if (c->in_len + len > IN_MAX_BYTES)
-		return -1;
-	if (c->in_len + len > c->in_cap) {
-		uint32_t cap = c->in_cap ? c->in_cap : HTTP_MAX_HEADER_BYTES;
-		while (cap < c->in_len + len)
-			cap *= 2;
-		char *p = realloc(c->in, cap);
-		if (!p)
-			return -1;
-		c->in = p;
-		c->in_cap = cap;
-	}
-	memcpy(c->in + c->in_len, data, len);
-	c->in_len += (uint32_t)len;
-	return 0;
-}
-
-/* Runs the HTTP core over buf while the reply queue has room. */
-static size_t parse_into_queue(struct worker *w, struct conn *c, const char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (!c->read_done && c->q_count < CONN_QUEUE) {
-		struct http_reply r;
-		ssize_t n = http_handle(&c->parser, w->pc, buf + off, len - off, &r);
-
-		if (n == HTTP_INCOMPLETE)
-			break;
-		off += (size_t)n;
-		c->q[(c->q_head + c->q_count) % CONN_QUEUE] = r;
-		c->q_count++;
-		w->stats.requests++;
-		if (r.page->status >= 400 && r.page->status < 500)
-			w->stats.responses_4xx++;
-		touch(w, c);
-		if (r.close)
-			c->read_done = true;
-	}
-	return off;
-}
-
-static void consume_buffered(struct worker *w, struct conn *c)
-{
-	size_t used;
-
-	if (c->in_len == 0)
-		return;
-	used = parse_into_queue(w, c, c->in, c->in_len);
-	memmove(c->in, c->in + used, c->in_len - used);
-	c->in_len -= (uint32_t)used;
-	if (c->read_done)
-		c->in_len = 0; /* after a reply that closes: dropped */
 }
 
 static bool peer_gone(int res)
@@ -290,77 +227,42 @@ static void start_send(struct worker *w, struct conn *c)
 	const struct uring_config *cfg = w->cfg;
 	uint32_t slot = conn_slot(w, c);
 	struct io_uring_sqe *sqe;
-	size_t skip = c->q_off;
-	int niov = 0, more = 0;
-	bool ends_closing = false; /* this send ends a reply that closes */
-	unsigned i;
+	struct http_tx tx;
+	int more = 0;
 
-	if (c->state != CONN_OPEN || c->send_inflight || c->q_count == 0)
+	if (c->state != CONN_OPEN || c->send_inflight || c->hc.q_count == 0)
 		return;
-	if (c->q_off == 0) {
-		/* A fresh batch: take this second's slots. (Mid-reply we keep
-		 * the old bytes, so one reply never mixes two dates.) */
-		memcpy(c->slot_keep_alive, w->clock.keep_alive, HTTP_SLOT_LEN);
-		memcpy(c->slot_close, w->clock.close, HTTP_SLOT_LEN);
+	http_conn_tx(&c->hc, &w->clock, c->iov, HTTP_CONN_IOV, cfg->zerocopy ? cfg->zc_threshold : 0, &tx);
+	if (tx.large_body) {
+		/* Page memory is static: only the notification (not a free)
+		 * has to wait for the kernel. */
+		sqe = uring_sqe(w);
+		io_uring_prep_send_zc(sqe, (int)slot, c->iov[0].iov_base, c->iov[0].iov_len,
+				      MSG_NOSIGNAL | (tx.ends_close ? MSG_WAITALL : 0),
+				      w->feat.zc_report_usage ? IORING_SEND_ZC_REPORT_USAGE : 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		io_uring_sqe_set_data64(sqe, ud_make(OP_SEND_ZC, c->gen, slot));
+		c->send_inflight = true;
+		w->zc_sends++;
+		if (tx.ends_close)
+			link_shutdown(w, c, sqe);
+		return;
 	}
-	for (i = 0; i < c->q_count && niov + 3 <= CONN_IOV; i++) {
-		const struct http_reply *r = &c->q[(c->q_head + i) % CONN_QUEUE];
-		const struct page *p = r->page;
-		struct iovec seg[3] = {
-			{ (void *)p->response, p->head_len },
-			{ r->close ? c->slot_close : c->slot_keep_alive, HTTP_SLOT_LEN },
-			{ (void *)page_body(p), r->head_only ? 0 : p->body_len },
-		};
-
-		for (int k = 0; k < 3; k++) {
-			if (seg[k].iov_len <= skip) {
-				skip -= seg[k].iov_len;
-				continue;
-			}
-			char *base = (char *)seg[k].iov_base + skip;
-			size_t len = seg[k].iov_len - skip;
-			skip = 0;
-			if (k == 2 && cfg->zerocopy && p->body_len >= cfg->zc_threshold) {
-				if (niov > 0) {
-					more = MSG_MORE; /* the body follows at once */
-					goto gathered;
-				}
-				/* Page memory is static: only the notification
-				 * (not a free) has to wait for the kernel. */
-				ends_closing = i + 1 == c->q_count && r->close;
-				sqe = uring_sqe(w);
-				io_uring_prep_send_zc(sqe, (int)slot, base, len,
-						      MSG_NOSIGNAL | (ends_closing ? MSG_WAITALL : 0),
-						      w->feat.zc_report_usage ? IORING_SEND_ZC_REPORT_USAGE : 0);
-				sqe->flags |= IOSQE_FIXED_FILE;
-				io_uring_sqe_set_data64(sqe, ud_make(OP_SEND_ZC, c->gen, slot));
-				c->send_inflight = true;
-				w->zc_sends++;
-				if (ends_closing)
-					link_shutdown(w, c, sqe);
-				return;
-			}
-			c->iov[niov].iov_base = base;
-			c->iov[niov].iov_len = len;
-			niov++;
-		}
-	}
-	/* The loop ran to the end of the queue: this send ends with its last
-	 * reply. If that reply closes, its tail waits (MSG_MORE) for the
-	 * linked shutdown, which attaches our FIN to the last segment. */
-	ends_closing = i == c->q_count && c->q[(c->q_head + c->q_count - 1) % CONN_QUEUE].close;
-	if (ends_closing)
+	if (tx.more)
+		more = MSG_MORE; /* a large body follows at once */
+	/* A send that ends the reply that closes: its tail waits (MSG_MORE)
+	 * for the linked shutdown, which attaches our FIN to the last segment. */
+	if (tx.ends_close)
 		more = MSG_MORE | MSG_WAITALL;
-gathered:
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = c->iov;
-	c->msg.msg_iovlen = (size_t)niov;
+	c->msg.msg_iovlen = (size_t)tx.niov;
 	sqe = uring_sqe(w);
 	io_uring_prep_sendmsg(sqe, (int)slot, &c->msg, MSG_NOSIGNAL | more);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, c->gen, slot));
 	c->send_inflight = true;
-	if (ends_closing)
+	if (tx.ends_close)
 		link_shutdown(w, c, sqe);
 }
 
@@ -368,12 +270,12 @@ gathered:
  * client's, never closing over input it sent (that would be an RST). */
 static void linger_after_reply(struct worker *w, struct conn *c)
 {
-	if (c->peer_eof) {
+	if (c->hc.peer_eof) {
 		conn_begin_close(w, c, CLOSE_QUIET);
 		return;
 	}
 	c->state = CONN_LINGER;
-	c->in_len = 0;
+	http_conn_linger_start(&c->hc, w->now_ms);
 	c->recv_paused = false;
 	list_append(w, c, 2);
 	if (!c->recv_armed)
@@ -382,9 +284,6 @@ static void linger_after_reply(struct worker *w, struct conn *c)
 
 void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe, bool zc)
 {
-	size_t sent;
-	bool closing_reply_done = false;
-
 	if (zc && (cqe->flags & IORING_CQE_F_NOTIF)) {
 		if ((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED)
 			w->zc_copied++;
@@ -405,65 +304,40 @@ void conn_on_send(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 		conn_begin_close(w, c, peer_gone(cqe->res) ? CLOSE_QUIET : CLOSE_ERROR);
 		return;
 	}
-	sent = (size_t)cqe->res;
-	w->stats.bytes_sent += sent;
-	while (sent > 0 && c->q_count > 0) {
-		const struct http_reply *r = &c->q[c->q_head];
-		size_t left = http_reply_len(r) - c->q_off;
-
-		if (sent < left) {
-			c->q_off += sent;
-			break;
-		}
-		sent -= left;
-		if (r->close)
-			closing_reply_done = true;
-		c->q_off = 0;
-		c->q_head = (uint8_t)((c->q_head + 1) % CONN_QUEUE);
-		c->q_count--;
-	}
+	/* Retires what went out, and parses what waited for room. */
+	http_conn_sent(&c->hc, (size_t)cqe->res, w->now_ms);
 	touch(w, c);
-	if (closing_reply_done) {
+	switch (http_conn_next(&c->hc)) {
+	case HTTP_CONN_LINGER:
 		linger_after_reply(w, c);
 		return;
-	}
-	/* Room in the queue again: parse what waited, and read again if we
-	 * had stopped. */
-	consume_buffered(w, c);
-	if (c->recv_paused && c->in_len < IN_PAUSE_BYTES) {
-		c->recv_paused = false;
-		if (!c->recv_armed && !c->peer_eof)
-			arm_recv(w, c);
-	}
-	if (c->q_count == 0 && c->peer_eof) {
+	case HTTP_CONN_CLOSE:
 		conn_begin_close(w, c, CLOSE_QUIET);
 		return;
+	default:
+		break;
+	}
+	/* Read again if we had stopped and the queue drained. */
+	if (c->recv_paused && http_conn_unparsed(&c->hc) < IN_PAUSE_BYTES) {
+		c->recv_paused = false;
+		if (!c->recv_armed && !c->hc.peer_eof)
+			arm_recv(w, c);
 	}
 	start_send(w, c);
 }
 
 static void on_data(struct worker *w, struct conn *c, const char *data, size_t len)
 {
-	if (c->state == CONN_LINGER) {
-		c->linger_dropped += (uint32_t)len;
-		if (c->linger_dropped > LINGER_MAX_BYTES)
-			conn_begin_close(w, c, CLOSE_QUIET);
+	if (http_conn_input(&c->hc, data, len, w->now_ms) < 0) {
+		/* Lingering: the client sent more than we drop, an ordinary end.
+		 * Open: it pipelines without reading, or no memory. */
+		conn_begin_close(w, c, c->state == CONN_LINGER ? CLOSE_QUIET : CLOSE_ERROR);
 		return;
 	}
-	if (c->read_done)
-		return; /* after a reply that closes: dropped */
-	if (c->in_len == 0) {
-		/* The usual case: parse in place, copy only a request that
-		 * continues in the next buffer. */
-		size_t used = parse_into_queue(w, c, data, len);
-		if (used < len && !c->read_done && in_append(c, data + used, len - used) < 0)
-			goto too_much;
-	} else {
-		if (in_append(c, data, len) < 0)
-			goto too_much;
-		consume_buffered(w, c);
-	}
-	if (c->in_len >= IN_PAUSE_BYTES && c->recv_armed && !c->recv_paused) {
+	if (c->state == CONN_LINGER)
+		return;
+	touch(w, c);
+	if (http_conn_unparsed(&c->hc) >= IN_PAUSE_BYTES && c->recv_armed && !c->recv_paused) {
 		/* Replies back up (a client pipelining without reading):
 		 * stop reading until the queue drains. */
 		struct io_uring_sqe *sqe = uring_sqe(w);
@@ -474,9 +348,6 @@ static void on_data(struct worker *w, struct conn *c, const char *data, size_t l
 		c->recv_paused = true;
 	}
 	start_send(w, c);
-	return;
-too_much:
-	conn_begin_close(w, c, CLOSE_ERROR);
 }
 
 void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *cqe)
@@ -497,8 +368,8 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 		const char *data = w->bufs + (size_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT) * w->cfg->buf_size;
 		on_data(w, c, data, (size_t)res);
 	} else if (res == 0) {
-		c->peer_eof = true;
-		if (c->state == CONN_LINGER || (!c->send_inflight && c->q_count == 0)) {
+		http_conn_eof(&c->hc);
+		if (c->state == CONN_LINGER || (!c->send_inflight && c->hc.q_count == 0)) {
 			conn_begin_close(w, c, CLOSE_QUIET);
 			return;
 		}
@@ -509,7 +380,7 @@ void conn_on_recv(struct worker *w, struct conn *c, const struct io_uring_cqe *c
 		conn_begin_close(w, c, peer_gone(res) ? CLOSE_QUIET : CLOSE_ERROR);
 		return;
 	}
-	if (!c->recv_armed && !c->recv_paused && !c->peer_eof &&
+	if (!c->recv_armed && !c->recv_paused && !c->hc.peer_eof &&
 	    (c->state == CONN_OPEN || c->state == CONN_LINGER))
 		arm_recv(w, c); /* multishot ended (ENOBUFS, CQ pressure, ...): re-arm */
 }

@@ -253,8 +253,8 @@ void uring_worker_teardown(struct worker *w)
 	w->br = NULL;
 	free(w->bufs);
 	w->bufs = NULL;
-	for (uint32_t i = 0; i < w->nslots; i++)
-		free(w->conns[i].in);
+	for (uint32_t i = 0; w->conns && i < w->nslots; i++)
+		http_conn_free(&w->conns[i].hc);
 	free(w->conns);
 	w->conns = NULL;
 }

@@ -58,10 +58,17 @@ enum conn_state {
 	CONN_CLOSING,   /* close_direct submitted */
 };
 
+/* The worker's two deadline lists, each oldest first. */
+enum deadline_list {
+	LIST_NONE = 0,
+	LIST_IDLE,      /* OPEN: by last activity, for the idle timeout */
+	LIST_LINGER,    /* LINGER: by the linger's start */
+};
+
 struct conn {
 	uint32_t gen;           /* bumped at accept: CQEs of an older life are stale */
 	uint8_t state;          /* enum conn_state */
-	uint8_t list;           /* which deadline list it is on (0: none) */
+	uint8_t list;           /* enum deadline_list: the one it is on */
 	bool recv_armed;        /* a multishot recv is (or may still be) active */
 	bool recv_paused;       /* too much unparsed input: recv cancelled for now */
 	bool send_inflight;

@@ -39,7 +39,7 @@ struct io_uring_sqe *uring_sqe(struct worker *w)
 
 static void list_remove(struct worker *w, struct conn *c)
 {
-	struct conn_list *l = c->list == 1 ? &w->idle : c->list == 2 ? &w->linger : NULL;
+	struct conn_list *l = c->list == LIST_IDLE ? &w->idle : c->list == LIST_LINGER ? &w->linger : NULL;
 
 	if (!l)
 		return;
@@ -52,12 +52,12 @@ static void list_remove(struct worker *w, struct conn *c)
 	else
 		l->tail = c->prev;
 	c->prev = c->next = NULL;
-	c->list = 0;
+	c->list = LIST_NONE;
 }
 
-static void list_append(struct worker *w, struct conn *c, int which)
+static void list_append(struct worker *w, struct conn *c, enum deadline_list which)
 {
-	struct conn_list *l = which == 1 ? &w->idle : &w->linger;
+	struct conn_list *l = which == LIST_IDLE ? &w->idle : &w->linger;
 
 	list_remove(w, c);
 	c->list = (uint8_t)which;
@@ -75,8 +75,8 @@ static void list_append(struct worker *w, struct conn *c, int which)
  * idle list stays ordered by it. */
 static void touch(struct worker *w, struct conn *c)
 {
-	if (c->state == CONN_OPEN && (c->list != 1 || c->since_ms != c->hc.active_ms))
-		list_append(w, c, 1);
+	if (c->state == CONN_OPEN && (c->list != LIST_IDLE || c->since_ms != c->hc.active_ms))
+		list_append(w, c, LIST_IDLE);
 }
 
 static void arm_recv(struct worker *w, struct conn *c)
@@ -277,7 +277,7 @@ static void linger_after_reply(struct worker *w, struct conn *c)
 	c->state = CONN_LINGER;
 	http_conn_linger_start(&c->hc, w->now_ms);
 	c->recv_paused = false;
-	list_append(w, c, 2);
+	list_append(w, c, LIST_LINGER);
 	if (!c->recv_armed)
 		arm_recv(w, c);
 }

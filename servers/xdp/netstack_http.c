@@ -45,6 +45,7 @@ static void queue_reply(struct netstack *ns, struct tcp_conn *c,
 	/* With checksum offload nothing reads it: no sum per reply. */
 	r->slot_sum = ns->cfg.csum_offload ? 0 : csum_partial(r->slot, HTTP_SLOT_LEN, 0);
 	c->snd_end += r->len;
+	ns_idle_touch(ns, c); /* a request parsed: activity */
 	ns->stats.requests++;
 	if (hr->page->status >= 400 && hr->page->status < 500)
 		ns->stats.responses_4xx++;

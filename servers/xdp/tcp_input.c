@@ -446,7 +446,9 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 			c->rcv_nxt += len;
 			ns->stats.payload_bytes_in += len;
 			absorb_out_of_order(c);
-			ns_idle_touch(ns, c);
+			/* Not activity for the idle timeout until it completes a
+			 * request (queue_reply), as in every engine: a client
+			 * trickling a header is closed (http_conn.h). */
 			need_http = true;
 		} else {
 			if (!c->rx_closed)

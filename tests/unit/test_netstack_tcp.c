@@ -449,6 +449,30 @@ static void test_idle_timeout(void **state)
 }
 
 /* A malformed request gets its 4xx page and the connection closes. */
+/* Bytes that do not complete a request are not activity: a client that
+ * trickles a header byte by byte is closed by the idle timeout, as in
+ * every engine (servers/common/http_conn.h). A request answered is. */
+static void test_idle_trickle(void **state)
+{
+	struct nt_harness *h = *state;
+	struct nt_conn c;
+	nt_connect(h, &c, 41020);
+	nt_request(h, &c, NT_GET("/tiny", "keep-alive"));
+	nt_drain(h, &c);
+	nt_check_reply(h, &c, "/tiny", false);
+	size_t got = c.stream_len;
+	nt_advance(h, 5000); /* the reply was activity: 5 s of the 10 left */
+	assert_int_equal(nt_stats(h)->conns_idle_closed, 0);
+	for (int i = 0; i < 6; i++) { /* 6 s of "GET" trickling in */
+		nt_send(h, &c, "G", 1);
+		nt_collect(h, &c, false);
+		nt_advance(h, 1000);
+	}
+	assert_int_equal(nt_stats(h)->conns_idle_closed, 1);
+	assert_int_equal(c.stream_len, got);
+	nt_conn_free(&c);
+}
+
 static void test_bad_request_closes(void **state)
 {
 	struct nt_harness *h = *state;
@@ -498,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_frames, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_group_source_mac, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, nt_fixture_setup, nt_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_trickle, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_request_closes, nt_fixture_setup, nt_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_abort_all, nt_fixture_setup, nt_fixture_teardown),
 	};

@@ -1,7 +1,8 @@
 # Starting and stopping the servers of a point (sourced by run-point.sh, profile.sh).
 #
 # Names: epoll tpc uring xdp (bin/httpd-NAME, the server contract of
-# servers/common/server.h) and the reference servers nginx and lighttpd
+# docs/server-contract.md: one "ready" line, one "stats" line, both on stdout,
+# exit 0 after SIGTERM) and the reference servers nginx and lighttpd
 # (Debian packages), which serve the same page folder from files. A name with
 # a slash is the path of one of our binaries (an older build kept for an A/B
 # run, say): it gets the same options, --ifname too when the name says xdp.

@@ -1,29 +1,43 @@
-/* The server contract shared by every bin/httpd-*: options, CPU pinning,
- * signals, counters and the one `ready` line (ARCHITECTURE.md).
+/* The server contract shared by every bin/httpd-*: options, worker threads,
+ * stopping, counters and the one `ready` line. What a user or a script may
+ * rely on (the lines, their keys, the exit codes) is written down once, in
+ * docs/server-contract.md; this header is how an engine keeps it.
  *
  * An engine's main() is:
  *
  *     struct server_options o;
- *     server_options_parse(&o, argc, argv, &engine_desc);  // exits on error
- *     struct page_cache *pc = server_load_pages(&o);        // exits on error
+ *     server_options_parse(&o, argc, argv, &engine_desc);  // exits 2 on a bad option
+ *     struct page_cache *pc = server_load_pages(&o);        // exits 1 on error
  *     server_install_signals();
- *     server_raise_nofile();
- *     server_listen_group(&o, SERVER_LISTEN_REUSEPORT, o.workers, fds); // exits on error
- *     ... set up rings / epolls / threads, exit(1) with one line on error
- *     server_ready(&o, "details");                         // prints "ready ..."
- *     ... run workers until server_stopping()
- *     server_print_stats(&o, stats, nworkers, NULL);
- */
+ *     server_listen_group(&o, SERVER_LISTEN_REUSEPORT, o.workers, fds); // exits 1 on error
+ *     ... set up what the workers need, server_die() with one line on error
+ *     ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
+ *     server_ready(&o, "key=value ...");  // every worker runs: "ready ..."
+ *     server_workers_join(ws);            // they end on a stop or a failure
+ *     server_print_stats(&o, stats, nworkers, "engine_key=N ...");
+ *     return server_exit_code(&o);        // 0, or 1 after a worker's failure
+ *
+ * Worker threads never exit(): a worker that cannot go on calls
+ * server_worker_failed(), which stops the others; main prints the line. */
 #ifndef BB_SERVER_H
 #define BB_SERVER_H
 
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
+#include "http_clock.h"
 #include "page_cache.h"
 
 #define SERVER_MAX_WORKERS 256
+
+/* Exit codes, the same in every server. A second SIGINT/SIGTERM, for a
+ * stop that hangs, exits at once with 128 + the signal's number. */
+#define SERVER_EXIT_OK 0      /* stopped by SIGINT/SIGTERM (or --help) */
+#define SERVER_EXIT_FAILURE 1 /* could not start, or a worker failed while serving */
+#define SERVER_EXIT_USAGE 2   /* a bad option or a missing required one */
 
 /* An engine-specific option: --name VALUE (or a flag when has_arg is 0).
  * `handle` returns 0 on success, -1 with a message in err on bad value. */
@@ -62,10 +76,6 @@ void server_options_parse(struct server_options *o, int argc, char **argv,
 /* Loads o->corpus, exits 1 with one line on failure. */
 struct page_cache *server_load_pages(const struct server_options *o);
 
-/* Pins the calling thread to the CPU of worker `i` (no-op without --cpus).
- * Returns 0, or -1 with errno set. */
-int server_pin_worker(const struct server_options *o, int i);
-
 /* The CPU set of worker `i`, for pthread_attr_setaffinity_np (so a bad CPU
  * fails in pthread_create, before `ready`). False without --cpus. */
 bool server_worker_cpuset(const struct server_options *o, int i, cpu_set_t *set);
@@ -86,14 +96,58 @@ long server_raise_nofile(void);
 #define SERVER_LISTEN_NONBLOCK  2
 void server_listen_group(const struct server_options *o, int flags, int n, int *fds);
 
+/* The answer to a connection over --max-conns: the prebuilt 503 (with
+ * Connection: close) as up to 3 iovecs, for an engine that sends it its
+ * own way (io_uring). Returns the iovec count. */
+int server_reject_iov(const struct page_cache *pc, const struct http_clock *clk,
+		      struct iovec iov[3]);
+/* ... or sent on `fd` without blocking (best effort: the socket is fresh,
+ * its buffer empty), then `fd` closed. Returns the bytes sent (0 if none),
+ * for bytes_sent; the caller counts the connection as rejected. */
+size_t server_reject(const struct page_cache *pc, const struct http_clock *clk, int fd);
+
+/* Worker threads, started the same way by every engine: each pinned to its
+ * CPU from birth (a bad CPU fails in pthread_create, before `ready`), each
+ * counted in once its set-up is done, so that `ready` means every worker
+ * runs. */
+struct server_worker_fns {
+	/* On the worker's own thread, before it counts as running (an
+	 * io_uring with SINGLE_ISSUER belongs to the thread that made it).
+	 * NULL: nothing to set up. Returns 0, or -1 with one line in err
+	 * (and what it made undone). */
+	int (*setup)(void *arg, char *err, size_t errlen);
+	/* The loop, until server_stopping(). */
+	void *(*run)(void *arg);
+};
+struct server_workers;
+
+/* Starts n workers, worker i on (char *)args + i * arg_size, and returns
+ * once every one runs. Exits 1 with one line if a thread cannot start or a
+ * set-up fails ("<prog>: worker 1: <err>"). */
+struct server_workers *server_workers_start(const struct server_options *o, int n,
+					    const struct server_worker_fns *fns, void *args,
+					    size_t arg_size);
+/* Waits for every worker to return, and frees ws. */
+void server_workers_join(struct server_workers *ws);
+
 /* SIGINT/SIGTERM set a flag and make server_stop_fd() readable (it stays
  * readable: never read it), so event loops that poll it wake at once; the
  * handlers are installed without SA_RESTART, so a blocking call in the thread
  * that takes the signal returns EINTR. A second signal exits at once.
  * SIGPIPE is ignored (writes to a closed peer return EPIPE instead). */
 void server_install_signals(void);
-bool server_stopping(void);
-int server_stop_fd(void); /* an eventfd that becomes readable on stop */
+bool server_stopping(void); /* a stop signal came, or a worker failed */
+int server_stop_fd(void);   /* an eventfd that becomes readable on stop */
+
+/* A worker's fatal error, from its own thread (its loop cannot go on):
+ * records the first one as "worker N: <what failed: why>" and stops every
+ * worker as SIGTERM would. It does not exit; the worker returns from its
+ * loop, cleaning up as on a stop. */
+void server_worker_failed(int worker, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* In main, after the workers ended: SERVER_EXIT_OK, or SERVER_EXIT_FAILURE
+ * after printing the recorded failure as one line on stderr. */
+int server_exit_code(const struct server_options *o);
 
 /* Per-worker counters, owned by the worker, summed at exit. */
 struct server_stats {
@@ -106,20 +160,29 @@ struct server_stats {
 	uint64_t errors;       /* I/O errors on connections (a peer's reset is not one) */
 };
 
-/* Prints, flushed, on stdout:
- * "ready <prog> <addr>:<port> workers=N cpus=0-1 pages=P <details>" */
+/* Prints, flushed, on stdout (docs/server-contract.md):
+ * "ready <prog> <addr>:<port> workers=N cpus=0-1 pages=P max_conns=N
+ *  idle_timeout_ms=N <details>", details being the engine's own key=value
+ * pairs (snake_case, never a bare word, never a key of the common part). */
 void server_ready(const struct server_options *o, const char *details);
 /* One line on stdout, unless --quiet:
  * "stats requests=.. accepted=.. rejected=.. responses_4xx=.. bytes_sent=..
- *  idle_closed=.. errors=.." (the sums over all workers), then `extra`
- * (an engine's own key=value pairs, e.g. what its kernel dropped) if any. */
+ *  idle_closed=.. errors=.." (the sums over all workers), then `extra`:
+ * the engine's own counters, key=value, each key prefixed with the engine
+ * ("uring_zc_copied=", "xdp_rx_dropped="), if any. An engine may print
+ * more lines of counters after it ("<group> key=value ..."). */
 void server_print_stats(const struct server_options *o,
 			const struct server_stats *per_worker, int nworkers,
 			const char *extra);
 
-/* Exits 1 after printing "<prog>: <what>: <strerror(errno)>". */
+/* Exit 1 (start-up failures, in main only) after printing one line:
+ * "<prog>: <what>: <strerror(errno)>" or "<prog>: <formatted>". */
 _Noreturn void server_die_errno(const struct server_options *o, const char *what);
 _Noreturn void server_die(const struct server_options *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Exit 2 after "<prog>: <formatted> (see --help)": a bad option, or a
+ * combination of options, that an engine checks after parsing. */
+_Noreturn void server_die_usage(const struct server_options *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -65,7 +65,7 @@ _Noreturn static void usage_error(const char *prog, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: %s (see --help)\n", prog, msg);
-	exit(2);
+	exit(SERVER_EXIT_USAGE);
 }
 
 static long parse_long(const char *prog, const char *opt, const char *s, long min, long max)
@@ -100,7 +100,7 @@ static void parse_cpu_list(struct server_options *o, const char *s)
 		usage_error(o->prog, "--cpus %s", err);
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
 		fprintf(stderr, "%s: sched_getaffinity: %s\n", o->prog, strerror(errno));
-		exit(1);
+		exit(SERVER_EXIT_FAILURE);
 	}
 	for (int i = 0; i < o->ncpus; i++) {
 		if (!CPU_ISSET(o->cpus[i], &allowed)) {
@@ -173,9 +173,11 @@ static void print_help(const struct engine_desc *e)
 		for (const struct engine_option *eo = e->options; eo->name; eo++)
 			print_option(eo->name, eo->has_arg ? "VALUE" : NULL, eo->help ? eo->help : "");
 	}
-	printf("\nPrints one line \"ready %s ADDR:PORT ...\" on stdout once it accepts traffic;\n"
-	       "SIGINT or SIGTERM stop it, and it then prints one line \"stats requests=N ...\"\n"
-	       "(unless --quiet). Errors: one line on stderr, exit 2 for bad options, 1 otherwise.\n",
+	printf("\nPrints one line \"ready %s ADDR:PORT key=value ...\" on stdout once every\n"
+	       "worker runs; SIGINT or SIGTERM stop it, and it then prints one line\n"
+	       "\"stats requests=N ...\" on stdout (unless --quiet) and exits 0. Errors: one\n"
+	       "line on stderr; exit 2 for a bad option, 1 for a failure to start or a\n"
+	       "worker's failure while serving (docs/server-contract.md).\n",
 	       e->name);
 	if (e->help_extra)
 		printf("\n%s\n", e->help_extra);
@@ -203,7 +205,7 @@ void server_options_parse(struct server_options *o, int argc, char **argv,
 	for (const struct engine_option *eo = engine->options; eo && eo->name; eo++) {
 		if (n_engine == MAX_ENGINE_OPTIONS) {
 			fprintf(stderr, "%s: too many engine options (at most %d)\n", o->prog, MAX_ENGINE_OPTIONS);
-			exit(1);
+			exit(SERVER_EXIT_FAILURE);
 		}
 		longopts[n++] = (struct option){ eo->name, eo->has_arg ? required_argument : no_argument,
 						 NULL, (int)(OPT_ENGINE_FIRST + n_engine) };
@@ -248,7 +250,7 @@ void server_options_parse(struct server_options *o, int argc, char **argv,
 		case 'h':
 		case OPT_HELP:
 			print_help(engine);
-			exit(0);
+			exit(SERVER_EXIT_OK);
 		case ':':
 			usage_error(o->prog, "option %s needs a value", argv[optind - 1]);
 		case '?':

@@ -1,9 +1,9 @@
-/* The rest of the server contract: pages, pinning, file limits, the `ready`
- * line, the counters at exit and the one-line fatal errors. */
+/* The rest of the server contract: pages, the CPU of each worker, file
+ * limits, the `ready` line, the counters at exit and the one-line fatal
+ * errors (docs/server-contract.md). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,26 +22,36 @@ static const char *prog_name(const struct server_options *o)
 	return o && o->prog ? o->prog : program_invocation_short_name;
 }
 
+static _Noreturn void die_v(const struct server_options *o, int code, const char *suffix,
+			     const char *fmt, va_list ap)
+{
+	/* Whatever stdout holds goes first: the error is the last word. */
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog_name(o));
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s\n", suffix);
+	exit(code);
+}
+
 _Noreturn void server_die_errno(const struct server_options *o, const char *what)
 {
-	int err = errno;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: %s: %s\n", prog_name(o), what, strerror(err));
-	exit(1);
+	server_die(o, "%s: %s", what, strerror(errno));
 }
 
 _Noreturn void server_die(const struct server_options *o, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog_name(o));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	die_v(o, SERVER_EXIT_FAILURE, "", fmt, ap);
+}
+
+_Noreturn void server_die_usage(const struct server_options *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	die_v(o, SERVER_EXIT_USAGE, " (see --help)", fmt, ap);
 }
 
 struct page_cache *server_load_pages(const struct server_options *o)
@@ -64,21 +74,6 @@ bool server_worker_cpuset(const struct server_options *o, int i, cpu_set_t *set)
 	return true;
 }
 
-int server_pin_worker(const struct server_options *o, int i)
-{
-	cpu_set_t set;
-	int err;
-
-	if (!server_worker_cpuset(o, i, &set))
-		return 0;
-	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
 long server_raise_nofile(void)
 {
 	struct rlimit rl;
@@ -99,9 +94,9 @@ void server_ready(const struct server_options *o, const char *details)
 
 	inet_ntop(AF_INET, &o->addr, addr, sizeof(addr));
 	server_format_cpus(o, cpus, sizeof(cpus));
-	printf("ready %s %s:%u workers=%d cpus=%s pages=%zu%s%s\n", o->prog, addr, o->port,
-	       o->workers, cpus, loaded_pages, details && details[0] ? " " : "",
-	       details ? details : "");
+	printf("ready %s %s:%u workers=%d cpus=%s pages=%zu max_conns=%d idle_timeout_ms=%d%s%s\n",
+	       o->prog, addr, o->port, o->workers, cpus, loaded_pages, o->max_conns,
+	       o->idle_timeout_ms, details && details[0] ? " " : "", details ? details : "");
 	fflush(stdout);
 }
 

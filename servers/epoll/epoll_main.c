@@ -2,8 +2,6 @@
  * own SO_REUSEPORT listener (the kernel spreads connections, no shared accept
  * queue, no thundering herd), its own epoll instance and connection table,
  * pinned to its CPU. See epoll_worker.h for the event model. */
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +32,9 @@ static const struct engine_option epoll_options[] = {
 static const char help_extra[] =
 	"Each worker is a thread with its own SO_REUSEPORT listener and epoll instance,\n"
 	"pinned to its CPU; connections are non-blocking and edge-triggered.\n"
-	"Up to 32 pipelined replies per connection are gathered into one sendmsg; while\n"
-	"they wait to be sent, the connection's input is not read (backpressure).\n"
+	"Pipelined replies (as many as every engine queues per connection) are\n"
+	"gathered into one sendmsg; while the queue is full, the connection's input\n"
+	"is not read (backpressure).\n"
 	"Connection cap (--max-conns, per worker): a connection over the cap is accepted,\n"
 	"answered 503 and closed at once, and counted as rejected.\n"
 	"Idle timeout: a connection that completes no request and sends nothing for\n"
@@ -78,34 +77,19 @@ int main(int argc, char **argv)
 		if (worker_setup(w) < 0)
 			server_die_errno(&o, "epoll setup");
 	}
-	for (int i = 0; i < o.workers; i++) {
-		pthread_attr_t attr;
-		cpu_set_t set;
-		int err = pthread_attr_init(&attr);
-
-		if (!err && server_worker_cpuset(&o, i, &set))
-			err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		if (!err)
-			err = pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]);
-		pthread_attr_destroy(&attr);
-		if (err) {
-			errno = err;
-			server_die_errno(&o, "starting a worker thread");
-		}
-	}
+	const struct server_worker_fns fns = { .run = worker_main };
+	struct server_workers *ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
 
 	char details[128];
-	snprintf(details, sizeof(details), "trigger=edge max-conns=%d idle-timeout-ms=%d nofile=%ld",
-		 o.max_conns, o.idle_timeout_ms, nofile);
+	snprintf(details, sizeof(details), "trigger=edge events=%d nofile=%ld", cfg.max_events, nofile);
 	server_ready(&o, details);
 
+	server_workers_join(ws);
 	struct server_stats stats[SERVER_MAX_WORKERS];
-	for (int i = 0; i < o.workers; i++) {
-		pthread_join(workers[i].thread, NULL);
+	for (int i = 0; i < o.workers; i++)
 		stats[i] = workers[i].stats;
-	}
 	server_print_stats(&o, stats, o.workers, NULL);
 	free(workers);
 	page_cache_free(pc);
-	return 0;
+	return server_exit_code(&o);
 }

@@ -6,36 +6,19 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "epoll_worker.h"
+#include "mono_clock.h"
 
 /* Constant tags for the two descriptors that are not connections. */
 static const char listen_tag, stop_tag;
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-
-	/* Coarse: a vDSO read of the last tick, plenty for 100 ms timeouts. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Over the cap: tell the client with the prebuilt 503, best effort (the
- * socket is fresh, its buffer empty), and close. */
+/* Over the cap: the 503 of every engine (server_reject), then close. */
 static void reject(struct worker *w, int fd)
 {
-	struct http_reply r = { .page = page_cache_error(w->pc, 503), .close = true };
-	struct iovec iov[3];
-	int n = http_reply_iov(&r, &w->clock, iov);
-	ssize_t sent = writev(fd, iov, n);
-
-	if (sent > 0)
-		w->stats.bytes_sent += (uint64_t)sent;
-	close(fd);
+	w->stats.bytes_sent += server_reject(w->pc, &w->clock, fd);
 	w->stats.rejected++;
 }
 
@@ -167,7 +150,7 @@ void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event events[w->max_events];
 
-	w->now_ms = monotonic_ms();
+	w->now_ms = mono_ms();
 	w->next_sweep_ms = w->now_ms + SWEEP_INTERVAL_MS;
 	http_clock_tick(&w->clock, time(NULL));
 
@@ -177,12 +160,13 @@ void *worker_main(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s: epoll_wait: %s\n", w->o->prog, strerror(errno));
-			w->stats.errors++;
+			/* Nothing this loop can do without its epoll: stop the
+			 * server, which exits non-zero with this line. */
+			server_worker_failed(w->id, "epoll_wait: %s", strerror(errno));
 			break;
 		}
 		/* One clock read per turn, not per request. */
-		w->now_ms = monotonic_ms();
+		w->now_ms = mono_ms();
 		http_clock_tick(&w->clock, time(NULL));
 
 		for (int i = 0; i < n; i++) {

@@ -9,10 +9,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mono_clock.h"
 #include "parse_size.h"
 #include "tpc.h"
 
@@ -62,30 +62,17 @@ static const char tpc_help[] =
 	"client for up to 2 s (lingering close), so unread bytes cannot reset it.\n"
 	"On SIGINT/SIGTERM every connection is shut down and its thread ends.";
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Best effort 503, never blocking the accept thread, then close. */
+/* The 503 of every engine (server_reject), never blocking the accept
+ * thread, then close. */
 static void reject(struct tpc_worker *w, int fd)
 {
-	struct http_reply r = { .page = page_cache_error(w->pc, 503), .close = true };
-	struct iovec iov[3];
-	struct msghdr m = { .msg_iov = iov };
+	size_t sent;
 
 	http_clock_tick(&w->clock, time(NULL));
-	m.msg_iovlen = (size_t)http_reply_iov(&r, &w->clock, iov);
-	/* A failed send needs nothing more: the close tells the client. */
-	ssize_t sent = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-	close(fd);
+	sent = server_reject(w->pc, &w->clock, fd);
 	pthread_mutex_lock(&w->lock);
 	w->stats.rejected++;
-	if (sent > 0)
-		w->stats.bytes_sent += (uint64_t)sent;
+	w->stats.bytes_sent += sent;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -124,7 +111,7 @@ static void admit(struct tpc_worker *w, int fd)
 	/* Once per worker: a flood of these lines would not help anyone. */
 	if (!w->warned_thread) {
 		w->warned_thread = true;
-		fprintf(stderr, "%s: worker %d: pthread_create: %s (rejecting connections until threads end)\n",
+		fprintf(stderr, "%s: note: worker %d: pthread_create: %s (rejecting connections until threads end)\n",
 			w->o->prog, w->index, strerror(err));
 	}
 }
@@ -132,6 +119,8 @@ static void admit(struct tpc_worker *w, int fd)
 /* Shuts every connection down and waits (bounded) for the threads to end. */
 static void stop_connections(struct tpc_worker *w)
 {
+	/* An absolute CLOCK_MONOTONIC time, the clock of w->drained (a coarse
+	 * reading is at most a tick early: nothing for a 5 s wait). */
 	uint64_t deadline = mono_ms() + STOP_WAIT_MS;
 	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000),
 			       .tv_nsec = (long)(deadline % 1000) * 1000000 };
@@ -147,7 +136,7 @@ static void stop_connections(struct tpc_worker *w)
 			break;
 	}
 	if (w->live > 0)
-		fprintf(stderr, "%s: worker %d: %u connection threads still running after %d ms; their counts are missing\n",
+		fprintf(stderr, "%s: note: worker %d: %u connection threads still running after %d ms; their counts are missing\n",
 			w->o->prog, w->index, w->live, STOP_WAIT_MS);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -169,7 +158,9 @@ static void *accept_main(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s: worker %d: poll: %s\n", w->o->prog, w->index, strerror(errno));
+			/* The accept thread cannot wait any more: stop the server,
+			 * which exits non-zero with this line. */
+			server_worker_failed(w->index, "poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[0].revents)
@@ -190,7 +181,7 @@ static void *accept_main(void *arg)
 			 * connections end; the queue keeps the clients waiting. */
 			if (!warned) {
 				warned = true;
-				fprintf(stderr, "%s: worker %d: accept: %s (backing off %d ms at a time)\n",
+				fprintf(stderr, "%s: note: worker %d: accept: %s (backing off %d ms at a time)\n",
 					w->o->prog, w->index, strerror(errno), ACCEPT_BACKOFF_MS);
 			}
 			backing_off = true;
@@ -247,7 +238,7 @@ int main(int argc, char **argv)
 	server_options_parse(&o, argc, argv, &desc);
 	pc = server_load_pages(&o);
 	server_install_signals();
-	server_raise_nofile();
+	long nofile = server_raise_nofile();
 	server_listen_group(&o, SERVER_LISTEN_REUSEPORT | SERVER_LISTEN_NONBLOCK, o.workers, fds);
 	/* Accepted sockets inherit TCP_NODELAY from their listener: a reply's
 	 * last partial segment never waits for an ACK, at no per-connection cost. */
@@ -259,32 +250,19 @@ int main(int argc, char **argv)
 	stats = calloc((size_t)o.workers, sizeof(*stats));
 	if (!workers || !stats)
 		server_die_errno(&o, "calloc workers");
-	for (int i = 0; i < o.workers; i++) {
-		struct tpc_worker *w = &workers[i];
-		pthread_attr_t attr;
-		cpu_set_t set;
-		int err;
-
-		init_worker(w, i, fds[i], &o, pc, cfg.stack_size);
-		/* Pinning through the attributes fails here, before `ready`;
-		 * connection threads then inherit the accept thread's CPU. */
-		if ((err = pthread_attr_init(&attr)) == 0 && server_worker_cpuset(&o, i, &set))
-			err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		if (err == 0)
-			err = pthread_create(&w->thread, &attr, accept_main, w);
-		if (err) {
-			errno = err;
-			server_die_errno(&o, "pthread_create accept thread");
-		}
-		pthread_attr_destroy(&attr);
-	}
-	snprintf(details, sizeof(details), "engine=tpc stack=%lluK max_conns=%d",
-		 (unsigned long long)(cfg.stack_size >> 10), o.max_conns);
+	for (int i = 0; i < o.workers; i++)
+		init_worker(&workers[i], i, fds[i], &o, pc, cfg.stack_size);
+	/* Connection threads inherit the accept thread's CPU (server_workers
+	 * pins it from birth). */
+	const struct server_worker_fns fns = { .run = accept_main };
+	struct server_workers *ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
+	snprintf(details, sizeof(details), "stack=%lluK nofile=%ld",
+		 (unsigned long long)(cfg.stack_size >> 10), nofile);
 	server_ready(&o, details);
 
+	server_workers_join(ws);
 	bool still_running = false;
 	for (int i = 0; i < o.workers; i++) {
-		pthread_join(workers[i].thread, NULL);
 		pthread_mutex_lock(&workers[i].lock);
 		stats[i] = workers[i].stats;
 		still_running |= workers[i].live > 0;
@@ -292,9 +270,9 @@ int main(int argc, char **argv)
 	}
 	server_print_stats(&o, stats, o.workers, NULL);
 	if (still_running)
-		return 0; /* connection threads still use these: let exit() take them */
+		return server_exit_code(&o); /* connection threads still use these: let exit() take them */
 	free(stats);
 	free(workers);
 	page_cache_free(pc);
-	return 0;
+	return server_exit_code(&o);
 }

@@ -9,15 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono_clock.h"
 #include "uring.h"
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static time_t wall_seconds(void)
 {
@@ -210,10 +203,10 @@ void uring_worker_run(struct worker *w)
 
 		int ret = io_uring_submit_and_wait(&w->ring, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME) {
-			fprintf(stderr, "%s: worker %d: io_uring_submit_and_wait: %s\n", w->o->prog,
-				w->index, strerror(-ret));
-			w->failed = true;
-			break;
+			/* The ring is this worker's only way to the kernel: stop
+			 * the server, which exits non-zero with this line. */
+			server_worker_failed(w->index, "io_uring_submit_and_wait: %s", strerror(-ret));
+			goto out; /* the teardown's io_uring_queue_exit closes the rest */
 		}
 		w->now_ms = mono_ms();
 		http_clock_tick(&w->clock, wall_seconds());
@@ -231,8 +224,9 @@ void uring_worker_run(struct worker *w)
 		}
 	}
 	if (w->in_use > 0)
-		fprintf(stderr, "%s: worker %d: %u connections still closing after %d ms\n", w->o->prog,
-			w->index, w->in_use, URING_STOP_WAIT_MS);
+		fprintf(stderr, "%s: note: worker %d: %u connections still closing after %d ms\n",
+			w->o->prog, w->index, w->in_use, URING_STOP_WAIT_MS);
+out:
 	close(w->listen_fd);
 	w->listen_fd = -1;
 }

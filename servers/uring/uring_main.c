@@ -1,7 +1,5 @@
 /* httpd-uring: options, worker start-up and the counters at exit. */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,34 +77,23 @@ static const char uring_help[] =
 	"1 MiB pages ran about 10-15% slower than plain SENDMSG. It is meant for a\n"
 	"real NIC, where the receiver is another host.";
 
-struct startup {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int reported;
-};
-
-struct worker_arg {
-	struct worker *w;
-	struct startup *st;
-	char err[256];
-	int rc;
-};
-
-static void *worker_main(void *arg)
+/* On the worker's thread: the ring belongs to the thread that made it
+ * (SINGLE_ISSUER). A failed set-up undoes itself: main exits after it. */
+static int worker_setup(void *arg, char *err, size_t errlen)
 {
-	struct worker_arg *a = arg;
-	struct worker *w = a->w;
-	char err[256] = "";
-	int rc = uring_worker_setup(w, err, sizeof(err));
+	struct worker *w = arg;
 
-	pthread_mutex_lock(&a->st->lock);
-	a->rc = rc;
-	memcpy(a->err, err, sizeof(err));
-	a->st->reported++;
-	pthread_cond_signal(&a->st->cond);
-	pthread_mutex_unlock(&a->st->lock);
-	if (rc == 0)
-		uring_worker_run(w);
+	if (uring_worker_setup(w, err, errlen) == 0)
+		return 0;
+	uring_worker_teardown(w);
+	return -1;
+}
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	uring_worker_run(w);
 	uring_worker_teardown(w);
 	return NULL;
 }
@@ -126,20 +113,22 @@ int main(int argc, char **argv)
 		.options = uring_options,
 		.cfg = &cfg,
 	};
-	struct startup st = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
 	struct server_options o;
 	struct page_cache *pc;
 	struct worker *workers;
-	struct worker_arg *args;
 	struct server_stats *stats;
 	int fds[SERVER_MAX_WORKERS];
-	char line[512], details[64];
+	char line[512], details[64], extra[192];
 	uint64_t enobufs = 0, zc_sends = 0, zc_copied = 0;
 
 	server_options_parse(&o, argc, argv, &desc);
 	pc = server_load_pages(&o);
 	server_install_signals();
-	server_raise_nofile();
+	long nofile = server_raise_nofile();
+	workers = calloc((size_t)o.workers, sizeof(*workers));
+	stats = calloc((size_t)o.workers, sizeof(*stats));
+	if (!workers || !stats)
+		server_die_errno(&o, "calloc workers");
 	server_listen_group(&o, SERVER_LISTEN_REUSEPORT, o.workers, fds);
 	/* Accepted sockets inherit TCP_NODELAY from their listener: a reply's
 	 * last partial segment never waits for an ACK, at no per-connection cost. */
@@ -147,68 +136,41 @@ int main(int argc, char **argv)
 		if (setsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)) < 0)
 			server_die_errno(&o, "setsockopt TCP_NODELAY");
 
-	workers = calloc((size_t)o.workers, sizeof(*workers));
-	args = calloc((size_t)o.workers, sizeof(*args));
-	stats = calloc((size_t)o.workers, sizeof(*stats));
-	if (!workers || !args || !stats)
-		server_die_errno(&o, "calloc workers");
 	for (int i = 0; i < o.workers; i++) {
 		struct worker *w = &workers[i];
-		pthread_attr_t attr;
-		cpu_set_t set;
-		int err;
 
 		w->index = i;
 		w->o = &o;
 		w->cfg = &cfg;
 		w->pc = pc;
 		w->listen_fd = fds[i];
-		args[i].w = w;
-		args[i].st = &st;
-		/* Pinned from birth: the ring's SINGLE_ISSUER task is this thread. */
-		if ((err = pthread_attr_init(&attr)) == 0 && server_worker_cpuset(&o, i, &set))
-			err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		if (err == 0)
-			err = pthread_create(&w->thread, &attr, worker_main, &args[i]);
-		if (err) {
-			errno = err;
-			server_die_errno(&o, "pthread_create worker");
-		}
-		pthread_attr_destroy(&attr);
 	}
+	const struct server_worker_fns fns = { .setup = worker_setup, .run = worker_run };
+	struct server_workers *ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
 
-	pthread_mutex_lock(&st.lock);
-	while (st.reported < o.workers)
-		pthread_cond_wait(&st.cond, &st.lock);
-	pthread_mutex_unlock(&st.lock);
-	for (int i = 0; i < o.workers; i++)
-		if (args[i].rc < 0)
-			server_die(&o, "worker %d: %s", i, args[i].err);
-
+	/* Notes on stderr, as every server prints them: "<prog>: note: ...". */
 	if (workers[0].feat.notice[0])
-		fprintf(stderr, "%s: notice: %s\n", o.prog, workers[0].feat.notice);
+		fprintf(stderr, "%s: note: %s\n", o.prog, workers[0].feat.notice);
 	uring_format_features(&workers[0], line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
-	snprintf(details, sizeof(details), "engine=uring zerocopy=%s", cfg.zerocopy ? "on" : "off");
+	fprintf(stderr, "%s: note: %s\n", o.prog, line);
+	snprintf(details, sizeof(details), "zerocopy=%s nofile=%ld", cfg.zerocopy ? "on" : "off",
+		 nofile);
 	server_ready(&o, details);
 
-	int failed = 0;
+	server_workers_join(ws);
 	for (int i = 0; i < o.workers; i++) {
-		pthread_join(workers[i].thread, NULL);
 		stats[i] = workers[i].stats;
 		enobufs += workers[i].enobufs;
 		zc_sends += workers[i].zc_sends;
 		zc_copied += workers[i].zc_copied;
-		failed |= workers[i].failed;
 	}
-	server_print_stats(&o, stats, o.workers, NULL);
-	if (!o.quiet) {
-		fprintf(stderr, "uring: recv_enobufs=%" PRIu64 " zc_sends=%" PRIu64 " zc_copied=%" PRIu64 "\n",
-			enobufs, zc_sends, zc_copied);
-	}
+	/* The engine's own counters ride on the stats line, like every engine's. */
+	snprintf(extra, sizeof(extra),
+		 "uring_recv_enobufs=%" PRIu64 " uring_zc_sends=%" PRIu64 " uring_zc_copied=%" PRIu64,
+		 enobufs, zc_sends, zc_copied);
+	server_print_stats(&o, stats, o.workers, extra);
 	free(stats);
-	free(args);
 	free(workers);
 	page_cache_free(pc);
-	return failed ? 1 : 0;
+	return server_exit_code(&o);
 }

@@ -266,7 +266,7 @@ void uring_format_features(const struct worker *w, char *buf, size_t len)
 
 	flag_names(w->feat.setup_flags, flags, sizeof(flags));
 	n = snprintf(buf, len,
-		     "uring: features %s%s sq=%u cq=%u multishot_accept_direct file_slots=%u "
+		     "io_uring features: %s%s sq=%u cq=%u multishot_accept_direct file_slots=%u "
 		     "multishot_recv buf_ring=%llux%llu sendmsg close_direct shutdown submit_and_wait",
 		     flags, w->feat.ring_fd_registered ? " registered_ring_fd" : "",
 		     w->feat.sq_entries, w->feat.cq_entries, w->feat.file_slots,

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <linux/if_ether.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "http_clock.h"
 #include "iface.h"
+#include "mono_clock.h"
 #include "netstack.h"
 #include "parse_size.h"
 #include "server.h"
@@ -78,7 +78,6 @@ struct worker {
 	struct http_clock clock;
 	uint64_t now_ns;       /* the loop's time for the frames of one batch */
 	uint64_t open_at_stop; /* connections (not in TIME_WAIT) the stop aborted */
-	pthread_t thread;
 };
 
 static int opt_ifname(void *cfg, const char *v, char *err, size_t errlen)
@@ -249,14 +248,6 @@ static const char help_extra[] =
 	"process exits, however it exits (kill -9 included).\n"
 	"Set HTTPD_XDP_DEBUG=1 to see libbpf/libxdp messages.";
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int stack_tx(void *ctx, const struct netstack_frame *f)
 {
 	return xsk_port_tx(&((struct worker *)ctx)->port, f->iov, f->iovcnt, f->payload_len > 0,
@@ -300,8 +291,6 @@ static void *worker_main(void *arg)
 		{ .fd = server_stop_fd(), .events = POLLIN },
 	};
 
-	if (server_pin_worker(w->o, w->queue) < 0)
-		server_die_errno(w->o, "pinning a worker to its CPU");
 	while (!server_stopping()) {
 		unsigned rx;
 		bool tx_busy;
@@ -329,8 +318,11 @@ static void *worker_main(void *arg)
 			continue; /* the kernel still has frames of ours to send */
 		xsk_port_rx_wakeup(&w->port); /* only if the fill ring asks */
 		struct timespec ts = sleep_for(w, w->now_ns);
-		if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR)
-			server_die_errno(w->o, "ppoll on the AF_XDP socket");
+		if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR) {
+			/* Stops the others too; the peers still get their RST. */
+			server_worker_failed(w->queue, "ppoll on the AF_XDP socket: %s", strerror(errno));
+			break;
+		}
 	}
 	/* Shutdown: tell every peer (RST) rather than leave them to time out. */
 	const struct netstack_stats *st = netstack_stats(w->ns);
@@ -482,7 +474,9 @@ static void to_server_stats(const struct netstack_stats *s, struct server_stats 
 	out->responses_4xx = s->responses_4xx;
 	out->bytes_sent = s->payload_bytes_out;
 	out->idle_closed = s->conns_idle_closed;
-	out->errors = s->conns_reset_rx + s->conns_timed_out;
+	/* A connection given up after its retransmissions; a peer's reset is
+	 * an ordinary end here as in every engine (reset_rx on the tcp line). */
+	out->errors = s->conns_timed_out;
 }
 
 int main(int argc, char **argv)
@@ -505,23 +499,18 @@ int main(int argc, char **argv)
 	int rc;
 
 	server_options_parse(&o, argc, argv, &desc);
-	if (!cfg.ifname) {
-		fprintf(stderr, "httpd-xdp: --ifname IF is required (see --help)\n");
-		return 2;
-	}
-	if (cfg.csum == CSUM_OFFLOAD && cfg.zerocopy) {
-		fprintf(stderr, "httpd-xdp: --csum offload is for copy mode only: with --zerocopy "
-			"the driver's tx checksum support is not checked (use --csum software)\n");
-		return 2;
-	}
+	if (!cfg.ifname)
+		server_die_usage(&o, "--ifname IF is required");
+	if (cfg.csum == CSUM_OFFLOAD && cfg.zerocopy)
+		server_die_usage(&o, "--csum offload is for copy mode only: with --zerocopy the "
+				 "driver's tx checksum support is not checked (use --csum software)");
 	if (cfg.frames < frame_pool_min_frames(cfg.rx_ring, cfg.tx_ring)) {
 		uint64_t need = 1;
 		while (need < frame_pool_min_frames(cfg.rx_ring, cfg.tx_ring))
 			need <<= 1;
-		fprintf(stderr, "httpd-xdp: --umem-frames %u cannot hold the rx reserve (--rx-ring %u) "
-			"plus one tx ring (--tx-ring %u): give --umem-frames %" PRIu64 " or more, or "
-			"smaller rings\n", cfg.frames, cfg.rx_ring, cfg.tx_ring, need);
-		return 2;
+		server_die_usage(&o, "--umem-frames %u cannot hold the rx reserve (--rx-ring %u) "
+				 "plus one tx ring (--tx-ring %u): give --umem-frames %" PRIu64
+				 " or more, or smaller rings", cfg.frames, cfg.rx_ring, cfg.tx_ring, need);
 	}
 	uint32_t tx_pool = cfg.frames - cfg.rx_ring;
 	uint32_t ctl_reserve = tx_pool / 8 < CTL_RESERVE_MAX ? tx_pool / 8 : CTL_RESERVE_MAX;
@@ -627,22 +616,17 @@ int main(int argc, char **argv)
 		server_die(&o, "%s", err);
 
 	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s csum=%s "
-		 "umem_frames=%u rx_ring=%u tx_ring=%u conn_tx_frames=%u%s",
+		 "umem_frames=%u rx_ring=%u tx_ring=%u conn_tx_frames=%u multibuffer=%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
 		 offloaded == cfg.queues ? "offload" : offloaded ? "mixed" : "software",
-		 cfg.frames, cfg.rx_ring, cfg.tx_ring, conn_cap, sg ? " multibuffer" : "");
-	if (!server_stopping())
-		server_ready(&o, details);
-	for (int q = 0; q < cfg.queues; q++) {
-		rc = pthread_create(&workers[q].thread, NULL, worker_main, &workers[q]);
-		if (rc) {
-			errno = rc;
-			server_die_errno(&o, "starting a worker thread");
-		}
-	}
-	for (int q = 0; q < cfg.queues; q++)
-		pthread_join(workers[q].thread, NULL);
+		 cfg.frames, cfg.rx_ring, cfg.tx_ring, conn_cap, sg ? "yes" : "no");
+	/* Frames that arrive before a worker runs wait in its rx ring. */
+	const struct server_worker_fns fns = { .run = worker_main };
+	struct server_workers *ws = server_workers_start(&o, cfg.queues, &fns, workers,
+							 sizeof(*workers));
+	server_ready(&o, details);
+	server_workers_join(ws);
 
 	/* Detach first, so nothing more is redirected into sockets about to go. */
 	xdp_prog_close(&prog);
@@ -665,5 +649,5 @@ int main(int argc, char **argv)
 	page_cache_free(pc);
 	free(stats);
 	free(workers);
-	return 0;
+	return server_exit_code(&o);
 }

@@ -5,3 +5,13 @@ COMMON_LIB  := $(BUILD)/libcommon.a
 $(COMMON_LIB): $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+
+# The LD_PRELOAD shim of tests/integration/test_contract.sh: a worker's wait
+# for events that fails on cue, to check every server's exit on a worker's
+# fatal error. Never sanitized: it is preloaded ahead of everything.
+FAIL_WAIT_SHIM := $(BUILD)/tests/fail_wait.so
+EXTRA_TARGETS  += $(FAIL_WAIT_SHIM)
+
+$(FAIL_WAIT_SHIM): tests/integration/fail_wait.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl

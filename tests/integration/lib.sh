@@ -7,7 +7,10 @@
 #   lab_up                         # lab "bt<pid>", MTU $SUITE_MTU, removed at exit
 #   srv_start epoll [--idle-timeout 1]   # bin/httpd-epoll in the server namespace
 #   t_check "name" cmd...          # "ok - name" / "not ok - name"
-#   srv_stop                       # SIGTERM; fails unless exit 0 + "stats" line
+#   srv_stop [INT]                 # SIGTERM (or the signal given); fails unless
+#                                  # exit 0 + "stats" line
+#   ready_of KEY / stat_of KEY     # a value of the ready / stats line
+#                                  # (docs/server-contract.md)
 #   t_finish                       # summary; exit 1 if anything failed
 #
 # Environment: SUITE_MTU (1500), SUITE_QUEUES (1), SRV_PORT (8080),
@@ -33,6 +36,7 @@ SRV_N=0
 SRV_OUT=""
 SRV_ERR=""
 SRV_EXIT=""
+SRV_READY=""
 SRV_STATS=""
 SRV_ADDR=$TOPO_SRV_ADDR
 SRV_PORT=${SRV_PORT:-8080}
@@ -174,6 +178,7 @@ srv_start() {
 	SRV_N=$((SRV_N + 1))
 	SRV_OUT=$T_TMP/srv$SRV_N.out
 	SRV_ERR=$T_TMP/srv$SRV_N.err
+	SRV_READY=""
 	# Not through the topo_srv function: a function run with & is a bash
 	# subshell, and $! would be that shell, not the server. `ip netns exec`
 	# itself execs, so $! is the server.
@@ -181,7 +186,8 @@ srv_start() {
 		--workers 1 --corpus "$SRV_CORPUS" "$@" >"$SRV_OUT" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	for ((i = 0; i < SRV_READY_TIMEOUT * 20; i++)); do
-		grep -q '^ready' "$SRV_OUT" && return 0
+		SRV_READY=$(grep -m 1 '^ready' "$SRV_OUT")
+		[ -n "$SRV_READY" ] && return 0
 		if ! kill -0 "$SRV_PID" 2>/dev/null; then
 			wait "$SRV_PID"
 			echo "# httpd-$name exited with $? before its ready line: $(head -c 400 "$SRV_ERR")"
@@ -197,13 +203,14 @@ srv_start() {
 	return 1
 }
 
-# SIGTERM, then up to SRV_STOP_TIMEOUT seconds for a clean exit. Returns 0
-# only for exit status 0 with a "stats" line; sets SRV_EXIT and SRV_STATS.
+# srv_stop [SIGNAL]: SIGTERM (or SIGNAL, e.g. INT), then up to
+# SRV_STOP_TIMEOUT seconds for a clean exit. Returns 0 only for exit status 0
+# with a "stats" line; sets SRV_EXIT and SRV_STATS.
 srv_stop() {
-	local i
+	local i sig=${1:-TERM}
 	SRV_EXIT="" SRV_STATS=""
 	[ -n "$SRV_PID" ] || { SRV_EXIT="not running"; return 1; }
-	kill -TERM "$SRV_PID" 2>/dev/null
+	kill -"$sig" "$SRV_PID" 2>/dev/null
 	for ((i = 0; i < SRV_STOP_TIMEOUT * 20; i++)); do
 		kill -0 "$SRV_PID" 2>/dev/null || break
 		sleep 0.05
@@ -225,6 +232,11 @@ srv_stop() {
 # stat_of KEY: a value from the server's last stats line (after srv_stop).
 stat_of() {
 	echo "$SRV_STATS" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# ready_of KEY: a value from the server's ready line (after srv_start).
+ready_of() {
+	echo "$SRV_READY" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
 # jget FILE KEY...: fields of a JSON object (loadgen --json), one per line.

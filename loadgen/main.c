@@ -1,5 +1,7 @@
 /* bin/loadgen: drives an HTTP/1.1 server and says what it measured,
- * including whether it measured itself (seed 003). See --help. */
+ * including whether it measured itself: a client that is the limit makes
+ * a fast server look slow, and nothing in the numbers says so unless the
+ * client checks. See --help. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # httpd-xdp against httpd-epoll (and iperf3) in ONE lab, interleaved: the
-# measurements of servers/xdp/COST_CENTRES.md (issue 5, Performance).
+# measurements of servers/xdp/COST_CENTRES.md (close mode on the tiny page:
+# requests/s and server CPU per request; keep-alive on the 1 MiB page against
+# what iperf3 moves over the same veth).
 #
 #   scripts/bench-xdp.sh close [REPS]       close mode, tiny page: req/s, server CPU/request
 #   scripts/bench-xdp.sh keepalive [REPS]   keep-alive, 1 MiB page, 1 connection, vs iperf3 -R

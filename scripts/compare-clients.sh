@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bin/loadgen against wrk and ab: the benchmark behind the Performance targets
-# of issue 4. One lab, one server (nginx, one worker pinned to the server core,
-# configured by scripts/lib/servers.sh at its best for tiny pages), every client
-# pinned to the same client core, runs interleaved, REPS repetitions:
+# bin/loadgen against wrk and ab: the benchmark behind the load generator's
+# performance targets (the ratios printed at the end). One lab, one server
+# (nginx, one worker pinned to the server core, configured by
+# scripts/lib/servers.sh at its best for tiny pages), every client pinned to
+# the same client core, runs interleaved, REPS repetitions:
 #
 #   keepalive  loadgen --mode keepalive        vs  wrk -t1 -cC -dD
 #   close      loadgen --mode close  vs  wrk -H 'Connection: close'  vs  ab -c C (no -k)
@@ -32,7 +33,7 @@
 #   OUT (results/clients-HOST-STAMP.csv)  machine details beside it (-machine.txt)
 #
 # Prints a progress line per run on stderr, then a table of medians and the
-# ratios of issue 4 with their targets on stdout. Local lab only.
+# ratios with their targets on stdout. Local lab only.
 # Exit: 0 after the runs (targets missed are reported, not fatal), 1 when it
 # cannot run, 130 when interrupted; no server, client or lab is left behind.
 set -u
@@ -399,7 +400,7 @@ END {
 			BOUND[k] + 0 "/" N[k] - BAD[k] - NOCPU[k], ERR[k], BAD[k] ? "  (" BAD[k] " failed runs)" : "",
 			NOCPU[k] ? "  (" NOCPU[k] " runs without a CPU window)" : ""
 	}
-	print "\nRatios of medians (issue 4 targets)"
+	print "\nRatios of medians (the load generator's targets)"
 	ratio("keep-alive req/s, loadgen / wrk", MED_RPS["keepalive loadgen"], MED_RPS["keepalive wrk"], ">=", 1.0)
 	ratio("close req/s, loadgen / wrk", MED_RPS["close loadgen"], MED_RPS["close wrk"], ">=", 1.0)
 	ratio("close connections/s, loadgen / ab (no -k)", MED_RPS["close loadgen"], MED_RPS["close ab"], ">=", 1.2)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The sweeps of issue 6: every server against server cores, MTU, concurrency,
-# page sets and open-loop load, each point repeated, every run kept in one CSV.
+# The sweeps behind the suite's graphs: every server against server cores,
+# MTU, concurrency, page sets and open-loop load, each point repeated, every
+# run kept in one CSV.
 # `make sweep` = the standard set (about 30 minutes on 2 cores); FULL=1 the
 # full set. Variables (environment or make command line), documented in
 # docs/sweeps.md:

@@ -1,10 +1,12 @@
-/* The size distribution of the `corpus` page set (seed 002).
+/* The size distribution of the `corpus` page set.
  *
- * Seed 002 describes the front pages of the 500 most popular sites: 3.5 KB to
- * 1.1 MB, 70% under 150 KB, 90% under 300 KB, 17 pages (3%) over 500 KB.
+ * The experiment this suite reproduces (Rusty, a userspace TCP stack, against
+ * the Linux stack) served the front pages of the 500 most popular sites and
+ * describes their sizes: 3.5 KB to 1.1 MB, 70% under 150 KB, 90% under
+ * 300 KB, 17 pages (3%) over 500 KB.
  * We write that down as a quantile function: page sizes at fixed ranks (the
  * knots below), straight lines in between. Rank r of 500 sits at quantile
- * r/499, so the smallest and largest pages are exactly the seed's, and the
+ * r/499, so the smallest and largest pages are exactly the study's, and the
  * knots at ranks 350, 450 and 482 make the three stated proportions exact:
  * ranks 0..349 are under 150 KB, 0..449 under 300 KB, 483..499 over 500 KB.
  * The knots below rank 350 give the long left shoulder of a log-normal-ish

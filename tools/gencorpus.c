@@ -4,7 +4,9 @@
  *   DIR/10k/index.html      10240 bytes of HTML
  *   DIR/150k/index.html     153600 bytes
  *   DIR/1m/index.html       1048576 bytes
- *   DIR/corpus/page-NNNN.html  500 pages, seed 002's size distribution
+ *   DIR/corpus/page-NNNN.html  500 pages, the size distribution of the
+ *                           500 front pages in the study this suite
+ *                           reproduces (tools/corpus_sizes.c)
  *   DIR/<set>.uris          the set's URIs, one per line ("/index.html"),
  *                           kept beside the set so no server serves it
  *   DIR/.stamp              version and seed of what is there

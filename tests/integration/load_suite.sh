@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The seed's own load against one server: the 500-page corpus, 1000
-# concurrent connections, a new connection per request (close mode), then
+# The load of the experiment this suite reproduces (Rusty, a userspace TCP
+# stack, against the Linux stack), against one server: the 500-page corpus,
+# 1000 concurrent connections, a new connection per request (close mode), then
 # the same connections kept alive, every body checked by loadgen --verify.
 # Pass condition: zero timeouts, zero connect and read errors, zero non-2xx,
 # zero verify mismatches, and as many requests answered as loadgen counted.

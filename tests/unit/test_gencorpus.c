@@ -1,6 +1,7 @@
 /* Unit tests for the page-set generator (tools/corpus*.c): the size
- * distribution holds seed 002's stated figures, and page text is exact in
- * size, well-formed and the same bytes everywhere. */
+ * distribution holds the figures stated for the 500 front pages of the
+ * experiment this suite reproduces (tools/corpus_sizes.c), and page text is
+ * exact in size, well-formed and the same bytes everywhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +45,7 @@ static void test_rng_is_splitmix64(void **state)
 		assert_true(corpus_rng_below(&r, 7) < 7);
 }
 
-static void test_sizes_follow_seed_002(void **state)
+static void test_sizes_follow_stated_distribution(void **state)
 {
 	(void)state;
 	size_t sizes[CORPUS_PAGES];
@@ -173,7 +174,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rng_is_splitmix64),
-		cmocka_unit_test(test_sizes_follow_seed_002),
+		cmocka_unit_test(test_sizes_follow_stated_distribution),
 		cmocka_unit_test(test_sizes_are_shuffled_ranks),
 		cmocka_unit_test(test_pages_exact_and_well_formed),
 		cmocka_unit_test(test_pages_deterministic),

@@ -301,7 +301,7 @@ static void test_unreadable_file_is_an_error(void **state)
 }
 
 /* Many pages of many sizes: every one is found, and the cache holds at most
- * the corpus + 5% + a few MiB (the issue's memory bound). */
+ * the corpus + 5% + a few MiB (the memory bound the page cache is built to). */
 static void test_many_pages_and_memory_bound(void **state)
 {
 	(void)state;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Installs, idempotently and non-interactively, every Debian package the
-# build, the tests and the sweeps use.
+# build, the tests, the sweeps and `make format` use.
 set -eu
 PACKAGES="
-  build-essential pkg-config clang llvm libclang-rt-14-dev
+  build-essential pkg-config clang llvm libclang-rt-14-dev clang-format
   liburing-dev libbpf-dev libxdp-dev bpftool xdp-tools libcmocka-dev
   iproute2 iputils-ping ethtool procps psmisc curl apache2-utils nghttp2-client wrk iperf3
   nginx lighttpd gnuplot-nox fonts-liberation linux-perf tcpdump python3

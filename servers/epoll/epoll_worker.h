@@ -62,7 +62,6 @@ struct worker {
 	const struct page_cache *pc;
 	int listen_fd, epfd;
 	int max_events;
-	pthread_t thread;
 
 	uint64_t now_ms;         /* CLOCK_MONOTONIC_COARSE, read once per loop turn */
 	uint64_t next_sweep_ms;

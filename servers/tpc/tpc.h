@@ -23,7 +23,6 @@ struct tpc_worker {
 	int listen_fd;
 	const struct server_options *o;
 	const struct page_cache *pc;
-	pthread_t thread;
 	pthread_attr_t conn_attr;   /* detached, small stack */
 	struct http_clock clock;    /* the accept thread's, for its 503s */
 	bool warned_thread;         /* pthread_create failure reported once */

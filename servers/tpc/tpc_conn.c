@@ -8,21 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono_clock.h"
 #include "tpc.h"
 
 /* The connection core (http_conn.h) decides what the bytes mean, how deep
  * pipelining goes and how long the linger after a reply that closes lasts;
  * this file moves the bytes with blocking calls. */
 
-enum conn_end { END_PEER, END_CLOSE_REPLY, END_IDLE, END_ERROR };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+/* How serving ends; END_SENT is "all sent, carry on", never an end. */
+enum conn_end { END_SENT, END_PEER, END_CLOSE_REPLY, END_IDLE, END_ERROR };
 
 static int set_timeout(int fd, int optname, int ms)
 {
@@ -62,7 +56,7 @@ static enum conn_end send_queued(struct tpc_conn *c)
 				continue;
 			return end_for_errno(errno);
 		}
-		http_conn_sent(&c->hc, (size_t)n, now_ms());
+		http_conn_sent(&c->hc, (size_t)n, mono_ms());
 		while (m.msg_iovlen > 0 && (size_t)n >= m.msg_iov->iov_len) {
 			n -= (ssize_t)m.msg_iov->iov_len;
 			m.msg_iov++;
@@ -73,19 +67,19 @@ static enum conn_end send_queued(struct tpc_conn *c)
 			m.msg_iov->iov_len -= (size_t)n;
 		}
 	}
-	return END_PEER; /* here: all sent, carry on */
+	return END_SENT;
 }
 
 /* Our FIN, then drop what the client still sends until its FIN, within
  * the core's bounds in time and bytes (http_conn.h). */
 static void lingering_close(struct tpc_conn *c)
 {
-	uint64_t start = now_ms();
+	uint64_t start = mono_ms();
 
 	if (shutdown(c->fd, SHUT_WR) < 0 || set_timeout(c->fd, SO_RCVTIMEO, HTTP_CONN_LINGER_MS) < 0)
 		return;
 	http_conn_linger_start(&c->hc, start);
-	while (!http_conn_linger_full(&c->hc) && !http_conn_expired(&c->hc, now_ms(), 0)) {
+	while (!http_conn_linger_full(&c->hc) && !http_conn_expired(&c->hc, mono_ms(), 0)) {
 		size_t space;
 		char *buf = http_conn_read_buf(&c->hc, &space);
 		if (!buf)
@@ -96,7 +90,7 @@ static void lingering_close(struct tpc_conn *c)
 			continue;
 		if (n <= 0)
 			return;
-		http_conn_read_done(&c->hc, (size_t)n, now_ms());
+		http_conn_read_done(&c->hc, (size_t)n, mono_ms());
 	}
 }
 
@@ -104,7 +98,7 @@ static enum conn_end serve(struct tpc_conn *c)
 {
 	int idle_ms = c->w->o->idle_timeout_ms;
 
-	http_conn_init(&c->hc, c->w->pc, &c->stats, now_ms());
+	http_conn_init(&c->hc, c->w->pc, &c->stats, mono_ms());
 	/* Blocking calls wait at most the idle timeout; then the connection
 	 * has made no progress for that long (or its request trickles in). */
 	if (idle_ms > 0 && (set_timeout(c->fd, SO_RCVTIMEO, idle_ms) < 0 ||
@@ -113,8 +107,8 @@ static enum conn_end serve(struct tpc_conn *c)
 	for (;;) {
 		while (http_conn_next(&c->hc) == HTTP_CONN_SEND) {
 			enum conn_end e = send_queued(c);
-			if (e != END_PEER)
-				return e;
+			if (e != END_SENT)
+				return e; /* a reset peer included: its reply stays queued */
 		}
 		if (http_conn_next(&c->hc) == HTTP_CONN_LINGER)
 			return END_CLOSE_REPLY;
@@ -137,8 +131,8 @@ static enum conn_end serve(struct tpc_conn *c)
 				continue;
 			return end_for_errno(errno);
 		}
-		http_conn_read_done(&c->hc, (size_t)n, now_ms());
-		if (http_conn_expired(&c->hc, now_ms(), idle_ms))
+		http_conn_read_done(&c->hc, (size_t)n, mono_ms());
+		if (http_conn_expired(&c->hc, mono_ms(), idle_ms))
 			return END_IDLE; /* a request trickling in, byte by byte */
 	}
 }
@@ -159,6 +153,7 @@ void *tpc_conn_main(void *arg)
 		c->stats.errors++;
 		break;
 	case END_PEER:
+	case END_SENT:
 		break;
 	}
 

@@ -95,7 +95,6 @@ struct worker {
 	const struct uring_config *cfg;
 	const struct page_cache *pc;
 	int listen_fd;
-	pthread_t thread;
 
 	struct io_uring ring;
 	bool ring_ready;
@@ -119,7 +118,6 @@ struct worker {
 	struct __kernel_timespec sweep_ts;
 	bool accept_armed, accept_retry, timer_armed, stopping;
 	uint64_t stop_deadline_ms;
-	bool failed;             /* a fatal ring error: leave the loop */
 
 	struct server_stats stats;
 	uint64_t enobufs, zc_sends, zc_copied;

@@ -148,12 +148,12 @@ void conn_on_closed(struct worker *w, struct conn *c)
  * happens whatever the send does. Never read, never counted as active. */
 static void reject(struct worker *w, struct conn *c, uint32_t slot)
 {
-	struct http_reply r = { .page = page_cache_error(w->pc, 503), .close = true };
 	struct io_uring_sqe *sqe;
 	int n;
 
+	/* The slot kept with the connection: the send may read it later. */
 	memcpy(c->hc.slot_close, w->clock.close, HTTP_SLOT_LEN);
-	n = http_reply_iov(&r, &w->clock, c->iov);
+	n = server_reject_iov(w->pc, &w->clock, c->iov);
 	c->iov[1].iov_base = c->hc.slot_close;
 	memset(&c->msg, 0, sizeof(c->msg));
 	c->msg.msg_iov = c->iov;

@@ -13,6 +13,7 @@
 
 #include "http_clock.h"
 #include "http_conn.h"
+#include "list.h"
 #include "server.h"
 
 struct tpc_conn;
@@ -31,7 +32,7 @@ struct tpc_worker {
 	 * stop, and by each connection thread once, when it ends. */
 	pthread_mutex_t lock;
 	pthread_cond_t drained;     /* live dropped to 0 */
-	struct tpc_conn *conns;     /* live connections, for shutdown() at stop */
+	struct list_node conns;     /* live connections, for shutdown() at stop */
 	unsigned live;
 	bool stopping;
 	/* accepted/rejected by the accept thread, the rest folded in by each
@@ -41,7 +42,7 @@ struct tpc_worker {
 };
 
 struct tpc_conn {
-	struct tpc_conn *prev, *next; /* in worker->conns */
+	struct list_node link;        /* in worker->conns */
 	struct tpc_worker *w;
 	int fd;
 	struct http_clock clock;      /* per connection thread: nothing shared */
@@ -53,22 +54,13 @@ struct tpc_conn {
  * reachable by a stop that must shut its socket down. */
 static inline void tpc_conn_link(struct tpc_worker *w, struct tpc_conn *c)
 {
-	c->prev = NULL;
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	list_add_tail(&w->conns, &c->link);
 	w->live++;
 }
 
 static inline void tpc_conn_unlink(struct tpc_worker *w, struct tpc_conn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	list_del(&c->link);
 	w->live--;
 }
 

@@ -129,8 +129,9 @@ static void stop_connections(struct tpc_worker *w)
 	w->listen_fd = -1;
 	pthread_mutex_lock(&w->lock);
 	w->stopping = true;
-	for (struct tpc_conn *c = w->conns; c; c = c->next)
-		shutdown(c->fd, SHUT_RDWR); /* wakes its recv (EOF) or sendmsg (EPIPE) */
+	for (struct list_node *n = w->conns.next; n != &w->conns; n = n->next)
+		/* wakes its recv (EOF) or sendmsg (EPIPE) */
+		shutdown(list_entry(n, struct tpc_conn, link)->fd, SHUT_RDWR);
 	while (w->live > 0) {
 		if (pthread_cond_timedwait(&w->drained, &w->lock, &ts) == ETIMEDOUT)
 			break;
@@ -202,6 +203,7 @@ static void init_worker(struct tpc_worker *w, int i, int listen_fd, const struct
 	w->listen_fd = listen_fd;
 	w->o = o;
 	w->pc = pc;
+	list_init(&w->conns);
 	if ((err = pthread_mutex_init(&w->lock, NULL)) != 0 ||
 	    (err = pthread_condattr_init(&ca)) != 0 ||
 	    (err = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||

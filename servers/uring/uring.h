@@ -16,6 +16,7 @@
 
 #include "http_clock.h"
 #include "http_conn.h"
+#include "list.h"
 #include "server.h"
 
 /* liburing 2.3's header predates these (Linux 6.2). */
@@ -77,16 +78,12 @@ struct conn {
 	uint16_t zc_pending;    /* SEND_ZC notifications still to come */
 	uint64_t since_ms;      /* hc.active_ms as its place on the idle list has it;
 				 * the linger's start on the linger list */
-	struct conn *prev, *next; /* on the worker's idle or linger list */
+	struct list_node deadline; /* on the worker's idle or linger list */
 	/* Stable until the send completes: the kernel may read them after
 	 * io_uring_enter returns (a send that waited for buffer space). */
 	struct msghdr msg;
 	struct iovec iov[HTTP_CONN_IOV];
 	struct http_conn hc;    /* the HTTP side: parser, reply queue, send cursor */
-};
-
-struct conn_list {
-	struct conn *head, *tail;
 };
 
 struct worker {
@@ -109,8 +106,8 @@ struct worker {
 	uint32_t nslots;
 	uint32_t active;         /* OPEN + LINGER: what --max-conns caps */
 	uint32_t in_use;         /* every state but FREE */
-	struct conn_list idle;   /* OPEN, oldest progress first */
-	struct conn_list linger; /* LINGER, oldest first */
+	struct list_node idle;   /* OPEN, oldest progress first */
+	struct list_node linger; /* LINGER, oldest first */
 
 	struct http_clock clock;
 	uint64_t now_ms;
@@ -157,6 +154,12 @@ void conn_on_closed(struct worker *w, struct conn *c);
 
 enum close_reason { CLOSE_QUIET, CLOSE_IDLE, CLOSE_ERROR };
 void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why);
+
+/* The connection at the front of a deadline list (the oldest), or NULL. */
+static inline struct conn *oldest(struct list_node *l)
+{
+	return list_empty(l) ? NULL : list_entry(l->next, struct conn, deadline);
+}
 
 static inline uint32_t conn_slot(const struct worker *w, const struct conn *c)
 {

@@ -37,37 +37,18 @@ struct io_uring_sqe *uring_sqe(struct worker *w)
 	return sqe;
 }
 
-static void list_remove(struct worker *w, struct conn *c)
+static void list_remove(struct conn *c)
 {
-	struct conn_list *l = c->list == LIST_IDLE ? &w->idle : c->list == LIST_LINGER ? &w->linger : NULL;
-
-	if (!l)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
+	list_del(&c->deadline);
 	c->list = LIST_NONE;
 }
 
+/* To the back of a deadline list: each stays ordered by since_ms. */
 static void list_append(struct worker *w, struct conn *c, enum deadline_list which)
 {
-	struct conn_list *l = which == LIST_IDLE ? &w->idle : &w->linger;
-
-	list_remove(w, c);
+	list_del(&c->deadline);
+	list_add_tail(which == LIST_IDLE ? &w->idle : &w->linger, &c->deadline);
 	c->list = (uint8_t)which;
-	c->prev = l->tail;
-	c->next = NULL;
-	if (l->tail)
-		l->tail->next = c;
-	else
-		l->head = c;
-	l->tail = c;
 	c->since_ms = w->now_ms;
 }
 
@@ -131,7 +112,7 @@ void conn_begin_close(struct worker *w, struct conn *c, enum close_reason why)
 		w->stats.idle_closed++;
 	else if (why == CLOSE_ERROR)
 		w->stats.errors++;
-	list_remove(w, c);
+	list_remove(c);
 	w->active--;
 	c->state = CONN_DRAIN;
 	drain_progress(w, c);
@@ -183,6 +164,7 @@ void conn_accepted(struct worker *w, uint32_t slot)
 	}
 	uint32_t gen = (c->gen + 1) & UD_GEN_MASK;
 	memset(c, 0, offsetof(struct conn, msg));
+	list_init(&c->deadline);
 	c->gen = gen;
 	c->state = CONN_OPEN;
 	w->in_use++;

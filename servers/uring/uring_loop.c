@@ -54,9 +54,9 @@ static void sweep(struct worker *w)
 	int idle_ms = w->o->idle_timeout_ms;
 	struct conn *c;
 
-	while (idle_ms > 0 && (c = w->idle.head) && w->now_ms - c->since_ms >= (uint64_t)idle_ms)
+	while (idle_ms > 0 && (c = oldest(&w->idle)) && w->now_ms - c->since_ms >= (uint64_t)idle_ms)
 		conn_begin_close(w, c, CLOSE_IDLE);
-	while ((c = w->linger.head) && w->now_ms - c->since_ms >= URING_LINGER_MS)
+	while ((c = oldest(&w->linger)) && w->now_ms - c->since_ms >= URING_LINGER_MS)
 		conn_begin_close(w, c, CLOSE_QUIET);
 	if (w->accept_retry && !w->stopping)
 		arm_accept(w);
@@ -64,6 +64,8 @@ static void sweep(struct worker *w)
 
 static void begin_stop(struct worker *w)
 {
+	struct conn *c;
+
 	w->stopping = true;
 	w->stop_deadline_ms = w->now_ms + URING_STOP_WAIT_MS;
 	if (w->accept_armed) {
@@ -75,10 +77,10 @@ static void begin_stop(struct worker *w)
 	w->accept_retry = false;
 	/* Every OPEN connection is on the idle list, every LINGER one on the
 	 * linger list. */
-	while (w->idle.head)
-		conn_begin_close(w, w->idle.head, CLOSE_QUIET);
-	while (w->linger.head)
-		conn_begin_close(w, w->linger.head, CLOSE_QUIET);
+	while ((c = oldest(&w->idle)))
+		conn_begin_close(w, c, CLOSE_QUIET);
+	while ((c = oldest(&w->linger)))
+		conn_begin_close(w, c, CLOSE_QUIET);
 }
 
 static void on_accept(struct worker *w, const struct io_uring_cqe *cqe)

@@ -210,6 +210,8 @@ int uring_worker_setup(struct worker *w, char *err, size_t errlen)
 		}
 		w->nslots = (uint32_t)rl.rlim_cur;
 	}
+	list_init(&w->idle);
+	list_init(&w->linger);
 	w->conns = calloc(w->nslots, sizeof(*w->conns)); /* untouched pages cost no RSS */
 	if (!w->conns) {
 		snprintf(err, errlen, "allocating %u connections: %s", w->nslots, strerror(errno));

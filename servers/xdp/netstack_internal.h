@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "http_core.h"
 #include "netstack.h"
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
@@ -14,8 +13,8 @@
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
 #define NS_MS 1000000ull                 /* ns per ms */
-#define NS_RX_BUF HTTP_MAX_HEADER_BYTES   /* per-connection receive buffer */
-#define NS_MAX_REPLIES 16                 /* queued replies per connection */
+#define NS_RX_BUF NETSTACK_RX_BUF        /* per-connection receive buffer */
+#define NS_TX_RANGES NETSTACK_TX_RANGES  /* send stream ranges per connection */
 #define NS_MAX_OOO 4                      /* out-of-order ranges kept */
 #define NS_RCV_WSCALE 0    /* our window fits 16 bits; the option is sent
 			    * so that the peer's window can be scaled */
@@ -28,7 +27,7 @@
 #define NS_PERSIST_MAX_MS 60000 /* persist probes back off up to this */
 #define NS_MAX_SACKED 8    /* sender scoreboard: SACKed ranges kept */
 #define NS_DUPTHRESH 3     /* RFC 5681 / RFC 6675 DupThresh */
-#define NS_TS_LEN 12       /* NOP, NOP, timestamps: on every segment once
+#define NS_TS_LEN NETSTACK_TS_OPT_LEN       /* NOP, NOP, timestamps: on every segment once
 			    * agreed, so the payload per segment drops by it */
 #define NS_MAX_SACK_RX 4   /* SACK blocks read from one segment */
 #define NS_NONE UINT32_MAX
@@ -59,14 +58,15 @@ enum tcp_timer {
 	TIMER_TIME_WAIT, /* end of TIME_WAIT */
 };
 
-/* One reply being sent: the page's head and body are referenced, the slot
- * is copied because the clock rewrites it every second and a retransmission
- * must repeat the same bytes. */
-struct ns_reply {
-	const struct page *page;
-	uint32_t len;      /* head + slot (+ body unless HEAD) */
-	uint32_t slot_sum; /* partial checksum of slot[] */
-	char slot[HTTP_SLOT_LEN];
+/* One range of the send stream (netstack_range), kept until acknowledged,
+ * with where it starts in its message (segments are cut from there). */
+struct ns_tx_range {
+	const uint8_t *data;
+	const uint16_t *sums;
+	uint32_t len;
+	uint32_t sum_step;
+	uint32_t msg_off;  /* bytes of its message before it */
+	bool eom;          /* ends its message */
 };
 
 /* Peer addressing as seen in a received frame (ip in network order,
@@ -102,7 +102,7 @@ struct tcp_conn {
 	uint8_t retries;     /* consecutive RTO / SYN-ACK / probe expiries */
 	bool in_recovery;    /* NewReno fast recovery */
 	bool fin_queued;     /* our FIN follows the last queued byte */
-	bool rx_closed;      /* no more requests parsed: close reply or FIN */
+	bool rx_closed;      /* input no longer delivered (netstack_close) */
 	bool fin_received;
 	bool ack_pending;    /* an ACK must go out */
 	bool rtt_timing;
@@ -118,7 +118,7 @@ struct tcp_conn {
 	uint8_t nsacked;
 	uint16_t mss;        /* payload per segment we send: the smaller MSS
 			      * minus NS_TS_LEN when timestamps are on (the
-			      * cut the page sums are keyed by) */
+			      * cut netstack_conn_mss reports) */
 
 	/* send sequence space: snd_una <= snd_nxt <= snd_max <= snd_end+FIN */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_end;
@@ -138,18 +138,21 @@ struct tcp_conn {
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;
-	uint32_t rx_len;     /* in-order bytes in rxbuf not yet parsed */
+	uint32_t rx_len;     /* in-order bytes in rxbuf not yet consumed */
 	uint8_t nooo;
 	/* Out-of-order data, in rxbuf, the most recently touched range
 	 * first: the order of the SACK blocks we send (RFC 2018 4). */
 	struct ns_range ooo[NS_MAX_OOO];
 	char *rxbuf;         /* NS_RX_BUF bytes: rcv_nxt maps to rxbuf[rx_len] */
-	struct http_parser parser;
 
-	/* replies: ring of NS_MAX_REPLIES, the first starts at reply_seq */
-	uint32_t reply_seq;
-	uint8_t rhead, rcount;
-	struct ns_reply replies[NS_MAX_REPLIES];
+	/* the application's state (netstack_app.open) */
+	void *app_conn;
+
+	/* send stream: ring of NS_TX_RANGES (tx, last below), the first
+	 * starts at tx_seq; tx_msg_off is the next appended byte's offset in
+	 * its message */
+	uint32_t tx_seq, tx_msg_off;
+	uint8_t tx_head, tx_count;
 
 	uint32_t pseudo_sum; /* TCP pseudo-header: addresses and protocol */
 
@@ -163,6 +166,10 @@ struct tcp_conn {
 	struct tcp_conn *list_prev, *list_next; /* TIME_WAIT FIFO or free list */
 	struct tcp_conn *pend_prev, *pend_next; /* waiting for tx room */
 	bool pending;
+
+	/* Last, so that a new connection clears everything before it only:
+	 * a range is read only once appended. */
+	struct ns_tx_range tx[NS_TX_RANGES];
 };
 
 struct ns_list {
@@ -185,6 +192,7 @@ struct netstack {
 	struct ns_list time_wait; /* oldest first */
 	struct ns_list pending;   /* tx ring was full: served oldest first */
 	bool draining_pending;    /* netstack_poll is serving the pending list */
+	bool in_app;              /* an application callback is running */
 	uint32_t ncapped;         /* connections with tx_capped set */
 
 	struct tcp_conn **heap;
@@ -193,21 +201,6 @@ struct netstack {
 	struct netstack_stats stats;
 	uint8_t hdr[NETSTACK_MAX_HDR]; /* scratch for the frame being sent */
 };
-
-/* Per-page checksum sums for one cut size (page->engine_data, a chain: one
- * per cut, without and with timestamps). The reply's byte stream is cut at
- * fixed offsets: segment 0 holds head + slot + body[0, f), segment k >= 1
- * holds body[f + (k-1)*mss, f + k*mss). */
-struct ns_page_sums {
-	uint32_t magic;
-	uint16_t mss;       /* the cut size: tcp_conn.mss */
-	struct ns_page_sums *next;
-	uint16_t head_sum;  /* folded partial sum of the head, at offset 0 */
-	uint32_t first;     /* f: body bytes in segment 0 */
-	uint32_t nchunks;
-	uint16_t sums[];    /* [0]: body[0, f); [k]: chunk k */
-};
-#define NS_PAGE_SUMS_MAGIC 0x6e737073u
 
 /* netstack.c */
 void ns_conn_free(struct netstack *ns, struct tcp_conn *c);
@@ -285,10 +278,28 @@ void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
 		  const uint8_t *tcp, size_t tcp_len, const uint8_t *payload,
 		  size_t payload_len);
 
-/* netstack_http.c */
-void ns_http_run(struct netstack *ns, struct tcp_conn *c);
-void ns_replies_release(struct tcp_conn *c);
-const struct ns_reply *ns_reply_at(const struct tcp_conn *c, uint32_t seq,
-				   uint32_t *offset);
+/* tcp_app.c: the application interface */
+/* Hands c's unconsumed input (and the peer's FIN) to the application. */
+void ns_app_deliver(struct netstack *ns, struct tcp_conn *c);
+/* Releases the ranges snd_una has passed and tells the application;
+ * returns the bytes released. */
+uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c);
+/* The range holding seq (below snd_end): its ring index and seq's offset
+ * in it; false when none does. */
+bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx, uint32_t *off);
+/* Where the segment starting at seq may end: the bytes from seq to the end
+ * of its message (or of the stream), and seq's offset in its message. */
+uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off,
+			uint32_t *msg_off);
+
+static inline struct tcp_conn *ns_conn_of(struct netstack_conn *c)
+{
+	return (struct tcp_conn *)(void *)c;
+}
+
+static inline struct netstack_conn *ns_handle(struct tcp_conn *c)
+{
+	return (struct netstack_conn *)(void *)c;
+}
 
 #endif

@@ -97,20 +97,23 @@ static void bench_page(uint16_t mtu, int rounds)
 	const char req[] = "GET /1m HTTP/1.1\r\nHost: b\r\n\r\n";
 	nt_send(&h, &cc, req, sizeof(req) - 1);
 	struct tcp_conn *c = ns_conn_lookup(h.ns, h.cli_ip, cc.port);
-	if (!c || c->rcount != 1) {
+	if (!c || c->tx_count == 0) {
 		fprintf(stderr, "bench: no reply queued\n");
 		exit(1);
 	}
-	const struct page *p = c->replies[c->rhead].page;
-	void *sums = p->engine_data;
+	/* Live: the same ranges without their precomputed sums. */
+	const uint16_t *sums[NS_TX_RANGES];
+	for (unsigned i = 0; i < c->tx_count; i++)
+		sums[i] = c->tx[(c->tx_head + i) % NS_TX_RANGES].sums;
 	for (int mode = NT_TX_DISCARD; mode <= NT_TX_COPY; mode++) {
 		h.tx_mode = mode;
 		uint64_t segs;
-		((struct page *)p)->engine_data = sums;
 		double pre = bench_segments(&h, c, rounds, &segs);
-		((struct page *)p)->engine_data = NULL;
+		for (unsigned i = 0; i < c->tx_count; i++)
+			c->tx[(c->tx_head + i) % NS_TX_RANGES].sums = NULL;
 		double live = bench_segments(&h, c, rounds, &segs);
-		((struct page *)p)->engine_data = sums;
+		for (unsigned i = 0; i < c->tx_count; i++)
+			c->tx[(c->tx_head + i) % NS_TX_RANGES].sums = sums[i];
 		double gbps_pre = c->mss * 8 / pre, gbps_live = c->mss * 8 / live;
 		printf("MTU %4u, tx %-7s: %6.1f ns/segment precomputed (%5.1f Gbit/s of payload), "
 		       "%6.1f ns live (%5.1f Gbit/s): %.1fx\n",

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "checksum.h"
+#include "page_sums.h"
 #include "test_util.h"
 
 #define FIXED_DATE 1700000000
@@ -91,7 +92,7 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	h->pc = page_cache_load(h->dir, err, sizeof(err));
 	if (!h->pc)
 		fail_msg("page_cache_load: %s", err);
-	assert_int_equal(netstack_pages_prepare(h->pc, mtu), 0);
+	assert_int_equal(page_sums_prepare(h->pc, mtu), 0);
 	http_clock_tick(&h->clock, FIXED_DATE);
 	inet_pton(AF_INET, NT_SRV_IP, &h->srv_ip);
 	inet_pton(AF_INET, NT_CLI_IP, &h->cli_ip);
@@ -108,10 +109,12 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	h->cfg.idle_timeout_ms = idle_timeout_ms;
 	h->cfg.time_wait_ms = 1000;
 	h->cfg.isn_secret = 42;
-	h->cfg.pages = h->pc;
-	h->cfg.clock = &h->clock;
+	h->cfg.app = &xdp_http_app;
 	h->cfg.tx_ctx = h;
 	h->cfg.tx = fake_tx;
+	h->http = xdp_http_new(h->pc, &h->clock, max_conns, false);
+	assert_non_null(h->http);
+	h->cfg.app_ctx = h->http;
 	h->ns = netstack_new(&h->cfg);
 	assert_non_null(h->ns);
 }
@@ -119,6 +122,10 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 void nt_restart(struct nt_harness *h)
 {
 	netstack_free(h->ns);
+	xdp_http_free(h->http);
+	h->http = xdp_http_new(h->pc, &h->clock, h->cfg.max_conns, h->cfg.csum_offload);
+	assert_non_null(h->http);
+	h->cfg.app_ctx = h->http;
 	h->ns = netstack_new(&h->cfg);
 	assert_non_null(h->ns);
 	h->nts_peers = 0;
@@ -133,7 +140,8 @@ uint32_t nt_tsval(const struct nt_harness *h)
 void nt_teardown(struct nt_harness *h)
 {
 	netstack_free(h->ns);
-	netstack_pages_release(h->pc);
+	xdp_http_free(h->http);
+	page_sums_release(h->pc);
 	page_cache_free(h->pc);
 	temp_dir_remove(h->dir);
 	free(h->frames);

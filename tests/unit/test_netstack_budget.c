@@ -131,10 +131,8 @@ static void test_small_umem_slow_readers(void **state)
 	/* The fixture's stack again, with a per-connection cap. */
 	nt_teardown(h);
 	nt_setup(h, 1500, 64, 10000);
-	netstack_free(h->ns);
 	h->cfg.conn_tx_frames_max = CONN_CAP;
-	h->ns = netstack_new(&h->cfg);
-	assert_non_null(h->ns);
+	nt_restart(h);
 	assert_int_equal(frame_pool_init(&b.fp, CHUNK, NCHUNKS, RX_RESERVE, CTL_RESERVE, DATA_MAX), 0);
 	h->tx_gate = gate;
 	h->gate_ctx = &b;

@@ -1,0 +1,155 @@
+/* The application interface (netstack.h, struct netstack_app): in-order
+ * input handed up and consumed, the send stream of ranges handed down and
+ * kept until acknowledged.
+ *
+ * The send stream is a ring of NETSTACK_TX_RANGES ranges per connection,
+ * the first starting at tx_seq; snd_end is where the last ends. Nothing is
+ * copied: a segment is cut again from the ranges whenever it is sent
+ * (tcp_output.c), so a retransmission repeats the same bytes as long as the
+ * application keeps them, which it does until `acked`. */
+#include <string.h>
+
+#include "netstack_internal.h"
+
+bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx, uint32_t *off)
+{
+	uint32_t start = c->tx_seq;
+	for (unsigned i = 0; i < c->tx_count; i++) {
+		unsigned k = (c->tx_head + i) % NS_TX_RANGES;
+		const struct ns_tx_range *r = &c->tx[k];
+		if (seq - start < r->len) {
+			*idx = k;
+			*off = seq - start;
+			return true;
+		}
+		start += r->len;
+	}
+	return false;
+}
+
+uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off,
+			uint32_t *msg_off)
+{
+	const struct ns_tx_range *r = &c->tx[idx];
+	uint32_t left = r->len - off;
+	unsigned last = (c->tx_head + c->tx_count - 1) % NS_TX_RANGES;
+
+	*msg_off = r->msg_off + off;
+	while (!r->eom && idx != last) {
+		idx = (idx + 1) % NS_TX_RANGES;
+		r = &c->tx[idx];
+		left += r->len;
+	}
+	return left;
+}
+
+uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
+{
+	uint32_t bytes = 0;
+	while (c->tx_count) {
+		const struct ns_tx_range *r = &c->tx[c->tx_head];
+		if (SEQ_LT(c->snd_una, c->tx_seq + r->len))
+			break;
+		c->tx_seq += r->len;
+		bytes += r->len;
+		c->tx_head = (uint8_t)((c->tx_head + 1) % NS_TX_RANGES);
+		c->tx_count--;
+	}
+	if (bytes) {
+		ns->in_app = true;
+		ns->cfg.app->acked(ns->cfg.app_ctx, c->app_conn, bytes);
+		ns->in_app = false;
+	}
+	return bytes;
+}
+
+int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct netstack_range *r)
+{
+	struct tcp_conn *c = ns_conn_of(h);
+
+	if (c->fin_queued || c->tx_count == NS_TX_RANGES)
+		return -1;
+	if (r->len == 0) {
+		/* Only marks the end of the message. */
+		if (r->end_of_message && c->tx_count) {
+			c->tx[(c->tx_head + c->tx_count - 1) % NS_TX_RANGES].eom = true;
+			c->tx_msg_off = 0;
+		}
+		return 0;
+	}
+	struct ns_tx_range *t = &c->tx[(c->tx_head + c->tx_count) % NS_TX_RANGES];
+	c->tx_count++;
+	t->data = r->data;
+	t->len = r->len;
+	t->sums = r->sum_step ? r->sums : NULL;
+	t->sum_step = r->sum_step;
+	t->msg_off = c->tx_msg_off;
+	t->eom = r->end_of_message;
+	c->tx_msg_off = t->eom ? 0 : c->tx_msg_off + r->len;
+	c->snd_end += r->len;
+	ns_idle_touch(ns, c); /* the application answered: activity */
+	if (!ns->in_app)
+		ns_pending_add(ns, c); /* no output follows: netstack_poll's */
+	return 0;
+}
+
+unsigned netstack_send_room(const struct netstack_conn *h)
+{
+	return NS_TX_RANGES - ((const struct tcp_conn *)(const void *)h)->tx_count;
+}
+
+void netstack_close(struct netstack *ns, struct netstack_conn *h)
+{
+	struct tcp_conn *c = ns_conn_of(h);
+
+	c->rx_closed = true;
+	c->fin_queued = true;
+	if (!ns->in_app)
+		ns_pending_add(ns, c);
+}
+
+uint16_t netstack_conn_mss(const struct netstack_conn *h)
+{
+	return ((const struct tcp_conn *)(const void *)h)->mss;
+}
+
+/* Where the receive buffer's bytes end: in-order data plus whatever
+ * out-of-order data sits beyond it. */
+static uint32_t rx_extent(const struct tcp_conn *c)
+{
+	uint32_t end = c->rx_len;
+	for (unsigned i = 0; i < c->nooo; i++) {
+		uint32_t e = c->rx_len + (c->ooo[i].end - c->rcv_nxt);
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+		return;
+	uint32_t space_before = ns_rcv_space(c);
+	if (!c->rx_closed) {
+		ns->in_app = true;
+		size_t used = ns->cfg.app->input(ns->cfg.app_ctx, ns, ns_handle(c), c->app_conn,
+						 (const uint8_t *)c->rxbuf, c->rx_len,
+						 c->fin_received);
+		ns->in_app = false;
+		if (used > c->rx_len)
+			used = c->rx_len;
+		if (used) {
+			uint32_t ext = rx_extent(c);
+			memmove(c->rxbuf, c->rxbuf + used, ext - used);
+			c->rx_len -= (uint32_t)used;
+		}
+	}
+	if (c->rx_closed)
+		c->rx_len = 0;
+	/* The window grew by a useful amount: tell the peer (RFC 9293
+	 * 3.8.6.2.2, receiver side SWS avoidance). */
+	uint32_t adv = c->rcv_adv - c->rcv_nxt;
+	if (ns_rcv_space(c) > space_before && ns_rcv_space(c) - adv >= c->mss)
+		c->ack_pending = true;
+}

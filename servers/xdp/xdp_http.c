@@ -1,0 +1,183 @@
+/* HTTP/1.1 over the userspace TCP stack (xdp_http.h). */
+#include "xdp_http.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "http_conn.h"
+#include "page_sums.h"
+
+/* Head, slot, the body up to the end of its first segment, the rest. */
+#define RANGES_PER_REPLY 4
+_Static_assert(HTTP_CONN_DEPTH * RANGES_PER_REPLY <= NETSTACK_TX_RANGES,
+	       "a full reply queue must fit the send stream");
+_Static_assert(NETSTACK_RX_BUF >= HTTP_MAX_HEADER_BYTES,
+	       "the HTTP core answers 431 before HTTP_MAX_HEADER_BYTES: TCP must hold that many");
+
+/* A reply until acknowledged: the page's bytes are referenced, the slot is
+ * copied because the clock rewrites it every second and a retransmission
+ * must repeat the same bytes. */
+struct reply {
+	uint32_t len;      /* head + slot (+ body unless HEAD) */
+	uint16_t slot_sum; /* folded partial checksum of slot[] */
+	char slot[HTTP_SLOT_LEN];
+};
+
+struct conn {
+	struct http_parser parser;
+	uint32_t acked; /* bytes of the oldest reply acknowledged */
+	uint8_t head, count;
+	struct reply replies[HTTP_CONN_DEPTH];
+};
+
+struct xdp_http {
+	const struct page_cache *pc;
+	const struct http_clock *clock;
+	bool csum_offload;
+	uint32_t max_conns;
+	struct xdp_http_stats stats;
+	struct conn *conns;
+};
+
+struct xdp_http *xdp_http_new(const struct page_cache *pc, const struct http_clock *clock,
+			      uint32_t max_conns, bool csum_offload)
+{
+	struct xdp_http *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	/* Untouched pages of this are never faulted in, as TCP's buffers. */
+	x->conns = calloc(max_conns, sizeof(*x->conns));
+	if (!x->conns) {
+		free(x);
+		errno = ENOMEM;
+		return NULL;
+	}
+	x->pc = pc;
+	x->clock = clock;
+	x->csum_offload = csum_offload;
+	x->max_conns = max_conns;
+	return x;
+}
+
+void xdp_http_free(struct xdp_http *x)
+{
+	if (!x)
+		return;
+	free(x->conns);
+	free(x);
+}
+
+const struct xdp_http_stats *xdp_http_stats(const struct xdp_http *x)
+{
+	return &x->stats;
+}
+
+bool xdp_http_conn_has_room(const struct xdp_http *x, uint32_t slot)
+{
+	return x->conns[slot].count < HTTP_CONN_DEPTH;
+}
+
+const struct http_parser *xdp_http_conn_parser(const struct xdp_http *x, uint32_t slot)
+{
+	return &x->conns[slot].parser;
+}
+
+static void *http_open(void *ctx, struct netstack_conn *c, uint32_t slot)
+{
+	struct conn *hc = &((struct xdp_http *)ctx)->conns[slot];
+
+	(void)c;
+	http_parser_init(&hc->parser);
+	hc->acked = 0;
+	hc->head = hc->count = 0;
+	return hc;
+}
+
+/* The reply's bytes as ranges cut where TCP cuts its segments, each with
+ * the page's precomputed sum (page_sums.h) when there is one. */
+static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack_conn *c,
+			struct conn *hc, const struct http_reply *hr)
+{
+	struct reply *r = &hc->replies[(hc->head + hc->count) % HTTP_CONN_DEPTH];
+	const struct page *p = hr->page;
+	bool sw = !x->csum_offload; /* offload: TCP reads no sum */
+	const struct page_sums *ps = sw ? page_sums_find(p, netstack_conn_mss(c)) : NULL;
+	bool body = !hr->head_only && p->body_len;
+	struct netstack_range rg[RANGES_PER_REPLY];
+	int n = 0;
+
+	hc->count++;
+	r->len = (uint32_t)http_reply_len(hr);
+	memcpy(r->slot, http_clock_slot(x->clock, hr->close), HTTP_SLOT_LEN);
+	if (sw)
+		r->slot_sum = csum_fold16(csum_partial(r->slot, HTTP_SLOT_LEN, 0));
+	rg[n++] = (struct netstack_range){ p->response, (uint32_t)p->head_len,
+					   ps ? &ps->head_sum : NULL, (uint32_t)p->head_len, false };
+	rg[n++] = (struct netstack_range){ r->slot, HTTP_SLOT_LEN, sw ? &r->slot_sum : NULL,
+					   HTTP_SLOT_LEN, !body };
+	if (body && ps) {
+		const char *b = page_body(p);
+		uint32_t f = ps->first, len = (uint32_t)p->body_len;
+		if (f)
+			rg[n++] = (struct netstack_range){ b, f, &ps->sums[0], f, f == len };
+		if (len > f)
+			rg[n++] = (struct netstack_range){ b + f, len - f, &ps->sums[1], ps->mss, true };
+	} else if (body) {
+		rg[n++] = (struct netstack_range){ page_body(p), (uint32_t)p->body_len, NULL, 0, true };
+	}
+	for (int i = 0; i < n; i++)
+		netstack_send(ns, c, &rg[i]); /* room: HTTP_CONN_DEPTH replies fit */
+	x->stats.requests++;
+	if (p->status >= 400 && p->status < 500)
+		x->stats.responses_4xx++;
+}
+
+static size_t http_input(void *ctx, struct netstack *ns, struct netstack_conn *c, void *state,
+			 const uint8_t *data, size_t len, bool fin)
+{
+	struct xdp_http *x = ctx;
+	struct conn *hc = state;
+	size_t off = 0;
+
+	while (off < len && hc->count < HTTP_CONN_DEPTH) {
+		struct http_reply hr;
+		ssize_t n = http_handle(&hc->parser, x->pc, (const char *)data + off, len - off, &hr);
+		if (n == HTTP_INCOMPLETE)
+			break;
+		off += (size_t)n;
+		queue_reply(x, ns, c, hc, &hr);
+		if (hr.close) {
+			/* Connection: close, or an error: the FIN follows
+			 * this reply and later bytes are not requests. */
+			netstack_close(ns, c);
+			return off;
+		}
+	}
+	/* Half-close from the client: answer what was asked, then close.
+	 * A partial request left behind a FIN can never complete. */
+	if (fin && (off == len || hc->count < HTTP_CONN_DEPTH))
+		netstack_close(ns, c);
+	return off;
+}
+
+/* Replies wholly acknowledged leave the queue (their slots may be reused). */
+static void http_acked(void *ctx, void *state, uint32_t bytes)
+{
+	struct conn *hc = state;
+
+	(void)ctx;
+	hc->acked += bytes;
+	while (hc->count && hc->acked >= hc->replies[hc->head].len) {
+		hc->acked -= hc->replies[hc->head].len;
+		hc->head = (uint8_t)((hc->head + 1) % HTTP_CONN_DEPTH);
+		hc->count--;
+	}
+}
+
+const struct netstack_app xdp_http_app = {
+	.open = http_open,
+	.input = http_input,
+	.acked = http_acked,
+};

@@ -126,8 +126,8 @@ struct netstack_range {
 	 * (csum_partial) of data[k * sum_step, (k + 1) * sum_step), the last
 	 * piece maybe shorter. A segment that carries a whole piece takes its
 	 * sum instead of reading the bytes; anything else is summed when sent
-	 * (or left to the device with csum_offload). NULL: no sums. The array
-	 * too must stay until acknowledged. */
+	 * (or left to the device with csum_offload). NULL: no sums (else
+	 * sum_step > 0). The array too must stay until acknowledged. */
 	const uint16_t *sums;
 	uint32_t sum_step;
 	/* The range ends a message (a reply): segments never span a message's
@@ -248,12 +248,14 @@ bool netstack_tx_blocked(const struct netstack *ns);
  * connections that have since closed are ignored. */
 void netstack_tx_done(struct netstack *ns, uint32_t tag);
 
-/* Appends a range to c's send stream (it goes out as the windows allow).
- * A range of length 0 only ends the message when end_of_message is set.
- * Returns 0, or -1 when the stream holds NETSTACK_TX_RANGES ranges or our
- * FIN is queued. Outside a callback the bytes go out at the next
- * netstack_poll. Appending is activity for the idle timeout. */
-int netstack_send(struct netstack *ns, struct netstack_conn *c, const struct netstack_range *r);
+/* Appends n ranges to c's send stream (they go out as the windows allow),
+ * all of them or none. A range of length 0 only ends the message when
+ * end_of_message is set. Returns 0, or -1 when the stream has room for
+ * fewer (netstack_send_room) or our FIN is queued. Outside a callback the
+ * bytes go out at the next netstack_poll. Appending is activity for the
+ * idle timeout. */
+int netstack_send(struct netstack *ns, struct netstack_conn *c, const struct netstack_range *r,
+		  unsigned n);
 /* Ranges c's send stream can take now. */
 unsigned netstack_send_room(const struct netstack_conn *c);
 /* Our FIN follows the last byte appended, and input is no longer

@@ -11,7 +11,7 @@ XDP_HTTP_SRCS := xdp_http.c page_sums.c
 XDP_HTTP_OBJS := $(XDP_HTTP_SRCS:%.c=$(BUILD)/servers/xdp/%.o)
 
 # test_netstack_app drives TCP alone, under a fake application: it links
-# neither the HTTP side nor the harness (which serves pages over HTTP).
+# neither the HTTP side nor the page cache (only the harness's scripted peer).
 NETSTACK_TCP_TESTS := test_netstack_app
 NETSTACK_TESTS := $(filter-out $(NETSTACK_TCP_TESTS), \
 		  $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_netstack_*.c)))
@@ -21,11 +21,12 @@ EXTRA_TARGETS += $(NETSTACK_TEST_BINS) $(BUILD)/tests/bench_netstack
 
 # frame_pool (the UMEM budget) is sans-I/O too: test_netstack_budget runs it
 # under the stack.
-NETSTACK_TEST_UTIL := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o \
+NETSTACK_TEST_PEER := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o
+NETSTACK_TEST_UTIL := $(NETSTACK_TEST_PEER) $(BUILD)/tests/unit/netstack_test_http.o \
 		      $(BUILD)/servers/xdp/frame_pool.o
 
 $(BUILD)/tests/unit/test_netstack_%.o $(BUILD)/tests/unit/netstack_test_util.o \
-$(BUILD)/tests/unit/bench_netstack.o: CFLAGS += -Iservers/xdp \
+$(BUILD)/tests/unit/netstack_test_http.o $(BUILD)/tests/unit/bench_netstack.o: CFLAGS += -Iservers/xdp \
 	$(shell pkg-config --cflags cmocka 2>/dev/null)
 
 $(NETSTACK_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(NETSTACK_TEST_UTIL) \
@@ -42,9 +43,8 @@ $(BUILD)/tests/bench_netstack: $(BUILD)/tests/unit/bench_netstack.o $(NETSTACK_T
 NETSTACK_TCP_TEST_BINS := $(NETSTACK_TCP_TESTS:%=$(BUILD)/tests/%)
 UNIT_TESTS += $(NETSTACK_TCP_TEST_BINS)
 EXTRA_TARGETS += $(NETSTACK_TCP_TEST_BINS)
-$(NETSTACK_TCP_TESTS:%=$(BUILD)/tests/unit/%.o): CFLAGS += -Iservers/xdp \
-	$(shell pkg-config --cflags cmocka 2>/dev/null)
 
-$(NETSTACK_TCP_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(NETSTACK_OBJS)
+$(NETSTACK_TCP_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(NETSTACK_TEST_PEER) \
+		$(NETSTACK_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) $(LDLIBS)

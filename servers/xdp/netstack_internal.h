@@ -222,7 +222,14 @@ void ns_timer_arm(struct netstack *ns, struct tcp_conn *c, enum tcp_timer t,
 		  uint64_t at);
 void ns_timer_stop(struct netstack *ns, struct tcp_conn *c);
 void ns_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
-void ns_idle_touch(struct netstack *ns, struct tcp_conn *c);
+/* Progress (new data in, new data acked, the application answering, a new
+ * connection) pushes the idle deadline: a peer that keeps a zero window
+ * forever, or never finishes its close, is still idle. */
+static inline void ns_idle_touch(struct netstack *ns, struct tcp_conn *c)
+{
+	if (ns->cfg.idle_timeout_ms && c->state != TCP_TIME_WAIT)
+		c->idle_at = ns->now_ns + ns->cfg.idle_timeout_ms * NS_MS;
+}
 /* The next zero-window probe's delay: the RTO shifted by persist_shift,
  * capped at NS_PERSIST_MAX_MS (the RTO itself is left alone). */
 uint64_t ns_persist_ms(const struct tcp_conn *c);
@@ -271,7 +278,11 @@ void ns_output(struct netstack *ns, struct tcp_conn *c);
  * CLOSE_WAIT -> LAST_ACK. */
 void ns_fin_sent(struct netstack *ns, struct tcp_conn *c);
 void ns_abort(struct netstack *ns, struct tcp_conn *c);
-uint32_t ns_rcv_space(const struct tcp_conn *c);
+/* Our receive window: what the application has not consumed leaves. */
+static inline uint32_t ns_rcv_space(const struct tcp_conn *c)
+{
+	return NS_RX_BUF - c->rx_len;
+}
 
 /* tcp_input.c */
 void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
@@ -279,6 +290,12 @@ void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
 		  size_t payload_len);
 
 /* tcp_app.c: the application interface */
+_Static_assert((NS_TX_RANGES & (NS_TX_RANGES - 1)) == 0, "the send ring wraps by masking");
+static inline unsigned ns_tx_slot(unsigned i)
+{
+	return i & (NS_TX_RANGES - 1);
+}
+
 /* Hands c's unconsumed input (and the peer's FIN) to the application. */
 void ns_app_deliver(struct netstack *ns, struct tcp_conn *c);
 /* Releases the ranges snd_una has passed and tells the application;
@@ -286,11 +303,24 @@ void ns_app_deliver(struct netstack *ns, struct tcp_conn *c);
 uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c);
 /* The range holding seq (below snd_end): its ring index and seq's offset
  * in it; false when none does. */
-bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx, uint32_t *off);
-/* Where the segment starting at seq may end: the bytes from seq to the end
- * of its message (or of the stream), and seq's offset in its message. */
-uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off,
-			uint32_t *msg_off);
+static inline bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx,
+			      uint32_t *off)
+{
+	uint32_t start = c->tx_seq;
+	for (unsigned i = 0; i < c->tx_count; i++) {
+		unsigned k = ns_tx_slot(c->tx_head + i);
+		if (seq - start < c->tx[k].len) {
+			*idx = k;
+			*off = seq - start;
+			return true;
+		}
+		start += c->tx[k].len;
+	}
+	return false;
+}
+/* The bytes from offset off of range idx to the end of its message (or of
+ * the stream). */
+uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off);
 
 static inline struct tcp_conn *ns_conn_of(struct netstack_conn *c)
 {

@@ -11,32 +11,14 @@
 
 #include "netstack_internal.h"
 
-bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx, uint32_t *off)
-{
-	uint32_t start = c->tx_seq;
-	for (unsigned i = 0; i < c->tx_count; i++) {
-		unsigned k = (c->tx_head + i) % NS_TX_RANGES;
-		const struct ns_tx_range *r = &c->tx[k];
-		if (seq - start < r->len) {
-			*idx = k;
-			*off = seq - start;
-			return true;
-		}
-		start += r->len;
-	}
-	return false;
-}
-
-uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off,
-			uint32_t *msg_off)
+uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off)
 {
 	const struct ns_tx_range *r = &c->tx[idx];
 	uint32_t left = r->len - off;
-	unsigned last = (c->tx_head + c->tx_count - 1) % NS_TX_RANGES;
+	unsigned last = ns_tx_slot(c->tx_head + c->tx_count - 1);
 
-	*msg_off = r->msg_off + off;
 	while (!r->eom && idx != last) {
-		idx = (idx + 1) % NS_TX_RANGES;
+		idx = ns_tx_slot(idx + 1);
 		r = &c->tx[idx];
 		left += r->len;
 	}
@@ -46,13 +28,20 @@ uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off,
 uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
 {
 	uint32_t bytes = 0;
+	if (SEQ_GEQ(c->snd_una, c->snd_end)) {
+		/* All acknowledged (a reply and its ACK, the usual case). */
+		bytes = c->snd_end - c->tx_seq;
+		c->tx_seq = c->snd_end;
+		c->tx_head = 0;
+		c->tx_count = 0;
+	}
 	while (c->tx_count) {
 		const struct ns_tx_range *r = &c->tx[c->tx_head];
 		if (SEQ_LT(c->snd_una, c->tx_seq + r->len))
 			break;
 		c->tx_seq += r->len;
 		bytes += r->len;
-		c->tx_head = (uint8_t)((c->tx_head + 1) % NS_TX_RANGES);
+		c->tx_head = (uint8_t)(ns_tx_slot(c->tx_head + 1));
 		c->tx_count--;
 	}
 	if (bytes) {
@@ -63,30 +52,40 @@ uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
 	return bytes;
 }
 
-int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct netstack_range *r)
+int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct netstack_range *r,
+		 unsigned n)
 {
 	struct tcp_conn *c = ns_conn_of(h);
 
-	if (c->fin_queued || c->tx_count == NS_TX_RANGES)
+	if (c->fin_queued || n > (unsigned)(NS_TX_RANGES - c->tx_count))
 		return -1;
-	if (r->len == 0) {
-		/* Only marks the end of the message. */
-		if (r->end_of_message && c->tx_count) {
-			c->tx[(c->tx_head + c->tx_count - 1) % NS_TX_RANGES].eom = true;
-			c->tx_msg_off = 0;
+	uint32_t msg_off = c->tx_msg_off, end = c->snd_end;
+	unsigned count = c->tx_count;
+	unsigned k = ns_tx_slot(c->tx_head + count);
+	for (unsigned i = 0; i < n; i++, r++) {
+		if (r->len == 0) {
+			/* Only marks the end of the message. */
+			if (r->end_of_message && count) {
+				c->tx[ns_tx_slot(k + NS_TX_RANGES - 1)].eom = true;
+				msg_off = 0;
+			}
+			continue;
 		}
-		return 0;
+		struct ns_tx_range *t = &c->tx[k];
+		t->data = r->data;
+		t->sums = r->sums;
+		t->len = r->len;
+		t->sum_step = r->sum_step;
+		t->msg_off = msg_off;
+		t->eom = r->end_of_message;
+		msg_off = r->end_of_message ? 0 : msg_off + r->len;
+		end += r->len;
+		count++;
+		k = ns_tx_slot(k + 1);
 	}
-	struct ns_tx_range *t = &c->tx[(c->tx_head + c->tx_count) % NS_TX_RANGES];
-	c->tx_count++;
-	t->data = r->data;
-	t->len = r->len;
-	t->sums = r->sum_step ? r->sums : NULL;
-	t->sum_step = r->sum_step;
-	t->msg_off = c->tx_msg_off;
-	t->eom = r->end_of_message;
-	c->tx_msg_off = t->eom ? 0 : c->tx_msg_off + r->len;
-	c->snd_end += r->len;
+	c->tx_count = (uint8_t)count;
+	c->tx_msg_off = msg_off;
+	c->snd_end = end;
 	ns_idle_touch(ns, c); /* the application answered: activity */
 	if (!ns->in_app)
 		ns_pending_add(ns, c); /* no output follows: netstack_poll's */
@@ -130,18 +129,18 @@ void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
 {
 	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
 		return;
-	uint32_t space_before = ns_rcv_space(c);
+	uint32_t held = c->rx_len;
 	if (!c->rx_closed) {
 		ns->in_app = true;
 		size_t used = ns->cfg.app->input(ns->cfg.app_ctx, ns, ns_handle(c), c->app_conn,
-						 (const uint8_t *)c->rxbuf, c->rx_len,
-						 c->fin_received);
+						 (const uint8_t *)c->rxbuf, held, c->fin_received);
 		ns->in_app = false;
-		if (used > c->rx_len)
-			used = c->rx_len;
 		if (used) {
+			if (used > held)
+				used = held;
 			uint32_t ext = rx_extent(c);
-			memmove(c->rxbuf, c->rxbuf + used, ext - used);
+			if (ext > used) /* usually all was consumed */
+				memmove(c->rxbuf, c->rxbuf + used, ext - used);
 			c->rx_len -= (uint32_t)used;
 		}
 	}
@@ -149,7 +148,6 @@ void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
 		c->rx_len = 0;
 	/* The window grew by a useful amount: tell the peer (RFC 9293
 	 * 3.8.6.2.2, receiver side SWS avoidance). */
-	uint32_t adv = c->rcv_adv - c->rcv_nxt;
-	if (ns_rcv_space(c) > space_before && ns_rcv_space(c) - adv >= c->mss)
+	if (c->rx_len < held && ns_rcv_space(c) - (c->rcv_adv - c->rcv_nxt) >= c->mss)
 		c->ack_pending = true;
 }

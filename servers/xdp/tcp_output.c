@@ -22,11 +22,6 @@
 #include "netstack_internal.h"
 #include "packet.h"
 
-uint32_t ns_rcv_space(const struct tcp_conn *c)
-{
-	return NS_RX_BUF - c->rx_len;
-}
-
 static uint16_t rcv_window(struct tcp_conn *c)
 {
 	uint32_t space = ns_rcv_space(c);
@@ -160,21 +155,21 @@ static uint32_t piece_sum(const struct ns_tx_range *r, uint32_t off, uint32_t n,
 {
 	if (r->sums) {
 		uint32_t step = r->sum_step;
-		uint32_t k = off / step;
-		if (off == k * step && n == (r->len - off < step ? r->len - off : step))
-			return r->sums[k];
+		if (off == 0) { /* the usual case: no division */
+			if (n == (r->len < step ? r->len : step))
+				return r->sums[0];
+		} else if (off % step == 0 && n == (r->len - off < step ? r->len - off : step)) {
+			return r->sums[off / step];
+		}
 	}
 	*live = true;
 	return csum_partial(r->data + off, n, 0);
 }
 
-/* Sends the segment starting at `seq` with at most `maxlen` bytes of data
- * (never more than one MSS, never past the end of the message it starts
- * in, never past the next multiple of the MSS from the message's start),
- * with FIN when it ends our stream. Returns the sequence space it covers,
- * 0 when there is nothing at seq, -1 when the tx ring is full. */
-int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
-		    uint32_t maxlen)
+/* ns_send_segment, with seq's range (ring index k, offset off) already
+ * found when seq is below snd_end. */
+static int send_segment_at(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+			   uint32_t maxlen, unsigned k, uint32_t off)
 {
 	struct iovec iov[NETSTACK_MAX_IOV];
 	int iovcnt = 1;
@@ -184,10 +179,6 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	bool sw = !ns->cfg.csum_offload; /* offload: no payload byte is summed */
 
 	if (SEQ_LT(seq, c->snd_end)) {
-		unsigned k;
-		uint32_t off;
-		if (!ns_tx_find(c, seq, &k, &off))
-			return 0;
 		const struct ns_tx_range *r = &c->tx[k];
 		/* Never past the next multiple of the MSS from the message's
 		 * start: after a window-limited runt the cuts fall back on the
@@ -196,7 +187,8 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 		uint32_t want = c->mss - moff % c->mss;
 		if (want > maxlen)
 			want = maxlen;
-		unsigned last = (c->tx_head + c->tx_count - 1) % NS_TX_RANGES;
+		/* ranges after r in the stream */
+		unsigned more = c->tx_count - 1 - ns_tx_slot(k - c->tx_head);
 		for (;;) {
 			uint32_t n = r->len - off;
 			if (n > want - len)
@@ -210,9 +202,9 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 				flags |= TH_PSH;
 				break;
 			}
-			if (len == want || iovcnt == NETSTACK_MAX_IOV || k == last)
+			if (len == want || iovcnt == NETSTACK_MAX_IOV || !more--)
 				break;
-			k = (k + 1) % NS_TX_RANGES;
+			k = ns_tx_slot(k + 1);
 			r = &c->tx[k];
 			off = 0;
 		}
@@ -243,6 +235,21 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	else
 		ns->stats.payload_bytes_out += len;
 	return (int)(len + fin);
+}
+
+/* Sends the segment starting at `seq` with at most `maxlen` bytes of data
+ * (never more than one MSS, never past the end of the message it starts
+ * in, never past the next multiple of the MSS from the message's start),
+ * with FIN when it ends our stream. Returns the sequence space it covers,
+ * 0 when there is nothing at seq, -1 when the tx ring is full. */
+int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+		    uint32_t maxlen)
+{
+	unsigned k = 0;
+	uint32_t off = 0;
+	if (SEQ_LT(seq, c->snd_end) && !ns_tx_find(c, seq, &k, &off))
+		return 0;
+	return send_segment_at(ns, c, seq, maxlen, k, off);
 }
 
 void ns_fin_sent(struct netstack *ns, struct tcp_conn *c)
@@ -372,22 +379,25 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 				break;
 			}
 			unsigned k;
-			uint32_t off, moff;
+			uint32_t off;
 			if (!ns_tx_find(c, seq, &k, &off))
 				break;
-			uint32_t rem = ns_tx_msg_left(c, k, off, &moff);
-			uint32_t cut = c->mss - moff % c->mss; /* see ns_send_segment */
-			uint32_t len = room;
-			if (len > rem)
-				len = rem;
-			if (len > cut)
-				len = cut;
-			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): no runt
-			 * segments while data is in flight to clock us. */
-			if (len < cut && len < rem && flight > 0 &&
-			    len < c->max_sndwnd / 2)
-				break;
-			n = ns_send_segment(ns, c, seq, len);
+			/* see ns_send_segment */
+			uint32_t cut = c->mss - (c->tx[k].msg_off + off) % c->mss;
+			uint32_t len = room < cut ? room : cut;
+			if (len < cut) {
+				/* Window-limited: a runt unless its message ends
+				 * first. Sender SWS avoidance (RFC 9293
+				 * 3.8.6.2.1): no runt segments while data is in
+				 * flight to clock us. (A full cut is clipped at
+				 * the message's end by send_segment_at.) */
+				uint32_t rem = ns_tx_msg_left(c, k, off);
+				if (rem <= len)
+					len = rem;
+				else if (flight > 0 && len < c->max_sndwnd / 2)
+					break;
+			}
+			n = send_segment_at(ns, c, seq, len, k, off);
 		} else if (c->fin_queued && seq == c->snd_end) {
 			n = ns_send_segment(ns, c, seq, 0);
 		} else {

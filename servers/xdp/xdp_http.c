@@ -35,6 +35,10 @@ struct conn {
 struct xdp_http {
 	const struct page_cache *pc;
 	const struct http_clock *clock;
+	/* The sums of the clock's two slots, for the second they show: a
+	 * reply's slot sum is then a copy, not a sum per reply. */
+	time_t sums_second;
+	uint16_t slot_sum[2]; /* [close] */
 	bool csum_offload;
 	uint32_t max_conns;
 	struct xdp_http_stats stats;
@@ -56,6 +60,7 @@ struct xdp_http *xdp_http_new(const struct page_cache *pc, const struct http_clo
 	}
 	x->pc = pc;
 	x->clock = clock;
+	x->sums_second = (time_t)-1;
 	x->csum_offload = csum_offload;
 	x->max_conns = max_conns;
 	return x;
@@ -100,7 +105,7 @@ static void *http_open(void *ctx, struct netstack_conn *c, uint32_t slot)
 static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack_conn *c,
 			struct conn *hc, const struct http_reply *hr)
 {
-	struct reply *r = &hc->replies[(hc->head + hc->count) % HTTP_CONN_DEPTH];
+	struct reply *r = &hc->replies[(unsigned)(hc->head + hc->count) % HTTP_CONN_DEPTH];
 	const struct page *p = hr->page;
 	bool sw = !x->csum_offload; /* offload: TCP reads no sum */
 	const struct page_sums *ps = sw ? page_sums_find(p, netstack_conn_mss(c)) : NULL;
@@ -111,8 +116,15 @@ static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack
 	hc->count++;
 	r->len = (uint32_t)http_reply_len(hr);
 	memcpy(r->slot, http_clock_slot(x->clock, hr->close), HTTP_SLOT_LEN);
-	if (sw)
-		r->slot_sum = csum_fold16(csum_partial(r->slot, HTTP_SLOT_LEN, 0));
+	if (sw) {
+		if (x->clock->second != x->sums_second) {
+			x->sums_second = x->clock->second;
+			for (int k = 0; k < 2; k++)
+				x->slot_sum[k] = csum_fold16(
+					csum_partial(http_clock_slot(x->clock, k), HTTP_SLOT_LEN, 0));
+		}
+		r->slot_sum = x->slot_sum[hr->close];
+	}
 	rg[n++] = (struct netstack_range){ p->response, (uint32_t)p->head_len,
 					   ps ? &ps->head_sum : NULL, (uint32_t)p->head_len, false };
 	rg[n++] = (struct netstack_range){ r->slot, HTTP_SLOT_LEN, sw ? &r->slot_sum : NULL,
@@ -127,8 +139,7 @@ static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack
 	} else if (body) {
 		rg[n++] = (struct netstack_range){ page_body(p), (uint32_t)p->body_len, NULL, 0, true };
 	}
-	for (int i = 0; i < n; i++)
-		netstack_send(ns, c, &rg[i]); /* room: HTTP_CONN_DEPTH replies fit */
+	netstack_send(ns, c, rg, (unsigned)n); /* room: HTTP_CONN_DEPTH replies fit */
 	x->stats.requests++;
 	if (p->status >= 400 && p->status < 500)
 		x->stats.responses_4xx++;
@@ -171,7 +182,7 @@ static void http_acked(void *ctx, void *state, uint32_t bytes)
 	hc->acked += bytes;
 	while (hc->count && hc->acked >= hc->replies[hc->head].len) {
 		hc->acked -= hc->replies[hc->head].len;
-		hc->head = (uint8_t)((hc->head + 1) % HTTP_CONN_DEPTH);
+		hc->head = (uint8_t)((unsigned)(hc->head + 1) % HTTP_CONN_DEPTH);
 		hc->count--;
 	}
 }

@@ -176,7 +176,7 @@ void ns_conn_free(struct netstack *ns, struct tcp_conn *c)
 		ns->nconns_live--;
 	}
 	c->state = TCP_CLOSED;
-	c->tx_count = 0;
+	c->tx_count = c->tx_msgs = 0;
 	if (c->app_conn && ns->cfg.app->closed) {
 		ns->in_app = true;
 		ns->cfg.app->closed(ns->cfg.app_ctx, c->app_conn);

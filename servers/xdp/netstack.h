@@ -108,10 +108,11 @@ struct netstack_app {
 	 * leave the receive buffer, and the window opens by as many. */
 	size_t (*input)(void *ctx, struct netstack *ns, struct netstack_conn *c, void *conn,
 			const uint8_t *data, size_t len, bool fin);
-	/* The peer acknowledged `bytes` more of the send stream: their ranges
-	 * are released (the application may reuse what they pointed at), and
-	 * there is room for as many ranges again. */
-	void (*acked)(void *ctx, void *conn, uint32_t bytes);
+	/* The peer acknowledged `bytes` more of the send stream, which
+	 * completed `messages` messages: their ranges are released (the
+	 * application may reuse what they pointed at), and there is room for
+	 * as many ranges again. */
+	void (*acked)(void *ctx, void *conn, uint32_t bytes, uint32_t messages);
 	/* The connection is gone (closed, reset, timed out): optional. */
 	void (*closed)(void *ctx, void *conn);
 };
@@ -121,15 +122,16 @@ struct netstack_app {
  * retransmission repeats them. */
 struct netstack_range {
 	const void *data;
-	uint32_t len;
 	/* Precomputed checksums, optional: sums[k] is the folded partial sum
 	 * (csum_partial) of data[k * sum_step, (k + 1) * sum_step), the last
 	 * piece maybe shorter. A segment that carries a whole piece takes its
 	 * sum instead of reading the bytes; anything else is summed when sent
 	 * (or left to the device with csum_offload). NULL: no sums (else
-	 * sum_step > 0). The array too must stay until acknowledged. */
+	 * sum_step > 0; no segment is longer than 65535 bytes, so no piece
+	 * needs to be). The array too must stay until acknowledged. */
 	const uint16_t *sums;
-	uint32_t sum_step;
+	uint32_t len;
+	uint16_t sum_step;
 	/* The range ends a message (a reply): segments never span a message's
 	 * end and are cut at multiples of netstack_conn_mss() from its start,
 	 * where an application that precomputes sums cuts them too. */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "netstack.h"
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
@@ -61,12 +62,8 @@ enum tcp_timer {
 /* One range of the send stream (netstack_range), kept until acknowledged,
  * with where it starts in its message (segments are cut from there). */
 struct ns_tx_range {
-	const uint8_t *data;
-	const uint16_t *sums;
-	uint32_t len;
-	uint32_t sum_step;
-	uint32_t msg_off;  /* bytes of its message before it */
-	bool eom;          /* ends its message */
+	struct netstack_range rg; /* as appended */
+	uint32_t msg_off;         /* bytes of its message before it */
 };
 
 /* Peer addressing as seen in a received frame (ip in network order,
@@ -153,6 +150,7 @@ struct tcp_conn {
 	 * its message */
 	uint32_t tx_seq, tx_msg_off;
 	uint8_t tx_head, tx_count;
+	uint8_t tx_msgs;     /* ranges in the ring that end a message */
 
 	uint32_t pseudo_sum; /* TCP pseudo-header: addresses and protocol */
 
@@ -296,11 +294,27 @@ static inline unsigned ns_tx_slot(unsigned i)
 	return i & (NS_TX_RANGES - 1);
 }
 
-/* Hands c's unconsumed input (and the peer's FIN) to the application. */
-void ns_app_deliver(struct netstack *ns, struct tcp_conn *c);
+/* Where the receive buffer's bytes end: in-order data plus whatever
+ * out-of-order data sits beyond it. */
+uint32_t ns_rx_extent(const struct tcp_conn *c);
 /* Releases the ranges snd_una has passed and tells the application;
- * returns the bytes released. */
-uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c);
+ * returns the bytes released. All acknowledged, the usual case, is inline
+ * and walks nothing; part of the stream is ns_tx_release_part's. */
+uint32_t ns_tx_release_part(struct netstack *ns, struct tcp_conn *c);
+static inline uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
+{
+	if (SEQ_LT(c->snd_una, c->snd_end))
+		return ns_tx_release_part(ns, c);
+	uint32_t bytes = c->snd_end - c->tx_seq, msgs = c->tx_msgs;
+	c->tx_seq = c->snd_end;
+	c->tx_head = c->tx_count = c->tx_msgs = 0;
+	if (bytes) {
+		ns->in_app = true;
+		ns->cfg.app->acked(ns->cfg.app_ctx, c->app_conn, bytes, msgs);
+		ns->in_app = false;
+	}
+	return bytes;
+}
 /* The range holding seq (below snd_end): its ring index and seq's offset
  * in it; false when none does. */
 static inline bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx,
@@ -309,18 +323,48 @@ static inline bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *
 	uint32_t start = c->tx_seq;
 	for (unsigned i = 0; i < c->tx_count; i++) {
 		unsigned k = ns_tx_slot(c->tx_head + i);
-		if (seq - start < c->tx[k].len) {
+		if (seq - start < c->tx[k].rg.len) {
 			*idx = k;
 			*off = seq - start;
 			return true;
 		}
-		start += c->tx[k].len;
+		start += c->tx[k].rg.len;
 	}
 	return false;
 }
 /* The bytes from offset off of range idx to the end of its message (or of
  * the stream). */
 uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off);
+
+/* Hands c's unconsumed input (and the peer's FIN) to the application,
+ * and drops what it consumed. Inline: once per segment with data. */
+static inline void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+		return;
+	uint32_t held = c->rx_len;
+	if (!c->rx_closed) {
+		ns->in_app = true;
+		size_t used = ns->cfg.app->input(ns->cfg.app_ctx, ns, (struct netstack_conn *)(void *)c,
+						 c->app_conn, (const uint8_t *)c->rxbuf, held,
+						 c->fin_received);
+		ns->in_app = false;
+		if (used) {
+			if (used > held)
+				used = held;
+			uint32_t ext = c->nooo ? ns_rx_extent(c) : held;
+			if (ext > used) /* usually all was consumed */
+				memmove(c->rxbuf, c->rxbuf + used, ext - used);
+			c->rx_len -= (uint32_t)used;
+		}
+	}
+	if (c->rx_closed)
+		c->rx_len = 0;
+	/* The window grew by a useful amount: tell the peer (RFC 9293
+	 * 3.8.6.2.2, receiver side SWS avoidance). */
+	if (c->rx_len < held && ns_rcv_space(c) - (c->rcv_adv - c->rcv_nxt) >= c->mss)
+		c->ack_pending = true;
+}
 
 static inline struct tcp_conn *ns_conn_of(struct netstack_conn *c)
 {

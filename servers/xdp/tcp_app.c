@@ -14,39 +14,36 @@
 uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off)
 {
 	const struct ns_tx_range *r = &c->tx[idx];
-	uint32_t left = r->len - off;
+	uint32_t left = r->rg.len - off;
 	unsigned last = ns_tx_slot(c->tx_head + c->tx_count - 1);
 
-	while (!r->eom && idx != last) {
+	while (!r->rg.end_of_message && idx != last) {
 		idx = ns_tx_slot(idx + 1);
 		r = &c->tx[idx];
-		left += r->len;
+		left += r->rg.len;
 	}
 	return left;
 }
 
-uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
+uint32_t ns_tx_release_part(struct netstack *ns, struct tcp_conn *c)
 {
-	uint32_t bytes = 0;
-	if (SEQ_GEQ(c->snd_una, c->snd_end)) {
-		/* All acknowledged (a reply and its ACK, the usual case). */
-		bytes = c->snd_end - c->tx_seq;
-		c->tx_seq = c->snd_end;
-		c->tx_head = 0;
-		c->tx_count = 0;
-	}
+	uint32_t bytes = 0, msgs = 0;
 	while (c->tx_count) {
 		const struct ns_tx_range *r = &c->tx[c->tx_head];
-		if (SEQ_LT(c->snd_una, c->tx_seq + r->len))
+		if (SEQ_LT(c->snd_una, c->tx_seq + r->rg.len))
 			break;
-		c->tx_seq += r->len;
-		bytes += r->len;
+		c->tx_seq += r->rg.len;
+		bytes += r->rg.len;
+		if (r->rg.end_of_message) {
+			msgs++;
+			c->tx_msgs--;
+		}
 		c->tx_head = (uint8_t)(ns_tx_slot(c->tx_head + 1));
 		c->tx_count--;
 	}
 	if (bytes) {
 		ns->in_app = true;
-		ns->cfg.app->acked(ns->cfg.app_ctx, c->app_conn, bytes);
+		ns->cfg.app->acked(ns->cfg.app_ctx, c->app_conn, bytes, msgs);
 		ns->in_app = false;
 	}
 	return bytes;
@@ -60,30 +57,30 @@ int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct net
 	if (c->fin_queued || n > (unsigned)(NS_TX_RANGES - c->tx_count))
 		return -1;
 	uint32_t msg_off = c->tx_msg_off, end = c->snd_end;
-	unsigned count = c->tx_count;
+	unsigned count = c->tx_count, msgs = c->tx_msgs;
 	unsigned k = ns_tx_slot(c->tx_head + count);
 	for (unsigned i = 0; i < n; i++, r++) {
 		if (r->len == 0) {
 			/* Only marks the end of the message. */
-			if (r->end_of_message && count) {
-				c->tx[ns_tx_slot(k + NS_TX_RANGES - 1)].eom = true;
+			struct ns_tx_range *last = &c->tx[ns_tx_slot(k + NS_TX_RANGES - 1)];
+			if (r->end_of_message && count && !last->rg.end_of_message) {
+				last->rg.end_of_message = true;
+				msgs++;
 				msg_off = 0;
 			}
 			continue;
 		}
 		struct ns_tx_range *t = &c->tx[k];
-		t->data = r->data;
-		t->sums = r->sums;
-		t->len = r->len;
-		t->sum_step = r->sum_step;
+		t->rg = *r;
 		t->msg_off = msg_off;
-		t->eom = r->end_of_message;
 		msg_off = r->end_of_message ? 0 : msg_off + r->len;
+		msgs += r->end_of_message;
 		end += r->len;
 		count++;
 		k = ns_tx_slot(k + 1);
 	}
 	c->tx_count = (uint8_t)count;
+	c->tx_msgs = (uint8_t)msgs;
 	c->tx_msg_off = msg_off;
 	c->snd_end = end;
 	ns_idle_touch(ns, c); /* the application answered: activity */
@@ -114,7 +111,7 @@ uint16_t netstack_conn_mss(const struct netstack_conn *h)
 
 /* Where the receive buffer's bytes end: in-order data plus whatever
  * out-of-order data sits beyond it. */
-static uint32_t rx_extent(const struct tcp_conn *c)
+uint32_t ns_rx_extent(const struct tcp_conn *c)
 {
 	uint32_t end = c->rx_len;
 	for (unsigned i = 0; i < c->nooo; i++) {
@@ -123,31 +120,4 @@ static uint32_t rx_extent(const struct tcp_conn *c)
 			end = e;
 	}
 	return end;
-}
-
-void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
-{
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
-		return;
-	uint32_t held = c->rx_len;
-	if (!c->rx_closed) {
-		ns->in_app = true;
-		size_t used = ns->cfg.app->input(ns->cfg.app_ctx, ns, ns_handle(c), c->app_conn,
-						 (const uint8_t *)c->rxbuf, held, c->fin_received);
-		ns->in_app = false;
-		if (used) {
-			if (used > held)
-				used = held;
-			uint32_t ext = rx_extent(c);
-			if (ext > used) /* usually all was consumed */
-				memmove(c->rxbuf, c->rxbuf + used, ext - used);
-			c->rx_len -= (uint32_t)used;
-		}
-	}
-	if (c->rx_closed)
-		c->rx_len = 0;
-	/* The window grew by a useful amount: tell the peer (RFC 9293
-	 * 3.8.6.2.2, receiver side SWS avoidance). */
-	if (c->rx_len < held && ns_rcv_space(c) - (c->rcv_adv - c->rcv_nxt) >= c->mss)
-		c->ack_pending = true;
 }

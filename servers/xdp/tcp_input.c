@@ -30,15 +30,6 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 	struct tcp_conn *c = NULL;
 	if (ns->nconns_live < ns->cfg.max_conns)
 		c = ns_conn_alloc(ns, peer);
-	if (c) {
-		c->app_conn = ns->cfg.app->open(ns->cfg.app_ctx, ns_handle(c),
-						(uint32_t)(c - ns->conns));
-		if (!c->app_conn) { /* the application refused it */
-			ns_conn_free(ns, c);
-			ns->stats.conns_opened++; /* as ns_conn_free counts it closed */
-			c = NULL;
-		}
-	}
 	if (!c) {
 		ns->stats.conns_rejected++;
 		ns_send_rst_to(ns, peer, 0, seq + 1, TH_RST | TH_ACK);
@@ -57,6 +48,16 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 		c->ts_recent = to->tsval;
 		c->ts_recent_ns = ns->now_ns;
 		c->ts_offset = ns_ts_offset(ns, peer);
+	}
+	/* The application's state, once the MSS is known (an application
+	 * that precomputes checksums cuts by it). */
+	c->app_conn = ns->cfg.app->open(ns->cfg.app_ctx, ns_handle(c), (uint32_t)(c - ns->conns));
+	if (!c->app_conn) { /* refused */
+		ns_conn_free(ns, c);
+		ns->stats.conns_opened++; /* ns_conn_free counted it closed */
+		ns->stats.conns_rejected++;
+		ns_send_rst_to(ns, peer, 0, seq + 1, TH_RST | TH_ACK);
+		return;
 	}
 	c->rcv_wscale = c->peer_ws_ok ? NS_RCV_WSCALE : 0;
 	c->irs = seq;
@@ -115,7 +116,7 @@ static void enter_time_wait(struct netstack *ns, struct tcp_conn *c)
 	c->idle_at = UINT64_MAX;
 	c->rx_len = 0;
 	c->nooo = 0;
-	c->tx_count = 0; /* everything was acked: nothing left to send */
+	c->tx_count = c->tx_msgs = 0; /* everything was acked: nothing left to send */
 	ns_timer_arm(ns, c, TIMER_TIME_WAIT,
 		     ns->now_ns + ns->cfg.time_wait_ms * NS_MS);
 }

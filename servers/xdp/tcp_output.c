@@ -153,17 +153,18 @@ void ns_abort(struct netstack *ns, struct tcp_conn *c)
  * exactly one of the range's, else byte by byte. */
 static uint32_t piece_sum(const struct ns_tx_range *r, uint32_t off, uint32_t n, bool *live)
 {
-	if (r->sums) {
-		uint32_t step = r->sum_step;
+	if (r->rg.sums) {
+		uint32_t step = r->rg.sum_step;
 		if (off == 0) { /* the usual case: no division */
-			if (n == (r->len < step ? r->len : step))
-				return r->sums[0];
-		} else if (off % step == 0 && n == (r->len - off < step ? r->len - off : step)) {
-			return r->sums[off / step];
+			if (n == (r->rg.len < step ? r->rg.len : step))
+				return r->rg.sums[0];
+		} else if (step && off % step == 0 &&
+			   n == (r->rg.len - off < step ? r->rg.len - off : step)) {
+			return r->rg.sums[off / step];
 		}
 	}
 	*live = true;
-	return csum_partial(r->data + off, n, 0);
+	return csum_partial((const uint8_t *)r->rg.data + off, n, 0);
 }
 
 /* ns_send_segment, with seq's range (ring index k, offset off) already
@@ -187,24 +188,23 @@ static int send_segment_at(struct netstack *ns, struct tcp_conn *c, uint32_t seq
 		uint32_t want = c->mss - moff % c->mss;
 		if (want > maxlen)
 			want = maxlen;
-		/* ranges after r in the stream */
-		unsigned more = c->tx_count - 1 - ns_tx_slot(k - c->tx_head);
+		unsigned end = ns_tx_slot(c->tx_head + c->tx_count); /* past the last */
 		for (;;) {
-			uint32_t n = r->len - off;
+			uint32_t n = r->rg.len - off;
 			if (n > want - len)
 				n = want - len;
-			iov[iovcnt].iov_base = (void *)(r->data + off);
+			iov[iovcnt].iov_base = (void *)((const uint8_t *)r->rg.data + off);
 			iov[iovcnt++].iov_len = n;
 			if (sw)
 				sum = csum_block_add(sum, piece_sum(r, off, n, &live), len);
 			len += n;
-			if (off + n == r->len && r->eom) {
+			if (off + n == r->rg.len && r->rg.end_of_message) {
 				flags |= TH_PSH;
 				break;
 			}
-			if (len == want || iovcnt == NETSTACK_MAX_IOV || !more--)
-				break;
 			k = ns_tx_slot(k + 1);
+			if (len == want || iovcnt == NETSTACK_MAX_IOV || k == end)
+				break;
 			r = &c->tx[k];
 			off = 0;
 		}

@@ -20,14 +20,13 @@ _Static_assert(NETSTACK_RX_BUF >= HTTP_MAX_HEADER_BYTES,
  * copied because the clock rewrites it every second and a retransmission
  * must repeat the same bytes. */
 struct reply {
-	uint32_t len;      /* head + slot (+ body unless HEAD) */
 	uint16_t slot_sum; /* folded partial checksum of slot[] */
 	char slot[HTTP_SLOT_LEN];
 };
 
 struct conn {
 	struct http_parser parser;
-	uint32_t acked; /* bytes of the oldest reply acknowledged */
+	uint16_t mss;   /* TCP's cut, where the page sums are cut */
 	uint8_t head, count;
 	struct reply replies[HTTP_CONN_DEPTH];
 };
@@ -93,9 +92,8 @@ static void *http_open(void *ctx, struct netstack_conn *c, uint32_t slot)
 {
 	struct conn *hc = &((struct xdp_http *)ctx)->conns[slot];
 
-	(void)c;
 	http_parser_init(&hc->parser);
-	hc->acked = 0;
+	hc->mss = netstack_conn_mss(c);
 	hc->head = hc->count = 0;
 	return hc;
 }
@@ -108,13 +106,12 @@ static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack
 	struct reply *r = &hc->replies[(unsigned)(hc->head + hc->count) % HTTP_CONN_DEPTH];
 	const struct page *p = hr->page;
 	bool sw = !x->csum_offload; /* offload: TCP reads no sum */
-	const struct page_sums *ps = sw ? page_sums_find(p, netstack_conn_mss(c)) : NULL;
+	const struct page_sums *ps = sw ? page_sums_find(p, hc->mss) : NULL;
 	bool body = !hr->head_only && p->body_len;
 	struct netstack_range rg[RANGES_PER_REPLY];
 	int n = 0;
 
 	hc->count++;
-	r->len = (uint32_t)http_reply_len(hr);
 	memcpy(r->slot, http_clock_slot(x->clock, hr->close), HTTP_SLOT_LEN);
 	if (sw) {
 		if (x->clock->second != x->sums_second) {
@@ -125,19 +122,36 @@ static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack
 		}
 		r->slot_sum = x->slot_sum[hr->close];
 	}
-	rg[n++] = (struct netstack_range){ p->response, (uint32_t)p->head_len,
-					   ps ? &ps->head_sum : NULL, (uint32_t)p->head_len, false };
-	rg[n++] = (struct netstack_range){ r->slot, HTTP_SLOT_LEN, sw ? &r->slot_sum : NULL,
-					   HTTP_SLOT_LEN, !body };
+	rg[n++] = (struct netstack_range){ .data = p->response,
+					   .sums = ps ? &ps->head_sum : NULL,
+					   .len = (uint32_t)p->head_len,
+					   .sum_step = (uint16_t)p->head_len };
+	rg[n++] = (struct netstack_range){ .data = r->slot,
+					   .sums = sw ? &r->slot_sum : NULL,
+					   .len = HTTP_SLOT_LEN,
+					   .sum_step = HTTP_SLOT_LEN,
+					   .end_of_message = !body };
 	if (body && ps) {
+		/* Cut as TCP cuts: the first piece ends segment 0, then one
+		 * piece per segment. */
 		const char *b = page_body(p);
 		uint32_t f = ps->first, len = (uint32_t)p->body_len;
 		if (f)
-			rg[n++] = (struct netstack_range){ b, f, &ps->sums[0], f, f == len };
+			rg[n++] = (struct netstack_range){ .data = b,
+							   .sums = &ps->sums[0],
+							   .len = f,
+							   .sum_step = (uint16_t)f,
+							   .end_of_message = f == len };
 		if (len > f)
-			rg[n++] = (struct netstack_range){ b + f, len - f, &ps->sums[1], ps->mss, true };
+			rg[n++] = (struct netstack_range){ .data = b + f,
+							   .sums = &ps->sums[1],
+							   .len = len - f,
+							   .sum_step = ps->mss,
+							   .end_of_message = true };
 	} else if (body) {
-		rg[n++] = (struct netstack_range){ page_body(p), (uint32_t)p->body_len, NULL, 0, true };
+		rg[n++] = (struct netstack_range){ .data = page_body(p),
+						   .len = (uint32_t)p->body_len,
+						   .end_of_message = true };
 	}
 	netstack_send(ns, c, rg, (unsigned)n); /* room: HTTP_CONN_DEPTH replies fit */
 	x->stats.requests++;
@@ -173,18 +187,16 @@ static size_t http_input(void *ctx, struct netstack *ns, struct netstack_conn *c
 	return off;
 }
 
-/* Replies wholly acknowledged leave the queue (their slots may be reused). */
-static void http_acked(void *ctx, void *state, uint32_t bytes)
+/* Replies wholly acknowledged (one message each) leave the queue: their
+ * slots may be reused. */
+static void http_acked(void *ctx, void *state, uint32_t bytes, uint32_t replies)
 {
 	struct conn *hc = state;
 
 	(void)ctx;
-	hc->acked += bytes;
-	while (hc->count && hc->acked >= hc->replies[hc->head].len) {
-		hc->acked -= hc->replies[hc->head].len;
-		hc->head = (uint8_t)((unsigned)(hc->head + 1) % HTTP_CONN_DEPTH);
-		hc->count--;
-	}
+	(void)bytes;
+	hc->head = (uint8_t)((hc->head + replies) % HTTP_CONN_DEPTH);
+	hc->count = (uint8_t)(hc->count - replies);
 }
 
 const struct netstack_app xdp_http_app = {

@@ -882,11 +882,15 @@ NO_COV static void check_internal(void)
 		}
 		CHECK(c->tx_count <= NS_TX_RANGES, "tx_count");
 		if (c->state != TCP_TIME_WAIT) {
-			uint32_t sum = 0;
-			for (unsigned k = 0; k < c->tx_count; k++)
-				sum += c->tx[ns_tx_slot(c->tx_head + k)].len;
+			uint32_t sum = 0, msgs = 0;
+			for (unsigned k = 0; k < c->tx_count; k++) {
+				sum += c->tx[ns_tx_slot(c->tx_head + k)].rg.len;
+				msgs += c->tx[ns_tx_slot(c->tx_head + k)].rg.end_of_message;
+			}
 			CHECK(sum == c->snd_end - c->tx_seq, "slot %u: ranges %u bytes, stream %u",
 			      i, sum, c->snd_end - c->tx_seq);
+			CHECK(msgs == c->tx_msgs, "slot %u: %u messages, counted %u", i, msgs,
+			      c->tx_msgs);
 		}
 		if (c->heap_idx != NS_NONE)
 			CHECK(c->heap_idx < ns->heap_len && ns->heap[c->heap_idx] == c, "heap index");

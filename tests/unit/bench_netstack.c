@@ -104,16 +104,16 @@ static void bench_page(uint16_t mtu, int rounds)
 	/* Live: the same ranges without their precomputed sums. */
 	const uint16_t *sums[NS_TX_RANGES];
 	for (unsigned i = 0; i < c->tx_count; i++)
-		sums[i] = c->tx[ns_tx_slot(c->tx_head + i)].sums;
+		sums[i] = c->tx[ns_tx_slot(c->tx_head + i)].rg.sums;
 	for (int mode = NT_TX_DISCARD; mode <= NT_TX_COPY; mode++) {
 		h.tx_mode = mode;
 		uint64_t segs;
 		double pre = bench_segments(&h, c, rounds, &segs);
 		for (unsigned i = 0; i < c->tx_count; i++)
-			c->tx[ns_tx_slot(c->tx_head + i)].sums = NULL;
+			c->tx[ns_tx_slot(c->tx_head + i)].rg.sums = NULL;
 		double live = bench_segments(&h, c, rounds, &segs);
 		for (unsigned i = 0; i < c->tx_count; i++)
-			c->tx[ns_tx_slot(c->tx_head + i)].sums = sums[i];
+			c->tx[ns_tx_slot(c->tx_head + i)].rg.sums = sums[i];
 		double gbps_pre = c->mss * 8 / pre, gbps_live = c->mss * 8 / live;
 		printf("MTU %4u, tx %-7s: %6.1f ns/segment precomputed (%5.1f Gbit/s of payload), "
 		       "%6.1f ns live (%5.1f Gbit/s): %.1fx\n",

@@ -25,7 +25,7 @@ struct fake {
 	bool echo;
 	bool close_on_input;  /* netstack_close after the first input */
 	bool fin_seen;
-	uint64_t acked;
+	uint64_t acked, acked_messages;
 	uint8_t kept[16][512]; /* echoed bytes, until acked (a ring) */
 	unsigned nkept;
 };
@@ -59,10 +59,12 @@ static size_t fake_input(void *ctx, struct netstack *ns, struct netstack_conn *c
 	return n;
 }
 
-static void fake_acked(void *ctx, void *conn, uint32_t bytes)
+static void fake_acked(void *ctx, void *conn, uint32_t bytes, uint32_t messages)
 {
+	struct fake *f = ctx;
 	(void)conn;
-	((struct fake *)ctx)->acked += bytes;
+	f->acked += bytes;
+	f->acked_messages += messages;
 }
 
 static void fake_closed(void *ctx, void *conn)
@@ -156,7 +158,8 @@ static void test_precomputed_sums_are_used(void **state)
 		sums[k] = csum_fold16(csum_partial(data + off, n, 0));
 	}
 	sums[1] ^= 0x5555; /* the second segment's checksum must come out wrong */
-	struct netstack_range r = { data, sizeof(data), sums, mss, true };
+	struct netstack_range r = { .data = data, .sums = sums, .len = sizeof(data),
+				    .sum_step = mss, .end_of_message = true };
 	assert_int_equal(netstack_send(x->h.ns, x->f.conn, &r, 1), 0);
 	nt_advance(&x->h, 1); /* outside a callback: sent at the next poll */
 	assert_int_equal(x->h.nframes, 3);
@@ -191,6 +194,7 @@ static void test_messages_cut_segments(void **state)
 	assert_true(s.flags & TH_PSH);
 	nt_drain(&x->h, &x->c);
 	assert_memory_equal(x->c.stream, "first messagesecond", 19);
+	assert_int_equal(x->f.acked_messages, 2);
 }
 
 /* The send stream holds NETSTACK_TX_RANGES ranges; acknowledged ones make
@@ -209,6 +213,7 @@ static void test_room_is_bounded_and_returns(void **state)
 	nt_drain(&x->h, &x->c);
 	assert_int_equal(x->c.stream_len, NETSTACK_TX_RANGES);
 	assert_int_equal(x->f.acked, NETSTACK_TX_RANGES);
+	assert_int_equal(x->f.acked_messages, 0); /* none ended a message */
 	assert_int_equal(netstack_send_room(x->f.conn), NETSTACK_TX_RANGES);
 }
 

@@ -1,7 +1,7 @@
 /* Micro-benchmark of the netstack's send path (reported, never asserted).
  *
  *   build/release/tests/bench_netstack [iterations]
- *   build/release/tests/bench_netstack requests [/tiny|/10k|/1m] [count]
+ *   build/release/tests/bench_netstack requests [/tiny|/10k|/1m] [count] [close]
  *
  * 1. The internet checksum over one segment's payload: the 64-bit
  *    accumulating csum_partial against the 16-bit reference loop.
@@ -12,7 +12,8 @@
  *    (as the engine's copy into UMEM does).
  * 3. Whole keep-alive requests through the public API only (netstack_input:
  *    request in, reply out, the next request ACKs it; a large reply is
- *    ACKed as it goes), for a deterministic instruction count per request:
+ *    ACKed as it goes), or with `close` a connection per request, for a
+ *    deterministic instruction count per request:
  *
  *      valgrind --tool=callgrind --toggle-collect=netstack_input \
  *          --toggle-collect=netstack_poll build/release/tests/bench_netstack requests /tiny 20000
@@ -178,16 +179,67 @@ static void bench_requests(const char *path, long n)
 	nt_teardown(&h);
 }
 
+/* Close mode: a new connection per request (handshake, request with
+ * Connection: close, the reply and our FIN, the client's ACK and FIN), as
+ * the seed experiment's clients do. 32 client ports in turn over 4 slots,
+ * so each SYN takes the slot of the oldest TIME_WAIT. */
+static void bench_close(const char *path, long n)
+{
+	struct nt_harness h;
+	nt_setup(&h, 1500, 4, 0);
+	uint8_t *want;
+	size_t reply_len = nt_expected(&h, path, true, &want);
+	free(want);
+	char req[128];
+	int rl = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n",
+			  path);
+	struct req_client rc;
+	h.gate_ctx = &rc;
+	double t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		struct nt_conn cc;
+		h.tx_gate = NULL;
+		h.tx_mode = NT_TX_CAPTURE;
+		nt_connect(&h, &cc, (uint16_t)(42000 + i % 32));
+		rc.srv_nxt = cc.rcv_nxt;
+		h.tx_gate = track_sent;
+		h.tx_mode = NT_TX_DISCARD;
+		uint32_t end = cc.rcv_nxt + (uint32_t)reply_len + 1; /* and our FIN */
+		nt_send(&h, &cc, req, (size_t)rl);
+		for (int guard = 0; rc.srv_nxt != end; guard++) {
+			if (guard > 100000) {
+				fprintf(stderr, "bench: reply %ld stalled\n", i);
+				exit(1);
+			}
+			cc.rcv_nxt = rc.srv_nxt;
+			nt_ack(&h, &cc);
+		}
+		cc.rcv_nxt = end;
+		nt_input(&h, cc.port, cc.snd_nxt, cc.rcv_nxt, TH_ACK | TH_FIN, cc.win, NULL, 0);
+		nt_conn_free(&cc);
+	}
+	double t = now_s() - t0;
+	const struct netstack_stats *st = nt_stats(&h);
+	printf("requests %-6s close: %ld in %.3f s, %.0f ns/request (client included), "
+	       "%llu reclaimed from TIME_WAIT\n", path, n, t, t / n * 1e9,
+	       (unsigned long long)st->time_wait_reclaimed);
+	nt_teardown(&h);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "requests") == 0) {
 		const char *path = argc > 2 ? argv[2] : "/tiny";
 		long n = argc > 3 ? atol(argv[3]) : 20000;
 		if (n <= 0 || (strcmp(path, "/tiny") && strcmp(path, "/10k") && strcmp(path, "/1m"))) {
-			fprintf(stderr, "usage: %s requests [/tiny|/10k|/1m] [count > 0]\n", argv[0]);
+			fprintf(stderr, "usage: %s requests [/tiny|/10k|/1m] [count > 0] [close]\n",
+				argv[0]);
 			return 2;
 		}
-		bench_requests(path, n);
+		if (argc > 4 && strcmp(argv[4], "close") == 0)
+			bench_close(path, n);
+		else
+			bench_requests(path, n);
 		return 0;
 	}
 	long iters = argc > 1 ? atol(argv[1]) : 200000;

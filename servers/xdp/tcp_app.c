@@ -66,8 +66,9 @@ int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct net
 			if (r->end_of_message && count && !last->rg.end_of_message) {
 				last->rg.end_of_message = true;
 				msgs++;
-				msg_off = 0;
 			}
+			if (r->end_of_message)
+				msg_off = 0;
 			continue;
 		}
 		struct ns_tx_range *t = &c->tx[k];

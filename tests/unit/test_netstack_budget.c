@@ -111,7 +111,8 @@ static void collect_all(struct nt_harness *h, struct nt_conn *cs, int n)
 		nt_collect(h, &cs[i], true); /* frees mine; its ACKs' answers are captured */
 		later = realloc(later, (nlater + h->nframes + 1) * sizeof(*later));
 		assert_non_null(later);
-		memcpy(later + nlater, h->frames, h->nframes * sizeof(*later));
+		if (h->nframes) /* h->frames may be NULL: memcpy must not see it */
+			memcpy(later + nlater, h->frames, h->nframes * sizeof(*later));
 		nlater += h->nframes;
 		free(h->frames);
 		h->frames = NULL;

@@ -98,13 +98,15 @@ struct netstack_app {
 	/* A peer's SYN was accepted: returns the application's state for the
 	 * connection (handed back to every callback), or NULL to refuse it
 	 * (answered with RST). `slot` is the connection's index, below
-	 * max_conns, for an application that keeps its states in an array. */
+	 * max_conns, for an application that keeps its states in an array.
+	 * netstack_conn_mss(c) is already final here. */
 	void *(*open)(void *ctx, struct netstack_conn *c, uint32_t slot);
 	/* The in-order bytes not consumed yet, from the first one (the same
 	 * bytes again, with any new ones behind them, until consumed), and
 	 * whether the peer's FIN follows them. Called when bytes or the FIN
 	 * arrive and after `acked` (room in the send stream may let the
-	 * application take more). Returns the bytes consumed (<= len): they
+	 * application take more), while the connection is established and
+	 * until netstack_close. Returns the bytes consumed (<= len): they
 	 * leave the receive buffer, and the window opens by as many. */
 	size_t (*input)(void *ctx, struct netstack *ns, struct netstack_conn *c, void *conn,
 			const uint8_t *data, size_t len, bool fin);
@@ -263,7 +265,7 @@ unsigned netstack_send_room(const struct netstack_conn *c);
 /* Our FIN follows the last byte appended, and input is no longer
  * delivered (whatever the peer still sends is ACKed and dropped). */
 void netstack_close(struct netstack *ns, struct netstack_conn *c);
-/* Payload bytes per full segment on c (fixed once established): where
+/* Payload bytes per full segment on c (fixed from app->open on): where
  * segments are cut, for an application that precomputes their sums. */
 uint16_t netstack_conn_mss(const struct netstack_conn *c);
 

@@ -39,7 +39,6 @@ struct xdp_http {
 	time_t sums_second;
 	uint16_t slot_sum[2]; /* [close] */
 	bool csum_offload;
-	uint32_t max_conns;
 	struct xdp_http_stats stats;
 	struct conn *conns;
 };
@@ -61,7 +60,6 @@ struct xdp_http *xdp_http_new(const struct page_cache *pc, const struct http_clo
 	x->clock = clock;
 	x->sums_second = (time_t)-1;
 	x->csum_offload = csum_offload;
-	x->max_conns = max_conns;
 	return x;
 }
 

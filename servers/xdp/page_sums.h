@@ -19,12 +19,12 @@
  * without and with timestamps). */
 struct page_sums {
 	uint32_t magic;
-	uint16_t mss;       /* the cut size: netstack_conn_mss() */
+	uint16_t mss; /* the cut size: netstack_conn_mss() */
 	struct page_sums *next;
-	uint16_t head_sum;  /* folded partial sum of the head, at offset 0 */
-	uint32_t first;     /* f: body bytes in segment 0 */
+	uint16_t head_sum; /* folded partial sum of the head, at offset 0 */
+	uint32_t first;    /* f: body bytes in segment 0 */
 	uint32_t nchunks;
-	uint16_t sums[];    /* [0]: body[0, f); [k]: chunk k */
+	uint16_t sums[]; /* [0]: body[0, f); [k]: chunk k */
 };
 #define PAGE_SUMS_MAGIC 0x6e737073u
 

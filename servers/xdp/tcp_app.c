@@ -50,7 +50,7 @@ uint32_t ns_tx_release_part(struct netstack *ns, struct tcp_conn *c)
 }
 
 int netstack_send(struct netstack *ns, struct netstack_conn *h, const struct netstack_range *r,
-		 unsigned n)
+		  unsigned n)
 {
 	struct tcp_conn *c = ns_conn_of(h);
 

@@ -11,7 +11,7 @@
 
 /* Head, slot, the body up to the end of its first segment, the rest. */
 #define RANGES_PER_REPLY 4
-_Static_assert(HTTP_CONN_DEPTH * RANGES_PER_REPLY <= NETSTACK_TX_RANGES,
+_Static_assert(RANGES_PER_REPLY * HTTP_CONN_DEPTH <= NETSTACK_TX_RANGES,
 	       "a full reply queue must fit the send stream");
 _Static_assert(NETSTACK_RX_BUF >= HTTP_MAX_HEADER_BYTES,
 	       "the HTTP core answers 431 before HTTP_MAX_HEADER_BYTES: TCP must hold that many");
@@ -26,7 +26,7 @@ struct reply {
 
 struct conn {
 	struct http_parser parser;
-	uint16_t mss;   /* TCP's cut, where the page sums are cut */
+	uint16_t mss; /* TCP's cut, where the page sums are cut */
 	uint8_t head, count;
 	struct reply replies[HTTP_CONN_DEPTH];
 };
@@ -115,8 +115,8 @@ static void queue_reply(struct xdp_http *x, struct netstack *ns, struct netstack
 		if (x->clock->second != x->sums_second) {
 			x->sums_second = x->clock->second;
 			for (int k = 0; k < 2; k++)
-				x->slot_sum[k] = csum_fold16(
-					csum_partial(http_clock_slot(x->clock, k), HTTP_SLOT_LEN, 0));
+				x->slot_sum[k] = csum_fold16(csum_partial(
+					http_clock_slot(x->clock, k), HTTP_SLOT_LEN, 0));
 		}
 		r->slot_sum = x->slot_sum[hr->close];
 	}
@@ -166,7 +166,8 @@ static size_t http_input(void *ctx, struct netstack *ns, struct netstack_conn *c
 
 	while (off < len && hc->count < HTTP_CONN_DEPTH) {
 		struct http_reply hr;
-		ssize_t n = http_handle(&hc->parser, x->pc, (const char *)data + off, len - off, &hr);
+		ssize_t n =
+			http_handle(&hc->parser, x->pc, (const char *)data + off, len - off, &hr);
 		if (n == HTTP_INCOMPLETE)
 			break;
 		off += (size_t)n;

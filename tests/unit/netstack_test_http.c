@@ -32,8 +32,7 @@ static void fill_pseudo_random(uint8_t *p, size_t n, uint32_t seed)
 	}
 }
 
-void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
-	      uint32_t idle_timeout_ms)
+void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns, uint32_t idle_timeout_ms)
 {
 	memset(h, 0, sizeof(*h));
 	h->dir = temp_dir_create();
@@ -83,8 +82,7 @@ int nt_fixture_teardown(void **state)
 	return 0;
 }
 
-size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
-		   uint8_t **out)
+size_t nt_expected(const struct nt_harness *h, const char *path, bool close, uint8_t **out)
 {
 	const struct page *p = page_cache_lookup(h->pc, path, strlen(path));
 	assert_non_null(p);
@@ -98,8 +96,8 @@ size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
 	return n;
 }
 
-size_t nt_check_replies(const struct nt_harness *h, const struct nt_conn *c,
-			size_t from, const char *path, bool close, size_t count)
+size_t nt_check_replies(const struct nt_harness *h, const struct nt_conn *c, size_t from,
+			const char *path, bool close, size_t count)
 {
 	uint8_t *want;
 	size_t n = nt_expected(h, path, close, &want);

@@ -21,9 +21,9 @@ struct fake {
 	struct netstack *ns;
 	struct netstack_conn *conn;
 	unsigned opens, inputs, closes;
-	size_t consume_max;   /* per input call */
+	size_t consume_max; /* per input call */
 	bool echo;
-	bool close_on_input;  /* netstack_close after the first input */
+	bool close_on_input; /* netstack_close after the first input */
 	bool fin_seen;
 	uint64_t acked, acked_messages;
 	uint8_t kept[16][512]; /* echoed bytes, until acked (a ring) */
@@ -154,12 +154,16 @@ static void test_precomputed_sums_are_used(void **state)
 	uint16_t mss = netstack_conn_mss(x->f.conn);
 	uint16_t sums[3];
 	for (unsigned k = 0; k < 3; k++) {
-		size_t off = (size_t)k * mss, n = sizeof(data) - off < mss ? sizeof(data) - off : mss;
+		size_t off = (size_t)k * mss,
+		       n = sizeof(data) - off < mss ? sizeof(data) - off : mss;
 		sums[k] = csum_fold16(csum_partial(data + off, n, 0));
 	}
 	sums[1] ^= 0x5555; /* the second segment's checksum must come out wrong */
-	struct netstack_range r = { .data = data, .sums = sums, .len = sizeof(data),
-				    .sum_step = mss, .end_of_message = true };
+	struct netstack_range r = { .data = data,
+				    .sums = sums,
+				    .len = sizeof(data),
+				    .sum_step = mss,
+				    .end_of_message = true };
 	assert_int_equal(netstack_send(x->h.ns, x->f.conn, &r, 1), 0);
 	nt_advance(&x->h, 1); /* outside a callback: sent at the next poll */
 	assert_int_equal(x->h.nframes, 3);

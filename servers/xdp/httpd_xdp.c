@@ -2,7 +2,8 @@
  *
  * One worker per queue of the interface. Each worker owns an AF_XDP socket
  * bound to its queue (with its own UMEM and rings, xsk_port.c), one netstack
- * (the TCP/IP stack, netstack.h) and one http_clock; nothing on the data path
+ * (the TCP/IP stack, netstack.h), the HTTP side above it (xdp_http.h) and
+ * one http_clock; nothing on the data path
  * is shared, so nothing is locked. The XDP program (xdp_redirect.bpf.c)
  * sends IPv4 TCP for --addr:--port to the socket of the queue it arrived on
  * and leaves everything else (ARP, ICMP, other ports) to the kernel. */
@@ -23,9 +24,11 @@
 #include "iface.h"
 #include "mono_clock.h"
 #include "netstack.h"
+#include "page_sums.h"
 #include "parse_size.h"
 #include "server.h"
 #include "xdp_prog.h"
+#include "xdp_http.h"
 #include "xsk_port.h"
 
 #define FRAME_SIZE 4096u       /* UMEM chunk: one page */
@@ -75,6 +78,7 @@ struct worker {
 	enum poll_mode poll;
 	struct xsk_port port;
 	struct netstack *ns;
+	struct xdp_http *http; /* the application on ns */
 	struct http_clock clock;
 	uint64_t now_ns;       /* the loop's time for the frames of one batch */
 	uint64_t open_at_stop; /* connections (not in TIME_WAIT) the stop aborted */
@@ -465,13 +469,14 @@ static void print_xdp_stats(const struct worker *w, int n)
 	       s.csum_live, open_at_stop);
 }
 
-static void to_server_stats(const struct netstack_stats *s, struct server_stats *out)
+static void to_server_stats(const struct netstack_stats *s, const struct xdp_http_stats *h,
+			    struct server_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->accepted = s->conns_established;
 	out->rejected = s->conns_rejected;
-	out->requests = s->requests;
-	out->responses_4xx = s->responses_4xx;
+	out->requests = h->requests;
+	out->responses_4xx = h->responses_4xx;
 	out->bytes_sent = s->payload_bytes_out;
 	out->idle_closed = s->conns_idle_closed;
 	/* A connection given up after its retransmissions; a peer's reset is
@@ -590,6 +595,9 @@ int main(int argc, char **argv)
 		if (xdp_prog_set_socket(&prog, q, w->port.fd, err, sizeof(err)))
 			server_die(&o, "%s", err);
 		http_clock_tick(&w->clock, time(NULL));
+		w->http = xdp_http_new(pc, &w->clock, (uint32_t)o.max_conns, w->port.tx_md_len != 0);
+		if (!w->http)
+			server_die_errno(&o, "creating the HTTP side of a queue");
 		struct netstack_config ncfg = {
 			.ip = o.addr.s_addr,
 			.port = o.port,
@@ -597,8 +605,8 @@ int main(int argc, char **argv)
 			.max_conns = (uint32_t)o.max_conns,
 			.idle_timeout_ms = (uint32_t)o.idle_timeout_ms,
 			.conn_tx_frames_max = conn_cap,
-			.pages = pc,
-			.clock = &w->clock,
+			.app = &xdp_http_app,
+			.app_ctx = w->http,
 			.csum_offload = w->port.tx_md_len != 0,
 			.tx_ctx = w,
 			.tx = stack_tx,
@@ -609,7 +617,7 @@ int main(int argc, char **argv)
 			server_die_errno(&o, "creating the TCP/IP stack of a queue");
 	}
 	/* Per-page payload sums serve software checksums only. */
-	if (offloaded < cfg.queues && netstack_pages_prepare(pc, (uint16_t)ifc.mtu) < 0)
+	if (offloaded < cfg.queues && page_sums_prepare(pc, (uint16_t)ifc.mtu) < 0)
 		server_die_errno(&o, "precomputing page checksums");
 	/* Attach last: until now the port's traffic still went to the kernel. */
 	if (xdp_prog_attach(&prog, ifc.ifindex, cfg.ifname, cfg.skb_mode, err, sizeof(err)))
@@ -635,7 +643,8 @@ int main(int argc, char **argv)
 	if (!stats)
 		server_die_errno(&o, "allocating counters");
 	for (int q = 0; q < cfg.queues; q++)
-		to_server_stats(netstack_stats(workers[q].ns), &stats[q]);
+		to_server_stats(netstack_stats(workers[q].ns), xdp_http_stats(workers[q].http),
+				&stats[q]);
 	kernel_drops(workers, cfg.queues, drops, sizeof(drops));
 	server_print_stats(&o, stats, cfg.queues, drops);
 	if (!o.quiet)
@@ -643,9 +652,10 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (int q = 0; q < cfg.queues; q++) {
 		netstack_free(workers[q].ns);
+		xdp_http_free(workers[q].http);
 		xsk_port_close(&workers[q].port);
 	}
-	netstack_pages_release(pc);
+	page_sums_release(pc);
 	page_cache_free(pc);
 	free(stats);
 	free(workers);

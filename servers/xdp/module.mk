@@ -35,7 +35,7 @@ $(XDP_SKEL): $(XDP_BPF_OBJ)
 $(XDP_BUILD)/xdp_prog.o: $(XDP_SKEL)
 $(XDP_OBJS): CFLAGS += -I$(XDP_BUILD) -I$(XDP_DIR)
 
-$(BIN)/httpd-xdp: $(XDP_OBJS) $(NETSTACK_OBJS) $(COMMON_LIB) | $(BIN)
+$(BIN)/httpd-xdp: $(XDP_OBJS) $(XDP_HTTP_OBJS) $(NETSTACK_OBJS) $(COMMON_LIB) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XDP_LIBS) $(LDLIBS)
 
 # The fault injector of tests/integration/test_xdp_faults.sh: tc programs on

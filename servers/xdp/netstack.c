@@ -3,6 +3,7 @@
 #include "netstack.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -175,7 +176,13 @@ void ns_conn_free(struct netstack *ns, struct tcp_conn *c)
 		ns->nconns_live--;
 	}
 	c->state = TCP_CLOSED;
-	c->rcount = 0;
+	c->tx_count = c->tx_msgs = 0;
+	if (c->app_conn && ns->cfg.app->closed) {
+		ns->in_app = true;
+		ns->cfg.app->closed(ns->cfg.app_ctx, c->app_conn);
+		ns->in_app = false;
+	}
+	c->app_conn = NULL;
 	ns->stats.conns_closed++;
 	ns->stats.cur_conns--;
 	c->list_next = ns->free_list;
@@ -219,7 +226,7 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 	}
 	char *rxbuf = c->rxbuf;
 	uint8_t gen = c->tag_gen;
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct tcp_conn, tx));
 	c->rxbuf = rxbuf;
 	c->tag_gen = (uint8_t)(gen + 1);
 	c->peer = *peer;
@@ -228,7 +235,6 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 	c->idle_at = UINT64_MAX;
 	c->state = TCP_SYN_RECEIVED;
 	c->pseudo_sum = ns_pseudo_sum(ns->cfg.ip, peer->ip);
-	http_parser_init(&c->parser);
 	uint32_t b = conn_bucket(ns, peer->ip, peer->port);
 	c->hash_next = ns->buckets[b];
 	ns->buckets[b] = c;
@@ -239,7 +245,8 @@ struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 
 struct netstack *netstack_new(const struct netstack_config *cfg)
 {
-	if (!cfg || !cfg->tx || !cfg->pages || !cfg->clock || cfg->mtu < 576 ||
+	if (!cfg || !cfg->tx || !cfg->app || !cfg->app->open || !cfg->app->input ||
+	    !cfg->app->acked || cfg->mtu < 576 ||
 	    cfg->max_conns == 0 || cfg->max_conns >= (1u << 24) || cfg->port == 0) {
 		errno = EINVAL;
 		return NULL;

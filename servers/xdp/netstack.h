@@ -15,12 +15,20 @@
  * ARP and everything not addressed to (ip, port) is the kernel's business:
  * the XDP program passes it up, the stack drops and counts what leaks through.
  *
+ * The stack knows nothing of its application (in the spirit of lwIP's
+ * tcp_recv / tcp_write): above it sits a struct netstack_app, which gets
+ * each connection's in-order bytes (and returns how many it consumed: the
+ * receive window is what it has not), the peer's FIN, and the news that
+ * sent bytes were acknowledged. It answers by appending ranges of bytes to
+ * the connection's send stream (netstack_send), each with its precomputed
+ * checksums if it has them, and by asking for our FIN (netstack_close).
+ * httpd-xdp's application is HTTP (xdp_http.h); the unit tests also drive
+ * the stack with tiny fake ones.
+ *
  * The engine (one thread per queue) owns one netstack per queue and calls:
  *
- *     netstack_pages_prepare(pc, mtu);          // once, before workers start
- *     ns = netstack_new(&cfg);                  // per queue
+ *     ns = netstack_new(&cfg);                  // per queue, cfg.app set
  *     loop {
- *         http_clock_tick(cfg.clock, now_s);    // the engine owns the clock
  *         for each rx frame: netstack_input(ns, frame, len, now_ns);
  *         netstack_poll(ns, now_ns);            // timers, queued output
  *         kick tx if frames were produced;
@@ -29,7 +37,6 @@
  *     }
  *     netstack_abort_all(ns, now_ns);           // RST every peer at shutdown
  *     netstack_free(ns);
- *     netstack_pages_release(pc);
  *
  * Flows and queues: a netstack only knows the connections of its queue.
  * The engine's steering keeps a flow on one queue (XPS on veth, RSS on a
@@ -45,13 +52,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
-#include "http_clock.h"
-#include "page_cache.h"
 
-/* Most pieces one frame is handed over in: our headers, then at most the
- * page head, the slot and the body of one reply (a segment never spans two
- * replies). */
+/* Most pieces one frame is handed over in: our headers, then at most three
+ * ranges of the send stream (a segment that would need more is cut short). */
 #define NETSTACK_MAX_IOV 4
+/* In-order bytes a connection holds for its application: the receive
+ * window when the application has consumed nothing. */
+#define NETSTACK_RX_BUF 8192
+/* Ranges a connection's send stream holds until they are acknowledged. */
+#define NETSTACK_TX_RANGES 64
+/* TCP options on every segment once timestamps are agreed (NOP, NOP and
+ * the option): netstack_conn_mss() is the MTU less 40, less this with
+ * timestamps, or less when the peer's MSS is smaller. */
+#define NETSTACK_TS_OPT_LEN 12
 /* Ethernet + IPv4 + TCP headers the stack builds, with room for the most
  * TCP options a segment can carry (40 bytes: timestamps and 3 SACK blocks,
  * or the SYN-ACK's MSS, SACK-permitted, timestamps and window scale). */
@@ -73,6 +86,60 @@ struct netstack_frame {
 	uint16_t csum_start, csum_offset;
 };
 
+struct netstack;
+/* One connection, as its application sees it: a handle for the calls
+ * below, valid from app->open until app->closed. */
+struct netstack_conn;
+
+/* What a connection's application gets from the stack. Every callback runs
+ * inside netstack_input or netstack_poll, for one connection; there the
+ * application may call netstack_send and netstack_close on it. */
+struct netstack_app {
+	/* A peer's SYN was accepted: returns the application's state for the
+	 * connection (handed back to every callback), or NULL to refuse it
+	 * (answered with RST). `slot` is the connection's index, below
+	 * max_conns, for an application that keeps its states in an array.
+	 * netstack_conn_mss(c) is already final here. */
+	void *(*open)(void *ctx, struct netstack_conn *c, uint32_t slot);
+	/* The in-order bytes not consumed yet, from the first one (the same
+	 * bytes again, with any new ones behind them, until consumed), and
+	 * whether the peer's FIN follows them. Called when bytes or the FIN
+	 * arrive and after `acked` (room in the send stream may let the
+	 * application take more), while the connection is established and
+	 * until netstack_close. Returns the bytes consumed (<= len): they
+	 * leave the receive buffer, and the window opens by as many. */
+	size_t (*input)(void *ctx, struct netstack *ns, struct netstack_conn *c, void *conn,
+			const uint8_t *data, size_t len, bool fin);
+	/* The peer acknowledged `bytes` more of the send stream, which
+	 * completed `messages` messages: their ranges are released (the
+	 * application may reuse what they pointed at), and there is room for
+	 * as many ranges again. */
+	void (*acked)(void *ctx, void *conn, uint32_t bytes, uint32_t messages);
+	/* The connection is gone (closed, reset, timed out): optional. */
+	void (*closed)(void *ctx, void *conn);
+};
+
+/* A piece of a connection's send stream. The bytes are not copied: they
+ * must stay as they are until `acked` says they were received, since a
+ * retransmission repeats them. */
+struct netstack_range {
+	const void *data;
+	/* Precomputed checksums, optional: sums[k] is the folded partial sum
+	 * (csum_partial) of data[k * sum_step, (k + 1) * sum_step), the last
+	 * piece maybe shorter. A segment that carries a whole piece takes its
+	 * sum instead of reading the bytes; anything else is summed when sent
+	 * (or left to the device with csum_offload). NULL: no sums (else
+	 * sum_step > 0; no segment is longer than 65535 bytes, so no piece
+	 * needs to be). The array too must stay until acknowledged. */
+	const uint16_t *sums;
+	uint32_t len;
+	uint16_t sum_step;
+	/* The range ends a message (a reply): segments never span a message's
+	 * end and are cut at multiples of netstack_conn_mss() from its start,
+	 * where an application that precomputes sums cuts them too. */
+	bool end_of_message;
+};
+
 struct netstack_config {
 	uint8_t mac[6];            /* our MAC: source of every frame sent */
 	uint32_t ip;               /* our IPv4 address, network byte order */
@@ -84,8 +151,8 @@ struct netstack_config {
 	uint64_t isn_secret;       /* 0: drawn from getrandom() */
 	uint32_t isn_offset;       /* added to every ISN; 0 in production (tests
 				    * use it to start a transfer near 2^32) */
-	const struct page_cache *pages;
-	const struct http_clock *clock; /* slots copied when a reply is queued */
+	const struct netstack_app *app; /* required */
+	void *app_ctx;                  /* the app's first argument */
 	/* Frames in flight per connection (sent, not yet reported by
 	 * netstack_tx_done), in the spirit of Linux's TCP Small Queues: a
 	 * connection at its cap waits for its own completions, so no sender
@@ -148,27 +215,16 @@ struct netstack_stats {
 	uint64_t sacked_bytes;      /* newly SACKed bytes (scoreboard) */
 	uint64_t paws_dropped;      /* RFC 7323 PAWS: old TSval, ACKed, dropped */
 	uint64_t ts_rtt_samples;    /* RTT samples taken from TSecr */
-	/* HTTP */
-	uint64_t requests, responses_4xx;
+	/* payload */
 	uint64_t payload_bytes_in;  /* in-order TCP payload received */
 	uint64_t payload_bytes_out; /* TCP payload sent, first transmission */
-	uint64_t csum_precomputed;  /* data segments summed from page sums */
-	uint64_t csum_live;         /* data segments summed byte by byte */
+	uint64_t csum_precomputed;  /* data segments summed from the ranges' sums */
+	uint64_t csum_live;         /* data segments with bytes summed one by one */
 	uint64_t csum_offloaded;    /* frames whose TCP checksum the device completes */
 	/* gauges */
 	uint64_t cur_conns;         /* slots in use, TIME_WAIT included */
 	uint64_t cur_time_wait;
 };
-
-struct netstack;
-
-/* Precomputes, per page, the checksum partial sums of the segments the
- * stack cuts for this MTU (hung off page->engine_data). Call once before
- * any netstack runs; pages without them are summed live. Only software
- * checksums use them: with csum_offload the call can be skipped. Returns
- * 0, or -1 with errno (ENOMEM). */
-int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu);
-void netstack_pages_release(struct page_cache *pc);
 
 /* NULL with errno set: EINVAL for a bad config, ENOMEM. */
 struct netstack *netstack_new(const struct netstack_config *cfg);
@@ -195,6 +251,23 @@ bool netstack_tx_blocked(const struct netstack *ns);
  * at conn_tx_frames_max may send again at the next netstack_poll. Tags of
  * connections that have since closed are ignored. */
 void netstack_tx_done(struct netstack *ns, uint32_t tag);
+
+/* Appends n ranges to c's send stream (they go out as the windows allow),
+ * all of them or none. A range of length 0 only ends the message when
+ * end_of_message is set. Returns 0, or -1 when the stream has room for
+ * fewer (netstack_send_room) or our FIN is queued. Outside a callback the
+ * bytes go out at the next netstack_poll. Appending is activity for the
+ * idle timeout. */
+int netstack_send(struct netstack *ns, struct netstack_conn *c, const struct netstack_range *r,
+		  unsigned n);
+/* Ranges c's send stream can take now. */
+unsigned netstack_send_room(const struct netstack_conn *c);
+/* Our FIN follows the last byte appended, and input is no longer
+ * delivered (whatever the peer still sends is ACKed and dropped). */
+void netstack_close(struct netstack *ns, struct netstack_conn *c);
+/* Payload bytes per full segment on c (fixed from app->open on): where
+ * segments are cut, for an application that precomputes their sums. */
+uint16_t netstack_conn_mss(const struct netstack_conn *c);
 
 /* Sends RST to every connection and frees them (shutdown). */
 void netstack_abort_all(struct netstack *ns, uint64_t now_ns);

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "http_core.h"
+#include <string.h>
 #include "netstack.h"
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
@@ -14,8 +14,8 @@
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
 #define NS_MS 1000000ull                 /* ns per ms */
-#define NS_RX_BUF HTTP_MAX_HEADER_BYTES   /* per-connection receive buffer */
-#define NS_MAX_REPLIES 16                 /* queued replies per connection */
+#define NS_RX_BUF NETSTACK_RX_BUF        /* per-connection receive buffer */
+#define NS_TX_RANGES NETSTACK_TX_RANGES  /* send stream ranges per connection */
 #define NS_MAX_OOO 4                      /* out-of-order ranges kept */
 #define NS_RCV_WSCALE 0    /* our window fits 16 bits; the option is sent
 			    * so that the peer's window can be scaled */
@@ -28,7 +28,7 @@
 #define NS_PERSIST_MAX_MS 60000 /* persist probes back off up to this */
 #define NS_MAX_SACKED 8    /* sender scoreboard: SACKed ranges kept */
 #define NS_DUPTHRESH 3     /* RFC 5681 / RFC 6675 DupThresh */
-#define NS_TS_LEN 12       /* NOP, NOP, timestamps: on every segment once
+#define NS_TS_LEN NETSTACK_TS_OPT_LEN       /* NOP, NOP, timestamps: on every segment once
 			    * agreed, so the payload per segment drops by it */
 #define NS_MAX_SACK_RX 4   /* SACK blocks read from one segment */
 #define NS_NONE UINT32_MAX
@@ -59,14 +59,11 @@ enum tcp_timer {
 	TIMER_TIME_WAIT, /* end of TIME_WAIT */
 };
 
-/* One reply being sent: the page's head and body are referenced, the slot
- * is copied because the clock rewrites it every second and a retransmission
- * must repeat the same bytes. */
-struct ns_reply {
-	const struct page *page;
-	uint32_t len;      /* head + slot (+ body unless HEAD) */
-	uint32_t slot_sum; /* partial checksum of slot[] */
-	char slot[HTTP_SLOT_LEN];
+/* One range of the send stream (netstack_range), kept until acknowledged,
+ * with where it starts in its message (segments are cut from there). */
+struct ns_tx_range {
+	struct netstack_range rg; /* as appended */
+	uint32_t msg_off;         /* bytes of its message before it */
 };
 
 /* Peer addressing as seen in a received frame (ip in network order,
@@ -102,7 +99,7 @@ struct tcp_conn {
 	uint8_t retries;     /* consecutive RTO / SYN-ACK / probe expiries */
 	bool in_recovery;    /* NewReno fast recovery */
 	bool fin_queued;     /* our FIN follows the last queued byte */
-	bool rx_closed;      /* no more requests parsed: close reply or FIN */
+	bool rx_closed;      /* input no longer delivered (netstack_close) */
 	bool fin_received;
 	bool ack_pending;    /* an ACK must go out */
 	bool rtt_timing;
@@ -118,7 +115,7 @@ struct tcp_conn {
 	uint8_t nsacked;
 	uint16_t mss;        /* payload per segment we send: the smaller MSS
 			      * minus NS_TS_LEN when timestamps are on (the
-			      * cut the page sums are keyed by) */
+			      * cut netstack_conn_mss reports) */
 
 	/* send sequence space: snd_una <= snd_nxt <= snd_max <= snd_end+FIN */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_end;
@@ -138,18 +135,22 @@ struct tcp_conn {
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_adv;
-	uint32_t rx_len;     /* in-order bytes in rxbuf not yet parsed */
+	uint32_t rx_len;     /* in-order bytes in rxbuf not yet consumed */
 	uint8_t nooo;
 	/* Out-of-order data, in rxbuf, the most recently touched range
 	 * first: the order of the SACK blocks we send (RFC 2018 4). */
 	struct ns_range ooo[NS_MAX_OOO];
 	char *rxbuf;         /* NS_RX_BUF bytes: rcv_nxt maps to rxbuf[rx_len] */
-	struct http_parser parser;
 
-	/* replies: ring of NS_MAX_REPLIES, the first starts at reply_seq */
-	uint32_t reply_seq;
-	uint8_t rhead, rcount;
-	struct ns_reply replies[NS_MAX_REPLIES];
+	/* the application's state (netstack_app.open) */
+	void *app_conn;
+
+	/* send stream: ring of NS_TX_RANGES (tx, last below), the first
+	 * starts at tx_seq; tx_msg_off is the next appended byte's offset in
+	 * its message */
+	uint32_t tx_seq, tx_msg_off;
+	uint8_t tx_head, tx_count;
+	uint8_t tx_msgs;     /* ranges in the ring that end a message */
 
 	uint32_t pseudo_sum; /* TCP pseudo-header: addresses and protocol */
 
@@ -163,6 +164,10 @@ struct tcp_conn {
 	struct tcp_conn *list_prev, *list_next; /* TIME_WAIT FIFO or free list */
 	struct tcp_conn *pend_prev, *pend_next; /* waiting for tx room */
 	bool pending;
+
+	/* Last, so that a new connection clears everything before it only:
+	 * a range is read only once appended. */
+	struct ns_tx_range tx[NS_TX_RANGES];
 };
 
 struct ns_list {
@@ -185,6 +190,7 @@ struct netstack {
 	struct ns_list time_wait; /* oldest first */
 	struct ns_list pending;   /* tx ring was full: served oldest first */
 	bool draining_pending;    /* netstack_poll is serving the pending list */
+	bool in_app;              /* an application callback is running */
 	uint32_t ncapped;         /* connections with tx_capped set */
 
 	struct tcp_conn **heap;
@@ -193,21 +199,6 @@ struct netstack {
 	struct netstack_stats stats;
 	uint8_t hdr[NETSTACK_MAX_HDR]; /* scratch for the frame being sent */
 };
-
-/* Per-page checksum sums for one cut size (page->engine_data, a chain: one
- * per cut, without and with timestamps). The reply's byte stream is cut at
- * fixed offsets: segment 0 holds head + slot + body[0, f), segment k >= 1
- * holds body[f + (k-1)*mss, f + k*mss). */
-struct ns_page_sums {
-	uint32_t magic;
-	uint16_t mss;       /* the cut size: tcp_conn.mss */
-	struct ns_page_sums *next;
-	uint16_t head_sum;  /* folded partial sum of the head, at offset 0 */
-	uint32_t first;     /* f: body bytes in segment 0 */
-	uint32_t nchunks;
-	uint16_t sums[];    /* [0]: body[0, f); [k]: chunk k */
-};
-#define NS_PAGE_SUMS_MAGIC 0x6e737073u
 
 /* netstack.c */
 void ns_conn_free(struct netstack *ns, struct tcp_conn *c);
@@ -229,7 +220,14 @@ void ns_timer_arm(struct netstack *ns, struct tcp_conn *c, enum tcp_timer t,
 		  uint64_t at);
 void ns_timer_stop(struct netstack *ns, struct tcp_conn *c);
 void ns_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns);
-void ns_idle_touch(struct netstack *ns, struct tcp_conn *c);
+/* Progress (new data in, new data acked, the application answering, a new
+ * connection) pushes the idle deadline: a peer that keeps a zero window
+ * forever, or never finishes its close, is still idle. */
+static inline void ns_idle_touch(struct netstack *ns, struct tcp_conn *c)
+{
+	if (ns->cfg.idle_timeout_ms && c->state != TCP_TIME_WAIT)
+		c->idle_at = ns->now_ns + ns->cfg.idle_timeout_ms * NS_MS;
+}
 /* The next zero-window probe's delay: the RTO shifted by persist_shift,
  * capped at NS_PERSIST_MAX_MS (the RTO itself is left alone). */
 uint64_t ns_persist_ms(const struct tcp_conn *c);
@@ -278,17 +276,104 @@ void ns_output(struct netstack *ns, struct tcp_conn *c);
  * CLOSE_WAIT -> LAST_ACK. */
 void ns_fin_sent(struct netstack *ns, struct tcp_conn *c);
 void ns_abort(struct netstack *ns, struct tcp_conn *c);
-uint32_t ns_rcv_space(const struct tcp_conn *c);
+/* Our receive window: what the application has not consumed leaves. */
+static inline uint32_t ns_rcv_space(const struct tcp_conn *c)
+{
+	return NS_RX_BUF - c->rx_len;
+}
 
 /* tcp_input.c */
 void ns_tcp_input(struct netstack *ns, const struct ns_peer *peer,
 		  const uint8_t *tcp, size_t tcp_len, const uint8_t *payload,
 		  size_t payload_len);
 
-/* netstack_http.c */
-void ns_http_run(struct netstack *ns, struct tcp_conn *c);
-void ns_replies_release(struct tcp_conn *c);
-const struct ns_reply *ns_reply_at(const struct tcp_conn *c, uint32_t seq,
-				   uint32_t *offset);
+/* tcp_app.c: the application interface */
+_Static_assert((NS_TX_RANGES & (NS_TX_RANGES - 1)) == 0, "the send ring wraps by masking");
+static inline unsigned ns_tx_slot(unsigned i)
+{
+	return i & (NS_TX_RANGES - 1);
+}
+
+/* Where the receive buffer's bytes end: in-order data plus whatever
+ * out-of-order data sits beyond it. */
+uint32_t ns_rx_extent(const struct tcp_conn *c);
+/* Releases the ranges snd_una has passed and tells the application;
+ * returns the bytes released. All acknowledged, the usual case, is inline
+ * and walks nothing; part of the stream is ns_tx_release_part's. */
+uint32_t ns_tx_release_part(struct netstack *ns, struct tcp_conn *c);
+static inline uint32_t ns_tx_release(struct netstack *ns, struct tcp_conn *c)
+{
+	if (SEQ_LT(c->snd_una, c->snd_end))
+		return ns_tx_release_part(ns, c);
+	uint32_t bytes = c->snd_end - c->tx_seq, msgs = c->tx_msgs;
+	c->tx_seq = c->snd_end;
+	c->tx_head = c->tx_count = c->tx_msgs = 0;
+	if (bytes) {
+		ns->in_app = true;
+		ns->cfg.app->acked(ns->cfg.app_ctx, c->app_conn, bytes, msgs);
+		ns->in_app = false;
+	}
+	return bytes;
+}
+/* The range holding seq (below snd_end): its ring index and seq's offset
+ * in it; false when none does. */
+static inline bool ns_tx_find(const struct tcp_conn *c, uint32_t seq, unsigned *idx,
+			      uint32_t *off)
+{
+	uint32_t start = c->tx_seq;
+	for (unsigned i = 0; i < c->tx_count; i++) {
+		unsigned k = ns_tx_slot(c->tx_head + i);
+		if (seq - start < c->tx[k].rg.len) {
+			*idx = k;
+			*off = seq - start;
+			return true;
+		}
+		start += c->tx[k].rg.len;
+	}
+	return false;
+}
+/* The bytes from offset off of range idx to the end of its message (or of
+ * the stream). */
+uint32_t ns_tx_msg_left(const struct tcp_conn *c, unsigned idx, uint32_t off);
+
+/* Hands c's unconsumed input (and the peer's FIN) to the application,
+ * and drops what it consumed. Inline: once per segment with data. */
+static inline void ns_app_deliver(struct netstack *ns, struct tcp_conn *c)
+{
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+		return;
+	uint32_t held = c->rx_len;
+	if (!c->rx_closed) {
+		ns->in_app = true;
+		size_t used = ns->cfg.app->input(ns->cfg.app_ctx, ns, (struct netstack_conn *)(void *)c,
+						 c->app_conn, (const uint8_t *)c->rxbuf, held,
+						 c->fin_received);
+		ns->in_app = false;
+		if (used) {
+			if (used > held)
+				used = held;
+			uint32_t ext = c->nooo ? ns_rx_extent(c) : held;
+			if (ext > used) /* usually all was consumed */
+				memmove(c->rxbuf, c->rxbuf + used, ext - used);
+			c->rx_len -= (uint32_t)used;
+		}
+	}
+	if (c->rx_closed)
+		c->rx_len = 0;
+	/* The window grew by a useful amount: tell the peer (RFC 9293
+	 * 3.8.6.2.2, receiver side SWS avoidance). */
+	if (c->rx_len < held && ns_rcv_space(c) - (c->rcv_adv - c->rcv_nxt) >= c->mss)
+		c->ack_pending = true;
+}
+
+static inline struct tcp_conn *ns_conn_of(struct netstack_conn *c)
+{
+	return (struct tcp_conn *)(void *)c;
+}
+
+static inline struct netstack_conn *ns_handle(struct tcp_conn *c)
+{
+	return (struct netstack_conn *)(void *)c;
+}
 
 #endif

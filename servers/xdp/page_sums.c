@@ -1,19 +1,14 @@
-/* Per-page checksum precomputation (ARCHITECTURE.md: "anything a server
- * needs per page is computed there, once").
- *
- * tcp_output.c cuts every reply at the same offsets for a given MSS:
- * segment 0 = head + slot + body[0, f) with f = mss - head - slot, then
- * body chunks of mss bytes. The sums of the head and of each body piece
- * are computed here; the slot's is computed once per reply (it changes
- * every second). Sending a full segment then costs the header's sum only.
+/* Per-page checksum precomputation (page_sums.h). Sending a full segment
+ * then costs the header's sum only.
  *
  * Two cuts per page: mss = mtu - 40 (a peer without timestamps) and
  * mss - 12 (with them: every segment carries 12 bytes of options, so the
- * cut moves; tcp_conn.mss). Both stay in a chain off engine_data. */
+ * cut moves; netstack_conn_mss). Both stay in a chain off engine_data. */
 #include <stdlib.h>
 
 #include "checksum.h"
-#include "netstack_internal.h"
+#include "netstack.h"
+#include "page_sums.h"
 
 static const int error_statuses[] = { 400, 404, 405, 414, 431, 501, 503 };
 
@@ -24,7 +19,7 @@ static struct page *writable(const struct page *p)
 	return (struct page *)p;
 }
 
-static struct ns_page_sums *build(const struct page *p, uint16_t mss)
+static struct page_sums *build(const struct page *p, uint16_t mss)
 {
 	size_t hs = p->head_len + HTTP_SLOT_LEN;
 	if (hs > mss || p->body_len > UINT32_MAX)
@@ -32,10 +27,10 @@ static struct ns_page_sums *build(const struct page *p, uint16_t mss)
 	size_t f = mss - hs < p->body_len ? mss - hs : p->body_len;
 	size_t rest = p->body_len - f;
 	size_t nchunks = 1 + (rest + mss - 1) / mss;
-	struct ns_page_sums *ps = malloc(sizeof(*ps) + nchunks * sizeof(uint16_t));
+	struct page_sums *ps = malloc(sizeof(*ps) + nchunks * sizeof(uint16_t));
 	if (!ps)
 		return NULL;
-	ps->magic = NS_PAGE_SUMS_MAGIC;
+	ps->magic = PAGE_SUMS_MAGIC;
 	ps->mss = mss;
 	ps->next = NULL;
 	ps->head_sum = csum_fold16(csum_partial(p->response, p->head_len, 0));
@@ -52,9 +47,9 @@ static struct ns_page_sums *build(const struct page *p, uint16_t mss)
 
 static void release_one(const struct page *p)
 {
-	struct ns_page_sums *ps = p->engine_data;
+	struct page_sums *ps = p->engine_data;
 	while (ps) {
-		struct ns_page_sums *next = ps->next;
+		struct page_sums *next = ps->next;
 		free(ps);
 		ps = next;
 	}
@@ -67,7 +62,7 @@ static int prepare_cut(const struct page *p, uint16_t mss)
 	size_t hs = p->head_len + HTTP_SLOT_LEN;
 	if (hs > mss)
 		return 0;
-	struct ns_page_sums *ps = build(p, mss);
+	struct page_sums *ps = build(p, mss);
 	if (!ps)
 		return -1;
 	ps->next = p->engine_data;
@@ -79,12 +74,12 @@ static int prepare_one(const struct page *p, uint16_t mss)
 {
 	release_one(p);
 	/* The timestamp cut last: first on the chain, the common case. */
-	if (prepare_cut(p, mss) < 0 || prepare_cut(p, mss - NS_TS_LEN) < 0)
+	if (prepare_cut(p, mss) < 0 || prepare_cut(p, mss - NETSTACK_TS_OPT_LEN) < 0)
 		return -1;
 	return 0;
 }
 
-int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu)
+int page_sums_prepare(struct page_cache *pc, uint16_t mtu)
 {
 	if (mtu < 576)
 		return 0;
@@ -101,7 +96,7 @@ int netstack_pages_prepare(struct page_cache *pc, uint16_t mtu)
 	return 0;
 }
 
-void netstack_pages_release(struct page_cache *pc)
+void page_sums_release(struct page_cache *pc)
 {
 	size_t n = page_cache_count(pc);
 	for (size_t i = 0; i < n; i++)

@@ -49,6 +49,16 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 		c->ts_recent_ns = ns->now_ns;
 		c->ts_offset = ns_ts_offset(ns, peer);
 	}
+	/* The application's state, once the MSS is known (an application
+	 * that precomputes checksums cuts by it). */
+	c->app_conn = ns->cfg.app->open(ns->cfg.app_ctx, ns_handle(c), (uint32_t)(c - ns->conns));
+	if (!c->app_conn) { /* refused */
+		ns_conn_free(ns, c);
+		ns->stats.conns_opened++; /* ns_conn_free counted it closed */
+		ns->stats.conns_rejected++;
+		ns_send_rst_to(ns, peer, 0, seq + 1, TH_RST | TH_ACK);
+		return;
+	}
 	c->rcv_wscale = c->peer_ws_ok ? NS_RCV_WSCALE : 0;
 	c->irs = seq;
 	c->rcv_nxt = seq + 1;
@@ -56,7 +66,7 @@ static void new_connection(struct netstack *ns, const struct ns_peer *peer,
 	c->iss = ns_isn(ns, peer);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->snd_end = c->reply_seq = c->iss + 1;
+	c->snd_end = c->tx_seq = c->iss + 1;
 	c->snd_wnd = c->max_sndwnd = win; /* never scaled in a SYN */
 	c->snd_wl1 = seq;
 	c->snd_wl2 = c->iss;
@@ -106,7 +116,7 @@ static void enter_time_wait(struct netstack *ns, struct tcp_conn *c)
 	c->idle_at = UINT64_MAX;
 	c->rx_len = 0;
 	c->nooo = 0;
-	c->rcount = 0; /* everything was acked: nothing left to send */
+	c->tx_count = c->tx_msgs = 0; /* everything was acked: nothing left to send */
 	ns_timer_arm(ns, c, TIMER_TIME_WAIT,
 		     ns->now_ns + ns->cfg.time_wait_ms * NS_MS);
 }
@@ -221,7 +231,7 @@ static void rtt_on_ack(struct netstack *ns, struct tcp_conn *c, uint32_t ack,
 
 static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			uint32_t ack, uint8_t flags, uint16_t win, size_t plen,
-			const struct ns_tcp_opts *to, bool *need_http)
+			const struct ns_tcp_opts *to, bool *need_app)
 {
 	uint32_t new_wnd = (uint32_t)win << c->snd_wscale;
 	bool advanced = SEQ_GT(ack, c->snd_una);
@@ -240,10 +250,8 @@ static void process_ack(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 			acked--;
 		if (acked)
 			rtx = cc_on_ack(c, ack, acked);
-		if (c->rcount) {
-			ns_replies_release(c);
-			*need_http = true;
-		}
+		if (c->tx_count && ns_tx_release(ns, c))
+			*need_app = true; /* room in the send stream */
 		if (c->snd_una == c->snd_max) {
 			if (c->timer == TIMER_RTX)
 				ns_timer_stop(ns, c);
@@ -316,7 +324,7 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 			    const uint8_t *payload, size_t plen)
 {
 	uint32_t seglen = (uint32_t)plen + !!(flags & TH_SYN) + !!(flags & TH_FIN);
-	bool need_http = false;
+	bool need_app = false;
 
 	/* The peer did not get our SYN-ACK and sent its SYN again. */
 	if (c->state == TCP_SYN_RECEIVED && (flags & (TH_SYN | TH_RST | TH_ACK)) == TH_SYN &&
@@ -403,7 +411,7 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 		ns_output(ns, c);
 		return;
 	}
-	process_ack(ns, c, seq, ack, flags, win, plen, to, &need_http);
+	process_ack(ns, c, seq, ack, flags, win, plen, to, &need_app);
 	if (our_fin_acked(c)) {
 		switch (c->state) {
 		case TCP_FIN_WAIT_1:
@@ -446,10 +454,10 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 			c->rcv_nxt += len;
 			ns->stats.payload_bytes_in += len;
 			absorb_out_of_order(c);
-			/* Not activity for the idle timeout until it completes a
-			 * request (queue_reply), as in every engine: a client
-			 * trickling a header is closed (http_conn.h). */
-			need_http = true;
+			/* Not activity for the idle timeout until the
+			 * application answers (netstack_send): a client
+			 * trickling a request is closed, as in every engine. */
+			need_app = true;
 		} else {
 			if (!c->rx_closed)
 				store_out_of_order(ns, c, seq, payload, len);
@@ -463,7 +471,7 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 		c->rcv_nxt++;
 		c->fin_received = true;
 		c->ack_pending = true;
-		need_http = true;
+		need_app = true;
 		switch (c->state) {
 		case TCP_ESTABLISHED:
 			ns_conn_set_state(ns, c, TCP_CLOSE_WAIT);
@@ -482,8 +490,8 @@ static void segment_arrives(struct netstack *ns, struct tcp_conn *c,
 		}
 	}
 
-	if (need_http)
-		ns_http_run(ns, c);
+	if (need_app)
+		ns_app_deliver(ns, c);
 	ns_output(ns, c);
 }
 

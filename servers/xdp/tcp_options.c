@@ -8,7 +8,7 @@
  *            NOP,NOP,SACK with up to 3 blocks (4 without timestamps)
  * Timestamps are the only option on data segments: a fixed length, so the
  * payload per segment (tcp_conn.mss) stays one cut size for the whole
- * connection and the precomputed page sums keep applying. SACK blocks ride
+ * connection and the sums precomputed by the application keep applying. SACK blocks ride
  * on pure ACKs (tcp_output.c). */
 #include "netstack_internal.h"
 #include "packet.h"

@@ -1,15 +1,16 @@
 /* TCP output: building segments and deciding what to send.
  *
- * A reply's bytes are sent straight from the page cache: the frame is
- * handed to the engine as [our headers][head][slot][body] pieces and only
- * the engine's copy into UMEM touches the body. A segment never spans two
- * replies, so every reply is cut at the same offsets (segment 0 =
- * head + slot + the start of the body, then MSS-sized body chunks) and the
- * checksum of each piece comes from the sums precomputed for the page
- * (page_sums.c); only pieces cut elsewhere (a window-limited segment, a
- * peer with a smaller MSS) are summed byte by byte. The cut size is
- * tcp_conn.mss, the MSS less the timestamps every segment then carries.
- * In checksum offload mode (netstack_config.csum_offload) nothing is summed at all: the device
+ * The send stream's bytes are sent from where the application keeps them
+ * (tcp_app.c): the frame is handed to the engine as [our headers][range
+ * pieces] and only the engine's copy into UMEM touches them. A segment
+ * never spans the end of a message, so every message is cut at the same
+ * offsets (multiples of the MSS from its start) and a piece that is one of
+ * the pieces the application summed in advance takes that sum (an HTTP
+ * reply: head, slot, then body chunks, xdp_http.c); only pieces cut
+ * elsewhere (a window-limited segment, a peer with a smaller MSS) are
+ * summed byte by byte. The cut size is tcp_conn.mss, the MSS less the
+ * timestamps every segment then carries. In checksum offload mode
+ * (netstack_config.csum_offload) nothing is summed at all: the device
  * completes the checksum (tcp_check_field).
  *
  * Output order: a retransmission owed (rtx_owed: a fast retransmit the tx
@@ -20,11 +21,6 @@
 #include "checksum.h"
 #include "netstack_internal.h"
 #include "packet.h"
-
-uint32_t ns_rcv_space(const struct tcp_conn *c)
-{
-	return NS_RX_BUF - c->rx_len;
-}
 
 static uint16_t rcv_window(struct tcp_conn *c)
 {
@@ -153,41 +149,28 @@ void ns_abort(struct netstack *ns, struct tcp_conn *c)
 	ns_conn_free(ns, c);
 }
 
-static const struct ns_page_sums *page_sums(const struct page *p, uint16_t mss)
+/* Sum of r->data[off, off + n): its precomputed sum when the piece is
+ * exactly one of the range's, else byte by byte. */
+static uint32_t piece_sum(const struct ns_tx_range *r, uint32_t off, uint32_t n, bool *live)
 {
-	const struct ns_page_sums *ps = p->engine_data;
-	for (; ps && ps->magic == NS_PAGE_SUMS_MAGIC; ps = ps->next)
-		if (ps->mss == mss)
-			return ps;
-	return NULL;
-}
-
-/* Sum of body[boff, boff + len): a precomputed chunk when the piece is
- * exactly one, else byte by byte. */
-static uint32_t body_sum(const struct page *p, const struct ns_page_sums *ps,
-			 uint16_t mss, size_t boff, size_t len, bool *live)
-{
-	if (ps) {
-		size_t f = ps->first;
-		if (boff == 0 && len == f)
-			return ps->sums[0];
-		if (boff >= f && (boff - f) % mss == 0) {
-			size_t k = (boff - f) / mss;
-			size_t want = p->body_len - boff < mss ? p->body_len - boff : mss;
-			if (k + 1 < ps->nchunks && len == want)
-				return ps->sums[k + 1];
+	if (r->rg.sums) {
+		uint32_t step = r->rg.sum_step;
+		if (off == 0) { /* the usual case: no division */
+			if (n == (r->rg.len < step ? r->rg.len : step))
+				return r->rg.sums[0];
+		} else if (step && off % step == 0 &&
+			   n == (r->rg.len - off < step ? r->rg.len - off : step)) {
+			return r->rg.sums[off / step];
 		}
 	}
 	*live = true;
-	return csum_partial(page_body(p) + boff, len, 0);
+	return csum_partial((const uint8_t *)r->rg.data + off, n, 0);
 }
 
-/* Sends the segment starting at `seq` with at most `maxlen` bytes of data
- * (never more than one MSS, never past the end of the reply it starts in),
- * with FIN when it ends our stream. Returns the sequence space it covers,
- * 0 when there is nothing at seq, -1 when the tx ring is full. */
-int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
-		    uint32_t maxlen)
+/* ns_send_segment, with seq's range (ring index k, offset off) already
+ * found when seq is below snd_end. */
+static int send_segment_at(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+			   uint32_t maxlen, unsigned k, uint32_t off)
 {
 	struct iovec iov[NETSTACK_MAX_IOV];
 	int iovcnt = 1;
@@ -197,61 +180,39 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	bool sw = !ns->cfg.csum_offload; /* offload: no payload byte is summed */
 
 	if (SEQ_LT(seq, c->snd_end)) {
-		uint32_t off;
-		const struct ns_reply *r = ns_reply_at(c, seq, &off);
-		if (!r)
-			return 0;
-		const struct page *p = r->page;
-		const struct ns_page_sums *ps = page_sums(p, c->mss);
-		len = r->len - off;
-		if (len > maxlen)
-			len = maxlen;
-		/* Never past the next multiple of the MSS from the reply's
+		const struct ns_tx_range *r = &c->tx[k];
+		/* Never past the next multiple of the MSS from the message's
 		 * start: after a window-limited runt the cuts fall back on the
 		 * precomputed boundaries instead of staying shifted. */
-		if (len > c->mss - off % c->mss)
-			len = c->mss - off % c->mss;
-		if (off + len == r->len)
-			flags |= TH_PSH;
-		size_t h = p->head_len, s = HTTP_SLOT_LEN;
-		size_t pos = off, end = off + len, at = 0;
-		if (pos < h) { /* head */
-			size_t n = (end < h ? end : h) - pos;
-			uint32_t ps_sum = 0;
-			if (ps && pos == 0 && n == h) {
-				ps_sum = ps->head_sum;
-			} else if (sw) {
-				ps_sum = csum_partial(p->response + pos, n, 0);
+		uint32_t moff = r->msg_off + off;
+		uint32_t want = c->mss - moff % c->mss;
+		if (want > maxlen)
+			want = maxlen;
+		unsigned end = ns_tx_slot(c->tx_head + c->tx_count); /* past the last */
+		for (;;) {
+			uint32_t n = r->rg.len - off;
+			if (n > want - len)
+				n = want - len;
+			iov[iovcnt].iov_base = (void *)((const uint8_t *)r->rg.data + off);
+			iov[iovcnt++].iov_len = n;
+			if (sw)
+				sum = csum_block_add(sum, piece_sum(r, off, n, &live), len);
+			len += n;
+			if (off + n == r->rg.len && r->rg.end_of_message) {
+				flags |= TH_PSH;
+				break;
 			}
-			sum = csum_block_add(sum, ps_sum, at);
-			iov[iovcnt].iov_base = (void *)(p->response + pos);
-			iov[iovcnt++].iov_len = n;
-			pos += n;
-			at += n;
+			k = ns_tx_slot(k + 1);
+			if (len == want || iovcnt == NETSTACK_MAX_IOV || k == end)
+				break;
+			r = &c->tx[k];
+			off = 0;
 		}
-		if (pos < end && pos < h + s) { /* slot */
-			size_t so = pos - h;
-			size_t n = (end < h + s ? end : h + s) - pos;
-			uint32_t sl = (so == 0 && n == s)
-					      ? r->slot_sum
-					      : sw ? csum_partial(r->slot + so, n, 0) : 0;
-			sum = csum_block_add(sum, sl, at);
-			iov[iovcnt].iov_base = (void *)(r->slot + so);
-			iov[iovcnt++].iov_len = n;
-			pos += n;
-			at += n;
-		}
-		if (pos < end) { /* body */
-			size_t bo = pos - h - s, n = end - pos;
-			iov[iovcnt].iov_base = (void *)(page_body(p) + bo);
-			iov[iovcnt++].iov_len = n;
-			if (sw) {
-				sum = csum_block_add(sum, body_sum(p, ps, c->mss, bo, n, &live), at);
-				if (live)
-					ns->stats.csum_live++;
-				else
-					ns->stats.csum_precomputed++;
-			}
+		if (sw) {
+			if (live)
+				ns->stats.csum_live++;
+			else
+				ns->stats.csum_precomputed++;
 		}
 	} else if (!(c->fin_queued && seq == c->snd_end)) {
 		return 0;
@@ -274,6 +235,21 @@ int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
 	else
 		ns->stats.payload_bytes_out += len;
 	return (int)(len + fin);
+}
+
+/* Sends the segment starting at `seq` with at most `maxlen` bytes of data
+ * (never more than one MSS, never past the end of the message it starts
+ * in, never past the next multiple of the MSS from the message's start),
+ * with FIN when it ends our stream. Returns the sequence space it covers,
+ * 0 when there is nothing at seq, -1 when the tx ring is full. */
+int ns_send_segment(struct netstack *ns, struct tcp_conn *c, uint32_t seq,
+		    uint32_t maxlen)
+{
+	unsigned k = 0;
+	uint32_t off = 0;
+	if (SEQ_LT(seq, c->snd_end) && !ns_tx_find(c, seq, &k, &off))
+		return 0;
+	return send_segment_at(ns, c, seq, maxlen, k, off);
 }
 
 void ns_fin_sent(struct netstack *ns, struct tcp_conn *c)
@@ -402,20 +378,26 @@ void ns_output(struct netstack *ns, struct tcp_conn *c)
 				ns_tx_cap_hold(ns, c);
 				break;
 			}
+			unsigned k;
 			uint32_t off;
-			const struct ns_reply *r = ns_reply_at(c, seq, &off);
-			uint32_t rem = r->len - off;
-			uint32_t len = room;
-			if (len > rem)
-				len = rem;
-			if (len > c->mss - off % c->mss) /* see ns_send_segment */
-				len = c->mss - off % c->mss;
-			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): no runt
-			 * segments while data is in flight to clock us. */
-			if (len < c->mss - off % c->mss && len < rem && flight > 0 &&
-			    len < c->max_sndwnd / 2)
+			if (!ns_tx_find(c, seq, &k, &off))
 				break;
-			n = ns_send_segment(ns, c, seq, len);
+			/* see ns_send_segment */
+			uint32_t cut = c->mss - (c->tx[k].msg_off + off) % c->mss;
+			uint32_t len = room < cut ? room : cut;
+			if (len < cut) {
+				/* Window-limited: a runt unless its message ends
+				 * first. Sender SWS avoidance (RFC 9293
+				 * 3.8.6.2.1): no runt segments while data is in
+				 * flight to clock us. (A full cut is clipped at
+				 * the message's end by send_segment_at.) */
+				uint32_t rem = ns_tx_msg_left(c, k, off);
+				if (rem <= len)
+					len = rem;
+				else if (flight > 0 && len < c->max_sndwnd / 2)
+					break;
+			}
+			n = send_segment_at(ns, c, seq, len, k, off);
 		} else if (c->fin_queued && seq == c->snd_end) {
 			n = ns_send_segment(ns, c, seq, 0);
 		} else {

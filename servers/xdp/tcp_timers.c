@@ -104,15 +104,6 @@ void ns_timer_stop(struct netstack *ns, struct tcp_conn *c)
 	c->timer_at = UINT64_MAX;
 }
 
-/* Progress (new data in, new data acked, a new connection) pushes the idle
- * deadline: a peer that keeps a zero window forever, or never finishes its
- * close, is still idle. */
-void ns_idle_touch(struct netstack *ns, struct tcp_conn *c)
-{
-	if (ns->cfg.idle_timeout_ms && c->state != TCP_TIME_WAIT)
-		c->idle_at = ns->now_ns + ns->cfg.idle_timeout_ms * NS_MS;
-}
-
 /* RFC 6298 2.2-2.4 in microseconds; G (clock granularity) is 1 µs here,
  * so the 4*RTTVAR term alone sets the margin, floored at NS_RTO_MIN_MS. */
 void ns_rtt_sample(struct tcp_conn *c, uint64_t rtt_ns)

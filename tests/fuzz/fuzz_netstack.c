@@ -85,6 +85,8 @@
 #include "netstack.h"
 #include "netstack_internal.h" /* white-box checks: check_internal() */
 #include "page_cache.h"
+#include "page_sums.h"
+#include "xdp_http.h"
 
 /* The checks and the oracle run without coverage instrumentation: they
  * are the hot loops of a run (byte by byte), and their branches are not
@@ -162,7 +164,7 @@ static void cleanup(void)
 	static const char *const names[] = { "t", "b", "e" };
 	char path[512];
 	for (int i = 0; i < 3; i++) {
-		netstack_pages_release(caches[i]);
+		page_sums_release(caches[i]);
 		page_cache_free(caches[i]);
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -200,7 +202,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	write_file("e", "", 0);
 	for (int i = 0; i < 3; i++) {
 		caches[i] = page_cache_load(pages_dir, err, sizeof(err));
-		if (!caches[i] || netstack_pages_prepare(caches[i], mtus[i]) < 0) {
+		if (!caches[i] || page_sums_prepare(caches[i], mtus[i]) < 0) {
 			fprintf(stderr, "page cache: %s\n", caches[i] ? "prepare" : err);
 			abort();
 		}
@@ -349,6 +351,7 @@ struct peer {
 static struct run {
 	struct netstack *ns;
 	struct netstack_config cfg;
+	struct xdp_http *http; /* the application: HTTP over the stack */
 	struct page_cache *pc;
 	unsigned cache_idx;
 	uint64_t now;
@@ -877,13 +880,17 @@ NO_COV static void check_internal(void)
 			      "slot %u: out-of-order range [%u,%u) rcv_nxt %u rx_len %u", i,
 			      r->start, r->end, c->rcv_nxt, c->rx_len);
 		}
-		CHECK(c->rcount <= NS_MAX_REPLIES, "rcount");
+		CHECK(c->tx_count <= NS_TX_RANGES, "tx_count");
 		if (c->state != TCP_TIME_WAIT) {
-			uint32_t sum = 0;
-			for (unsigned k = 0; k < c->rcount; k++)
-				sum += c->replies[(c->rhead + k) % NS_MAX_REPLIES].len;
-			CHECK(sum == c->snd_end - c->reply_seq, "slot %u: replies %u bytes, stream %u",
-			      i, sum, c->snd_end - c->reply_seq);
+			uint32_t sum = 0, msgs = 0;
+			for (unsigned k = 0; k < c->tx_count; k++) {
+				sum += c->tx[ns_tx_slot(c->tx_head + k)].rg.len;
+				msgs += c->tx[ns_tx_slot(c->tx_head + k)].rg.end_of_message;
+			}
+			CHECK(sum == c->snd_end - c->tx_seq, "slot %u: ranges %u bytes, stream %u",
+			      i, sum, c->snd_end - c->tx_seq);
+			CHECK(msgs == c->tx_msgs, "slot %u: %u messages, counted %u", i, msgs,
+			      c->tx_msgs);
 		}
 		if (c->heap_idx != NS_NONE)
 			CHECK(c->heap_idx < ns->heap_len && ns->heap[c->heap_idx] == c, "heap index");
@@ -908,14 +915,15 @@ NO_COV static void check_internal(void)
 		 * incomplete one: a complete request left unparsed would never
 		 * be answered (nothing parses again until new data or an ACK). */
 		if ((c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) && !c->rx_closed) {
-			CHECK(!c->fin_received || (c->rx_len && c->rcount == NS_MAX_REPLIES),
+			bool room = xdp_http_conn_has_room(R.http, i);
+			CHECK(!c->fin_received || (c->rx_len && !room),
 			      "slot %u: the peer's FIN is in, the connection not closing", i);
-			if (c->rx_len && c->rcount < NS_MAX_REPLIES) {
-				struct http_parser p = c->parser;
+			if (c->rx_len && room) {
+				struct http_parser p = *xdp_http_conn_parser(R.http, i);
 				struct http_reply hr;
 				CHECK(http_handle(&p, R.pc, c->rxbuf, c->rx_len, &hr) == HTTP_INCOMPLETE,
-				      "slot %u: a complete request waits unparsed (%u bytes, %u replies)",
-				      i, c->rx_len, c->rcount);
+				      "slot %u: a complete request waits unparsed (%u bytes, %u ranges)",
+				      i, c->rx_len, c->tx_count);
 			}
 		}
 		/* An ACK owed goes out before the call returns, or waits for room
@@ -1412,11 +1420,11 @@ static void run_op(struct rd *r)
 			const struct tcp_conn *c = &R.ns->conns[i];
 			if (c->state != TCP_CLOSED)
 				TRACE("  [%u] port %u state %u una %u nxt %u max %u end %u%s wnd %u "
-				      "cwnd %u timer %u at %lld ms rx %u replies %u\n", i, c->peer.port,
+				      "cwnd %u timer %u at %lld ms rx %u ranges %u\n", i, c->peer.port,
 				      c->state, c->snd_una, c->snd_nxt, c->snd_max, c->snd_end,
 				      c->fin_queued ? "+FIN" : "", c->snd_wnd, c->cwnd, c->timer,
 				      c->timer_at == UINT64_MAX ? -1 : (long long)(c->timer_at / NS_MS),
-				      c->rx_len, c->rcount);
+				      c->rx_len, c->tx_count);
 		}
 }
 
@@ -1447,8 +1455,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	R.cfg.idle_timeout_ms = (c0 & 0x20) ? idle_sel[(c1 >> 2) & 3] : 0;
 	R.cfg.time_wait_ms = tw_sel[c1 & 3];
 	R.cfg.isn_secret = 0x5eed;
-	R.cfg.pages = R.pc;
-	R.cfg.clock = &clk;
+	R.http = xdp_http_new(R.pc, &clk, R.cfg.max_conns, false);
+	if (!R.http)
+		abort();
+	R.cfg.app = &xdp_http_app;
+	R.cfg.app_ctx = R.http;
 	R.cfg.tx = fuzz_tx;
 	R.ns = netstack_new(&R.cfg);
 	if (!R.ns)
@@ -1471,6 +1482,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(st->cur_conns == 0 && st->cur_time_wait == 0 && !netstack_tx_blocked(R.ns) &&
 	      R.ns->heap_len == 0, "state left after abort_all");
 	netstack_free(R.ns);
+	xdp_http_free(R.http);
 	for (int i = 0; i < NPEERS; i++) {
 		free(R.peers[i].orc.log);
 		free(R.peers[i].sent_ends);

@@ -1,6 +1,7 @@
 /* Micro-benchmark of the netstack's send path (reported, never asserted).
  *
  *   build/release/tests/bench_netstack [iterations]
+ *   build/release/tests/bench_netstack requests [/tiny|/10k|/1m] [count] [close]
  *
  * 1. The internet checksum over one segment's payload: the 64-bit
  *    accumulating csum_partial against the 16-bit reference loop.
@@ -8,7 +9,17 @@
  *    checksums computed, frame handed to a tx callback) with the page's
  *    precomputed sums against summing every payload byte, for MTU 1500 and
  *    9000; once with a tx that discards, once with one that copies the frame
- *    (as the engine's copy into UMEM does). */
+ *    (as the engine's copy into UMEM does).
+ * 3. Whole keep-alive requests through the public API only (netstack_input:
+ *    request in, reply out, the next request ACKs it; a large reply is
+ *    ACKed as it goes), or with `close` a connection per request, for a
+ *    deterministic instruction count per request:
+ *
+ *      valgrind --tool=callgrind --toggle-collect=netstack_input \
+ *          --toggle-collect=netstack_poll build/release/tests/bench_netstack requests /tiny 20000
+ *
+ *    Ir of the collected functions / requests = the stack's cost per request
+ *    (the tx discards the frames: the engine's copy is not counted). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,20 +98,23 @@ static void bench_page(uint16_t mtu, int rounds)
 	const char req[] = "GET /1m HTTP/1.1\r\nHost: b\r\n\r\n";
 	nt_send(&h, &cc, req, sizeof(req) - 1);
 	struct tcp_conn *c = ns_conn_lookup(h.ns, h.cli_ip, cc.port);
-	if (!c || c->rcount != 1) {
+	if (!c || c->tx_count == 0) {
 		fprintf(stderr, "bench: no reply queued\n");
 		exit(1);
 	}
-	const struct page *p = c->replies[c->rhead].page;
-	void *sums = p->engine_data;
+	/* Live: the same ranges without their precomputed sums. */
+	const uint16_t *sums[NS_TX_RANGES];
+	for (unsigned i = 0; i < c->tx_count; i++)
+		sums[i] = c->tx[ns_tx_slot(c->tx_head + i)].rg.sums;
 	for (int mode = NT_TX_DISCARD; mode <= NT_TX_COPY; mode++) {
 		h.tx_mode = mode;
 		uint64_t segs;
-		((struct page *)p)->engine_data = sums;
 		double pre = bench_segments(&h, c, rounds, &segs);
-		((struct page *)p)->engine_data = NULL;
+		for (unsigned i = 0; i < c->tx_count; i++)
+			c->tx[ns_tx_slot(c->tx_head + i)].rg.sums = NULL;
 		double live = bench_segments(&h, c, rounds, &segs);
-		((struct page *)p)->engine_data = sums;
+		for (unsigned i = 0; i < c->tx_count; i++)
+			c->tx[ns_tx_slot(c->tx_head + i)].rg.sums = sums[i];
 		double gbps_pre = c->mss * 8 / pre, gbps_live = c->mss * 8 / live;
 		printf("MTU %4u, tx %-7s: %6.1f ns/segment precomputed (%5.1f Gbit/s of payload), "
 		       "%6.1f ns live (%5.1f Gbit/s): %.1fx\n",
@@ -111,8 +125,123 @@ static void bench_page(uint16_t mtu, int rounds)
 	nt_teardown(&h);
 }
 
+/* The bench client learns what the server sent from its frames' headers
+ * (the tx discards them): our next byte expected, FIN included. */
+struct req_client {
+	uint32_t srv_nxt;
+};
+
+static int track_sent(void *ctx, const struct netstack_frame *f)
+{
+	struct req_client *rc = ctx;
+	const uint8_t *h = f->iov[0].iov_base;
+	const uint8_t *t = h + 14 + 20;
+	uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	uint32_t end = seq + (uint32_t)f->payload_len + (t[13] & 0x01);
+	if ((int32_t)(end - rc->srv_nxt) > 0)
+		rc->srv_nxt = end;
+	return 0;
+}
+
+static void bench_requests(const char *path, long n)
+{
+	struct nt_harness h;
+	nt_setup(&h, 1500, 4, 0);
+	struct nt_conn cc;
+	nt_connect(&h, &cc, 45001);
+	uint8_t *want;
+	size_t reply_len = nt_expected(&h, path, false, &want);
+	free(want);
+	char req[128];
+	int rl = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: b\r\n\r\n", path);
+	struct req_client rc = { .srv_nxt = cc.rcv_nxt };
+	h.tx_gate = track_sent;
+	h.gate_ctx = &rc;
+	h.tx_mode = NT_TX_DISCARD;
+	double t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		uint32_t end = cc.rcv_nxt + (uint32_t)reply_len;
+		nt_send(&h, &cc, req, (size_t)rl); /* ACKs the previous reply */
+		for (int guard = 0; rc.srv_nxt != end; guard++) {
+			if (guard > 100000) {
+				fprintf(stderr, "bench: reply %ld stalled\n", i);
+				exit(1);
+			}
+			cc.rcv_nxt = rc.srv_nxt;
+			nt_ack(&h, &cc);
+		}
+		cc.rcv_nxt = end;
+	}
+	double t = now_s() - t0;
+	printf("requests %-6s keep-alive: %ld in %.3f s, %.0f ns/request (client included)\n", path,
+	       n, t, t / n * 1e9);
+	nt_conn_free(&cc);
+	nt_teardown(&h);
+}
+
+/* Close mode: a new connection per request (handshake, request with
+ * Connection: close, the reply and our FIN, the client's ACK and FIN), as
+ * the seed experiment's clients do. 32 client ports in turn over 4 slots,
+ * so each SYN takes the slot of the oldest TIME_WAIT. */
+static void bench_close(const char *path, long n)
+{
+	struct nt_harness h;
+	nt_setup(&h, 1500, 4, 0);
+	uint8_t *want;
+	size_t reply_len = nt_expected(&h, path, true, &want);
+	free(want);
+	char req[128];
+	int rl = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n",
+			  path);
+	struct req_client rc;
+	h.gate_ctx = &rc;
+	double t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		struct nt_conn cc;
+		h.tx_gate = NULL;
+		h.tx_mode = NT_TX_CAPTURE;
+		nt_connect(&h, &cc, (uint16_t)(42000 + i % 32));
+		rc.srv_nxt = cc.rcv_nxt;
+		h.tx_gate = track_sent;
+		h.tx_mode = NT_TX_DISCARD;
+		uint32_t end = cc.rcv_nxt + (uint32_t)reply_len + 1; /* and our FIN */
+		nt_send(&h, &cc, req, (size_t)rl);
+		for (int guard = 0; rc.srv_nxt != end; guard++) {
+			if (guard > 100000) {
+				fprintf(stderr, "bench: reply %ld stalled\n", i);
+				exit(1);
+			}
+			cc.rcv_nxt = rc.srv_nxt;
+			nt_ack(&h, &cc);
+		}
+		cc.rcv_nxt = end;
+		nt_input(&h, cc.port, cc.snd_nxt, cc.rcv_nxt, TH_ACK | TH_FIN, cc.win, NULL, 0);
+		nt_conn_free(&cc);
+	}
+	double t = now_s() - t0;
+	const struct netstack_stats *st = nt_stats(&h);
+	printf("requests %-6s close: %ld in %.3f s, %.0f ns/request (client included), "
+	       "%llu reclaimed from TIME_WAIT\n", path, n, t, t / n * 1e9,
+	       (unsigned long long)st->time_wait_reclaimed);
+	nt_teardown(&h);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "requests") == 0) {
+		const char *path = argc > 2 ? argv[2] : "/tiny";
+		long n = argc > 3 ? atol(argv[3]) : 20000;
+		if (n <= 0 || (strcmp(path, "/tiny") && strcmp(path, "/10k") && strcmp(path, "/1m"))) {
+			fprintf(stderr, "usage: %s requests [/tiny|/10k|/1m] [count > 0] [close]\n",
+				argv[0]);
+			return 2;
+		}
+		if (argc > 4 && strcmp(argv[4], "close") == 0)
+			bench_close(path, n);
+		else
+			bench_requests(path, n);
+		return 0;
+	}
 	long iters = argc > 1 ? atol(argv[1]) : 200000;
 	if (iters <= 0) {
 		fprintf(stderr, "usage: %s [iterations > 0]\n", argv[0]);

@@ -12,7 +12,6 @@
 #include "checksum.h"
 #include "test_util.h"
 
-#define FIXED_DATE 1700000000
 
 static void fake_device_csum(struct nt_harness *h, struct nt_frame *f,
 			     const struct netstack_frame *fr);
@@ -64,35 +63,9 @@ static int fake_tx(void *ctx, const struct netstack_frame *fr)
 	return 0;
 }
 
-static void fill_pseudo_random(uint8_t *p, size_t n, uint32_t seed)
+void nt_setup_app(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
+		  uint32_t idle_timeout_ms, const struct netstack_app *app, void *app_ctx)
 {
-	uint32_t x = seed;
-	for (size_t i = 0; i < n; i++) {
-		x = x * 1103515245u + 12345u;
-		p[i] = (uint8_t)(x >> 16);
-	}
-}
-
-void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
-	      uint32_t idle_timeout_ms)
-{
-	memset(h, 0, sizeof(*h));
-	h->dir = temp_dir_create();
-	temp_file_write(h->dir, "tiny", "Hello, world!", 13);
-	size_t n10 = 10 * 1024 + 1, n1m = 1024 * 1024;
-	uint8_t *b = malloc(n1m);
-	assert_non_null(b);
-	fill_pseudo_random(b, n10, 7);
-	temp_file_write(h->dir, "10k", b, n10); /* odd length on purpose */
-	fill_pseudo_random(b, n1m, 11);
-	temp_file_write(h->dir, "1m", b, n1m);
-	free(b);
-	char err[256];
-	h->pc = page_cache_load(h->dir, err, sizeof(err));
-	if (!h->pc)
-		fail_msg("page_cache_load: %s", err);
-	assert_int_equal(netstack_pages_prepare(h->pc, mtu), 0);
-	http_clock_tick(&h->clock, FIXED_DATE);
 	inet_pton(AF_INET, NT_SRV_IP, &h->srv_ip);
 	inet_pton(AF_INET, NT_CLI_IP, &h->cli_ip);
 	memcpy(h->srv_mac, "\x02\x00\x00\x00\x00\x01", 6);
@@ -108,8 +81,8 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	h->cfg.idle_timeout_ms = idle_timeout_ms;
 	h->cfg.time_wait_ms = 1000;
 	h->cfg.isn_secret = 42;
-	h->cfg.pages = h->pc;
-	h->cfg.clock = &h->clock;
+	h->cfg.app = app;
+	h->cfg.app_ctx = app_ctx;
 	h->cfg.tx_ctx = h;
 	h->cfg.tx = fake_tx;
 	h->ns = netstack_new(&h->cfg);
@@ -119,6 +92,8 @@ void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 void nt_restart(struct nt_harness *h)
 {
 	netstack_free(h->ns);
+	if (h->app_restart)
+		h->app_restart(h);
 	h->ns = netstack_new(&h->cfg);
 	assert_non_null(h->ns);
 	h->nts_peers = 0;
@@ -130,29 +105,12 @@ uint32_t nt_tsval(const struct nt_harness *h)
 	return (uint32_t)(h->now / NT_MS) + 0x10000000u;
 }
 
-void nt_teardown(struct nt_harness *h)
+void nt_teardown_stack(struct nt_harness *h)
 {
 	netstack_free(h->ns);
-	netstack_pages_release(h->pc);
-	page_cache_free(h->pc);
-	temp_dir_remove(h->dir);
 	free(h->frames);
-}
-
-int nt_fixture_setup(void **state)
-{
-	struct nt_harness *h = calloc(1, sizeof(*h));
-	assert_non_null(h);
-	nt_setup(h, 1500, 8, 10000);
-	*state = h;
-	return 0;
-}
-
-int nt_fixture_teardown(void **state)
-{
-	nt_teardown(*state);
-	free(*state);
-	return 0;
+	h->ns = NULL;
+	h->frames = NULL;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -661,31 +619,4 @@ void nt_conn_free(struct nt_conn *c)
 	free(c->stream);
 	free(c->have);
 	c->stream = c->have = NULL;
-}
-
-size_t nt_expected(const struct nt_harness *h, const char *path, bool close,
-		   uint8_t **out)
-{
-	const struct page *p = page_cache_lookup(h->pc, path, strlen(path));
-	assert_non_null(p);
-	size_t n = page_response_len(p);
-	uint8_t *b = malloc(n);
-	assert_non_null(b);
-	memcpy(b, p->response, p->head_len);
-	memcpy(b + p->head_len, http_clock_slot(&h->clock, close), HTTP_SLOT_LEN);
-	memcpy(b + p->head_len + HTTP_SLOT_LEN, page_body(p), p->body_len);
-	*out = b;
-	return n;
-}
-
-size_t nt_check_replies(const struct nt_harness *h, const struct nt_conn *c,
-			size_t from, const char *path, bool close, size_t count)
-{
-	uint8_t *want;
-	size_t n = nt_expected(h, path, close, &want);
-	assert_int_equal(c->stream_len, from + count * n);
-	for (size_t i = 0; i < count; i++)
-		assert_memory_equal(c->stream + from + i * n, want, n);
-	free(want);
-	return n;
 }

@@ -4,8 +4,12 @@
  * out), echoes the server's timestamps on every segment once agreed, and
  * sends SACK blocks while it holds out-of-order data.
  *
- * One harness = one netstack over a temporary page folder with three pages
- * (/tiny 13 bytes, /10k, /1m pseudo-random bytes) at a fixed Date. */
+ * One harness = one netstack under an application. nt_setup's is httpd-xdp's
+ * HTTP side (xdp_http.h, netstack_test_http.c) over a temporary page folder
+ * with three pages (/tiny 13 bytes, /10k, /1m pseudo-random bytes) at a
+ * fixed Date: those tests run HTTP over TCP end to end. nt_setup_app takes
+ * any application and needs no page cache (netstack_test_util.c alone:
+ * test_netstack_app.c drives TCP under a fake one). */
 #ifndef BB_NETSTACK_TEST_UTIL_H
 #define BB_NETSTACK_TEST_UTIL_H
 
@@ -15,6 +19,7 @@
 #include "http_clock.h"
 #include "netstack.h"
 #include "page_cache.h"
+#include "xdp_http.h"
 
 #define NT_SRV_IP "198.18.0.1"
 #define NT_CLI_IP "198.18.0.2"
@@ -35,6 +40,7 @@ struct nt_frame {
 struct nt_harness {
 	struct netstack *ns;
 	struct netstack_config cfg;
+	struct xdp_http *http;        /* the application, over pc */
 	struct page_cache *pc;
 	char *dir;
 	struct http_clock clock;
@@ -65,6 +71,9 @@ struct nt_harness {
 	 * would (csum_device, the default) or left as the stack wrote it. */
 	bool csum_device;
 	uint64_t csum_offloaded;      /* captured frames that asked for it */
+	/* nt_restart calls it between the old stack and the new one (the
+	 * HTTP side is made again for the new config). */
+	void (*app_restart)(struct nt_harness *h);
 };
 
 /* A TCP segment the stack sent, parsed. */
@@ -128,10 +137,16 @@ struct nt_conn {
 #define TH_PSH 0x08
 #define TH_ACK 0x10
 
+/* The HTTP harness (netstack_test_http.c). */
 void nt_setup(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
 	      uint32_t idle_timeout_ms);
-/* Replaces the harness's netstack with one made from h->cfg (after a test
- * changed it, e.g. csum_offload); no connection survives. */
+/* A stack under `app` alone (h zeroed first); nt_teardown_stack ends it. */
+void nt_setup_app(struct nt_harness *h, uint16_t mtu, uint32_t max_conns,
+		  uint32_t idle_timeout_ms, const struct netstack_app *app, void *app_ctx);
+void nt_teardown_stack(struct nt_harness *h);
+/* Replaces the harness's netstack (and its HTTP side) with one made from
+ * h->cfg (after a test changed it, e.g. csum_offload); no connection
+ * survives. */
 void nt_restart(struct nt_harness *h);
 /* The client's TSval now: a 1 ms clock. */
 uint32_t nt_tsval(const struct nt_harness *h);
@@ -144,6 +159,12 @@ int nt_fixture_teardown(void **state);
 static inline const struct netstack_stats *nt_stats(const struct nt_harness *h)
 {
 	return netstack_stats(h->ns);
+}
+
+/* Requests and 4xx, counted by the HTTP side. */
+static inline const struct xdp_http_stats *nt_http_stats(const struct nt_harness *h)
+{
+	return xdp_http_stats(h->http);
 }
 
 /* Builds a client frame (valid checksums) into f; returns its length. */

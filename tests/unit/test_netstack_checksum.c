@@ -1,5 +1,5 @@
 /* Unit tests: the internet checksum (servers/xdp/checksum.c) and the
- * per-page sums the stack precomputes (servers/xdp/page_sums.c). */
+ * per-page sums httpd-xdp's HTTP side precomputes (servers/xdp/page_sums.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "checksum.h"
-#include "netstack_internal.h"
 #include "netstack_test_util.h"
+#include "page_sums.h"
 
 /* RFC 1071's worked example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2. */
 static void test_rfc1071_example(void **state)
@@ -107,7 +107,7 @@ static void test_page_sums(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		const struct page *p = page_cache_lookup(h.pc, paths[i], strlen(paths[i]));
 		assert_non_null(p);
-		const struct ns_page_sums *ps = p->engine_data;
+		const struct page_sums *ps = p->engine_data;
 		const size_t cuts[] = { 1448, 1460 };
 		for (size_t c = 0; c < 2; c++, ps = ps->next) {
 			size_t mss = cuts[c];

@@ -212,7 +212,7 @@ static void test_reordering(void **state)
 	assert_int_equal(h->nframes, 1);
 	nt_parse(h, 0, &s);
 	assert_int_equal(s.ack, c.snd_nxt);
-	assert_int_equal(nt_stats(h)->requests, 1);
+	assert_int_equal(nt_http_stats(h)->requests, 1);
 	nt_conn_free(&c);
 }
 
@@ -522,7 +522,7 @@ static void test_many_pipelined(void **state)
 	nt_send(h, &c, req, n);
 	nt_drain(h, &c);
 	nt_check_replies(h, &c, 0, "/tiny", false, 40);
-	assert_int_equal(nt_stats(h)->requests, 40);
+	assert_int_equal(nt_http_stats(h)->requests, 40);
 	nt_conn_free(&c);
 }
 

@@ -262,7 +262,7 @@ static void test_paws(void **state)
 	assert_int_equal(s.len, 0);
 	assert_int_equal(s.ack, c.snd_nxt); /* not taken */
 	assert_int_equal(nt_stats(h)->paws_dropped, 1);
-	assert_int_equal(nt_stats(h)->requests, 0);
+	assert_int_equal(nt_http_stats(h)->requests, 0);
 	nt_clear(h);
 	nt_request(h, &c, req); /* a current TSval: served */
 	nt_drain(h, &c);

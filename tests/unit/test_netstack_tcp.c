@@ -110,7 +110,7 @@ static void test_request_response(void **state)
 	assert_int_equal(h->nframes, 1); /* the ACK rides on the reply */
 	nt_drain(h, &c);
 	nt_check_replies(h, &c, first, "/tiny", false, 1);
-	assert_int_equal(nt_stats(h)->requests, 2);
+	assert_int_equal(nt_http_stats(h)->requests, 2);
 	assert_true(nt_stats(h)->csum_precomputed > 0);
 	assert_int_equal(nt_stats(h)->retransmits, 0);
 	nt_conn_free(&c);
@@ -483,7 +483,7 @@ static void test_bad_request_closes(void **state)
 	assert_true(c.stream_len > 12);
 	assert_memory_equal(c.stream, "HTTP/1.1 400", 12);
 	assert_true(c.fin_seen);
-	assert_int_equal(nt_stats(h)->responses_4xx, 1);
+	assert_int_equal(nt_http_stats(h)->responses_4xx, 1);
 	nt_conn_free(&c);
 }
 

@@ -41,57 +41,19 @@ uint32_t ns_ts_offset(const struct netstack *ns, const struct ns_peer *peer)
 	return (uint32_t)(hash_mix64(k ^ 0x7473u) >> 32);
 }
 
-static void list_append(struct ns_list *l, struct tcp_conn *c)
-{
-	c->list_next = NULL;
-	c->list_prev = l->tail;
-	if (l->tail)
-		l->tail->list_next = c;
-	else
-		l->head = c;
-	l->tail = c;
-}
-
-static void list_remove(struct ns_list *l, struct tcp_conn *c)
-{
-	if (c->list_prev)
-		c->list_prev->list_next = c->list_next;
-	else
-		l->head = c->list_next;
-	if (c->list_next)
-		c->list_next->list_prev = c->list_prev;
-	else
-		l->tail = c->list_prev;
-	c->list_prev = c->list_next = NULL;
-}
-
 void ns_pending_add(struct netstack *ns, struct tcp_conn *c)
 {
 	if (c->pending)
 		return;
 	c->pending = true;
-	c->pend_next = NULL;
-	c->pend_prev = ns->pending.tail;
-	if (ns->pending.tail)
-		ns->pending.tail->pend_next = c;
-	else
-		ns->pending.head = c;
-	ns->pending.tail = c;
+	list_add_tail(&ns->pending, &c->pend);
 }
 
-static void pending_remove(struct netstack *ns, struct tcp_conn *c)
+static void pending_remove(struct tcp_conn *c)
 {
 	if (!c->pending)
 		return;
-	if (c->pend_prev)
-		c->pend_prev->pend_next = c->pend_next;
-	else
-		ns->pending.head = c->pend_next;
-	if (c->pend_next)
-		c->pend_next->pend_prev = c->pend_prev;
-	else
-		ns->pending.tail = c->pend_prev;
-	c->pend_prev = c->pend_next = NULL;
+	list_del(&c->pend);
 	c->pending = false;
 }
 
@@ -167,10 +129,10 @@ void ns_conn_free(struct netstack *ns, struct tcp_conn *c)
 		return;
 	hash_remove(ns, c);
 	ns_timer_remove(ns, c);
-	pending_remove(ns, c);
+	pending_remove(c);
 	tx_cap_release(ns, c);
 	if (c->state == TCP_TIME_WAIT) {
-		list_remove(&ns->time_wait, c);
+		list_del(&c->link);
 		ns->stats.cur_time_wait--;
 	} else {
 		ns->nconns_live--;
@@ -185,14 +147,13 @@ void ns_conn_free(struct netstack *ns, struct tcp_conn *c)
 	c->app_conn = NULL;
 	ns->stats.conns_closed++;
 	ns->stats.cur_conns--;
-	c->list_next = ns->free_list;
-	ns->free_list = c;
+	list_add_tail(&ns->free_conns, &c->link);
 }
 
 void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s)
 {
 	if (s == TCP_TIME_WAIT && c->state != TCP_TIME_WAIT) {
-		list_append(&ns->time_wait, c);
+		list_add_tail(&ns->time_wait, &c->link);
 		ns->stats.cur_time_wait++;
 		ns->nconns_live--;
 	}
@@ -203,27 +164,24 @@ void ns_conn_set_state(struct netstack *ns, struct tcp_conn *c, enum tcp_state s
  * FIFO stays ordered by deadline (tcp_timers.c expires from its head). */
 void ns_time_wait_requeue(struct netstack *ns, struct tcp_conn *c)
 {
-	if (ns->time_wait.tail == c)
-		return;
-	list_remove(&ns->time_wait, c);
-	list_append(&ns->time_wait, c);
+	list_del(&c->link);
+	list_add_tail(&ns->time_wait, &c->link);
 }
 
 /* A free slot, or the oldest TIME_WAIT's. NULL only if every slot holds a
  * live connection (the caller checks the cap first). */
 struct tcp_conn *ns_conn_alloc(struct netstack *ns, const struct ns_peer *peer)
 {
-	struct tcp_conn *c = ns->free_list;
-	if (c) {
-		ns->free_list = c->list_next;
-	} else {
-		c = ns->time_wait.head;
+	struct tcp_conn *c;
+	if (list_empty(&ns->free_conns)) {
+		c = ns_time_wait_oldest(ns);
 		if (!c)
 			return NULL;
-		ns_conn_free(ns, c);
+		ns_conn_free(ns, c); /* onto the free list's tail: taken below */
 		ns->stats.time_wait_reclaimed++;
-		ns->free_list = c->list_next;
 	}
+	c = list_entry(ns->free_conns.prev, struct tcp_conn, link);
+	list_del(&c->link);
 	char *rxbuf = c->rxbuf;
 	uint8_t gen = c->tag_gen;
 	memset(c, 0, offsetof(struct tcp_conn, tx));
@@ -283,12 +241,15 @@ struct netstack *netstack_new(const struct netstack_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
+	list_init(&ns->free_conns);
+	list_init(&ns->time_wait);
+	list_init(&ns->pending);
+	/* Slot 0 at the tail: the first connection takes it. */
 	for (uint32_t i = cfg->max_conns; i-- > 0;) {
 		struct tcp_conn *c = &ns->conns[i];
 		c->rxbuf = ns->rxbufs + (size_t)i * NS_RX_BUF;
 		c->heap_idx = NS_NONE;
-		c->list_next = ns->free_list;
-		ns->free_list = c;
+		list_add_tail(&ns->free_conns, &c->link);
 	}
 	return ns;
 }
@@ -327,9 +288,9 @@ void netstack_poll(struct netstack *ns, uint64_t now_ns)
 	/* Retry output the tx ring refused, oldest first, until it refuses
 	 * again. */
 	ns->draining_pending = true;
-	while (ns->pending.head) {
-		struct tcp_conn *c = ns->pending.head;
-		pending_remove(ns, c);
+	struct tcp_conn *c;
+	while ((c = ns_pending_first(ns))) {
+		pending_remove(c);
 		ns_output(ns, c);
 		if (c->pending)
 			break;
@@ -340,15 +301,16 @@ void netstack_poll(struct netstack *ns, uint64_t now_ns)
 uint64_t netstack_next_deadline(const struct netstack *ns)
 {
 	uint64_t d = ns->heap_len ? ns->heap[0]->heap_key : UINT64_MAX;
-	if (ns->time_wait.head && ns->time_wait.head->timer_at < d)
-		d = ns->time_wait.head->timer_at;
+	const struct tcp_conn *tw = ns_time_wait_oldest(ns);
+	if (tw && tw->timer_at < d)
+		d = tw->timer_at;
 	return d;
 }
 
 bool netstack_tx_blocked(const struct netstack *ns)
 {
 	/* A held connection waits for completions, which raise no event. */
-	return ns->pending.head != NULL || ns->ncapped != 0;
+	return !list_empty(&ns->pending) || ns->ncapped != 0;
 }
 
 void netstack_abort_all(struct netstack *ns, uint64_t now_ns)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include "list.h"
 #include "netstack.h"
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
@@ -161,17 +162,13 @@ struct tcp_conn {
 
 	/* links */
 	struct tcp_conn *hash_next;
-	struct tcp_conn *list_prev, *list_next; /* TIME_WAIT FIFO or free list */
-	struct tcp_conn *pend_prev, *pend_next; /* waiting for tx room */
+	struct list_node link; /* in the TIME_WAIT FIFO or the free list */
+	struct list_node pend; /* in the pending list: waiting for tx room */
 	bool pending;
 
 	/* Last, so that a new connection clears everything before it only:
 	 * a range is read only once appended. */
 	struct ns_tx_range tx[NS_TX_RANGES];
-};
-
-struct ns_list {
-	struct tcp_conn *head, *tail;
 };
 
 struct netstack {
@@ -186,9 +183,9 @@ struct netstack {
 	char *rxbufs;
 	struct tcp_conn **buckets;
 	uint32_t bucket_mask;
-	struct tcp_conn *free_list;
-	struct ns_list time_wait; /* oldest first */
-	struct ns_list pending;   /* tx ring was full: served oldest first */
+	struct list_node free_conns; /* taken from and given back at the tail */
+	struct list_node time_wait;  /* oldest first */
+	struct list_node pending;    /* tx ring was full: served oldest first */
 	bool draining_pending;    /* netstack_poll is serving the pending list */
 	bool in_app;              /* an application callback is running */
 	uint32_t ncapped;         /* connections with tx_capped set */
@@ -199,6 +196,18 @@ struct netstack {
 	struct netstack_stats stats;
 	uint8_t hdr[NETSTACK_MAX_HDR]; /* scratch for the frame being sent */
 };
+
+/* The oldest TIME_WAIT connection, the first waiting for tx room: NULL
+ * when the list is empty. */
+static inline struct tcp_conn *ns_time_wait_oldest(const struct netstack *ns)
+{
+	return list_empty(&ns->time_wait) ? NULL : list_entry(ns->time_wait.next, struct tcp_conn, link);
+}
+
+static inline struct tcp_conn *ns_pending_first(const struct netstack *ns)
+{
+	return list_empty(&ns->pending) ? NULL : list_entry(ns->pending.next, struct tcp_conn, pend);
+}
 
 /* netstack.c */
 void ns_conn_free(struct netstack *ns, struct tcp_conn *c);

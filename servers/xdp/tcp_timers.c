@@ -257,6 +257,7 @@ void ns_timers_run(struct netstack *ns, uint64_t now_ns)
 		if (c->state != TCP_CLOSED)
 			ns_timer_update(ns, c);
 	}
-	while (ns->time_wait.head && ns->time_wait.head->timer_at <= now_ns)
-		ns_conn_free(ns, ns->time_wait.head);
+	struct tcp_conn *tw;
+	while ((tw = ns_time_wait_oldest(ns)) && tw->timer_at <= now_ns)
+		ns_conn_free(ns, tw);
 }

@@ -949,22 +949,25 @@ NO_COV static void check_internal(void)
 	}
 	uint32_t n = 0;
 	const struct tcp_conn *prev = NULL;
-	for (const struct tcp_conn *c = ns->time_wait.head; c; c = c->list_next) {
-		CHECK(c->state == TCP_TIME_WAIT && c->list_prev == prev, "TIME_WAIT list");
+	for (const struct list_node *l = ns->time_wait.next; l != &ns->time_wait; l = l->next) {
+		const struct tcp_conn *c = list_entry(l, struct tcp_conn, link);
+		CHECK(c->state == TCP_TIME_WAIT && l->next->prev == l, "TIME_WAIT list");
 		CHECK(!prev || prev->timer_at <= c->timer_at, "TIME_WAIT FIFO out of order");
 		prev = c;
 		CHECK(++n <= max, "TIME_WAIT list loops");
 	}
-	CHECK(ns->time_wait.tail == prev, "TIME_WAIT tail");
+	CHECK(!prev || ns->time_wait.prev == &prev->link, "TIME_WAIT tail");
 	CHECK(n == tw && tw == st->cur_time_wait, "TIME_WAIT: %u listed, %u slots, gauge %llu",
 	      n, tw, (unsigned long long)st->cur_time_wait);
 	n = 0;
-	for (const struct tcp_conn *c = ns->pending.head; c; c = c->pend_next) {
+	for (const struct list_node *l = ns->pending.next; l != &ns->pending; l = l->next) {
+		const struct tcp_conn *c = list_entry(l, struct tcp_conn, pend);
 		CHECK(c->pending && c->state != TCP_CLOSED, "pending list");
 		CHECK(++n <= max, "pending list loops");
 	}
 	n = 0;
-	for (const struct tcp_conn *c = ns->free_list; c; c = c->list_next) {
+	for (const struct list_node *l = ns->free_conns.next; l != &ns->free_conns; l = l->next) {
+		const struct tcp_conn *c = list_entry(l, struct tcp_conn, link);
 		CHECK(c->state == TCP_CLOSED, "free list holds a live slot");
 		CHECK(++n <= max, "free list loops");
 	}

@@ -6,7 +6,8 @@
 #
 #   scripts/run-point.sh --server NAME --csv FILE [options]
 #
-#   --server NAME        epoll tpc uring xdp (bin/httpd-NAME) | nginx | lighttpd
+#   --server NAME        epoll tpc uring xdp (bin/httpd-NAME) | nginx | lighttpd |
+#                        a path to a build of ours (recorded as that path)
 #   --workers W          server workers = server cores, on CPUs 0..W-1 (1)
 #   --mode M             keepalive | close (keepalive)
 #   --concurrency C      connections (100)
@@ -188,8 +189,10 @@ fi
 # --- the load ---------------------------------------------------------------------
 # The row is loadgen's (docs/csv-schema.md): what this script knows goes in as
 # labels; what it measures itself is filled in after the run (below).
+# The CSV's server: httpd-NAME for ours, the path itself for a binary given
+# by path (an A/B of two builds), nginx or lighttpd as they are.
 srv_name=$server
-server_is_ours "$server" && srv_name=httpd-$server
+case $server in */*) ;; *) server_is_ours "$server" && srv_name=httpd-$server ;; esac
 if [ -n "${BB_META_FIELDS:-}" ]; then meta=$BB_META_FIELDS; else meta=$(meta_row_fields); fi
 meta_get() { printf '%s\n' "$meta" | sed -n "s/^meta_$1=//p" | head -n 1; }
 lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "$conc"

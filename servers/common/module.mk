@@ -15,3 +15,12 @@ EXTRA_TARGETS  += $(FAIL_WAIT_SHIM)
 $(FAIL_WAIT_SHIM): tests/integration/fail_wait.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+# The LD_PRELOAD shim of tests/integration/test_busy_poll.sh: a kernel
+# without epoll's or io_uring's busy-poll registration (before 6.9).
+NO_BUSY_POLL_SHIM := $(BUILD)/tests/no_busy_poll.so
+EXTRA_TARGETS     += $(NO_BUSY_POLL_SHIM)
+
+$(NO_BUSY_POLL_SHIM): tests/integration/no_busy_poll.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl

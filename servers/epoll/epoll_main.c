@@ -12,6 +12,7 @@
 
 struct epoll_cfg {
 	int max_events;
+	unsigned busy_poll_us; /* 0: no busy polling */
 };
 
 static int set_events(void *cfg, const char *value, char *err, size_t errlen)
@@ -24,8 +25,20 @@ static int set_events(void *cfg, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int set_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_count(value, 1, 1000000, &v, err, errlen) < 0)
+		return -1;
+	((struct epoll_cfg *)cfg)->busy_poll_us = (unsigned)v;
+	return 0;
+}
+
 static const struct engine_option epoll_options[] = {
 	{ "events", 1, "events taken per epoll_wait call (default 512)", set_events },
+	{ "busy-poll", 1, "busy-poll the receive path for up to USECS from epoll_wait (Linux 6.9+; see below)",
+	  set_busy_poll },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -39,7 +52,14 @@ static const char help_extra[] =
 	"answered 503 and closed at once, and counted as rejected.\n"
 	"Idle timeout: a connection that completes no request and sends nothing for\n"
 	"--idle-timeout seconds is closed (bytes that do not complete a request do not\n"
-	"count, so a slowly trickled header cannot hold a connection).";
+	"count, so a slowly trickled header cannot hold a connection).\n"
+	"Busy polling (--busy-poll USECS): each worker's epoll_wait polls the NAPI\n"
+	"context of its sockets for up to USECS before it sleeps (EPIOCSPARAMS, with\n"
+	"prefer_busy_poll), and the sockets get SO_BUSY_POLL and SO_PREFER_BUSY_POLL.\n"
+	"It burns CPU when load is light. It needs a NAPI context under the sockets\n"
+	"(a NIC queue; on veth, GRO or XDP on the interface), and for the interrupts to\n"
+	"stay off, the interface's napi_defer_hard_irqs and gro_flush_timeout set.\n"
+	"A kernel without EPIOCSPARAMS (before 6.9) gets one line and exit 1.";
 
 int main(int argc, char **argv)
 {
@@ -76,12 +96,16 @@ int main(int argc, char **argv)
 		w->max_events = cfg.max_events;
 		if (worker_setup(w) < 0)
 			server_die_errno(&o, "epoll setup");
+		char err[256];
+		if (cfg.busy_poll_us && epoll_busy_poll_setup(w->epfd, w->listen_fd, cfg.busy_poll_us, err, sizeof(err)) < 0)
+			server_die(&o, "%s", err);
 	}
 	const struct server_worker_fns fns = { .run = worker_main };
 	struct server_workers *ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
 
 	char details[128];
-	snprintf(details, sizeof(details), "trigger=edge events=%d nofile=%ld", cfg.max_events, nofile);
+	snprintf(details, sizeof(details), "trigger=edge events=%d nofile=%ld busy_poll_us=%u", cfg.max_events,
+		 nofile, cfg.busy_poll_us);
 	server_ready(&o, details);
 
 	server_workers_join(ws);

@@ -82,6 +82,10 @@ struct worker {
  * members. Returns 0, or -1 with errno set. */
 int worker_setup(struct worker *w);
 
+/* epoll_busy_poll.c: --busy-poll on a worker's epoll instance and listener.
+ * Returns 0, or -1 with one line in err. */
+int epoll_busy_poll_setup(int epfd, int listen_fd, unsigned usecs, char *err, size_t errlen);
+
 /* Runs the worker's loop until the server stops; returns NULL. */
 void *worker_main(void *arg);
 

@@ -40,6 +40,7 @@ struct uring_config {
 	uint64_t buf_size;      /* provided receive buffers: size ... */
 	uint64_t buf_count;     /* ... and count (a power of two) per worker */
 	uint64_t sq_entries;
+	unsigned busy_poll_us;  /* --busy-poll: 0 for none */
 };
 
 /* What uring_setup ended up with, for the one "features" line. */
@@ -124,6 +125,9 @@ struct worker {
 int uring_worker_setup(struct worker *w, char *err, size_t errlen);
 void uring_worker_teardown(struct worker *w);
 void uring_format_features(const struct worker *w, char *buf, size_t len);
+
+/* uring_busy_poll.c: --busy-poll on a worker's ring; 0 or -1 with err filled. */
+int uring_busy_poll_setup(struct worker *w, char *err, size_t errlen);
 
 /* uring_loop.c: runs until stop; returns when every connection is closed
  * or the stop deadline passed. */

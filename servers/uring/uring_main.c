@@ -37,7 +37,19 @@ static int opt_sq_entries(void *cfg, const char *value, char *err, size_t errlen
 	return parse_pow2(value, 64, 32768, &((struct uring_config *)cfg)->sq_entries, err, errlen);
 }
 
+static int opt_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_count(value, 1, 1000000, &v, err, errlen) < 0)
+		return -1;
+	((struct uring_config *)cfg)->busy_poll_us = (unsigned)v;
+	return 0;
+}
+
 static const struct engine_option uring_options[] = {
+	{ "busy-poll", 1, "busy-poll the receive path for up to USECS while waiting (Linux 6.9+; see below)",
+	  opt_busy_poll },
 	{ "zerocopy", 0, "send bodies of at least --zc-threshold bytes with SEND_ZC (see below)",
 	  opt_zerocopy },
 	{ "zc-threshold", 1, "body size from which --zerocopy applies (default 16K)", opt_zc_threshold },
@@ -75,7 +87,13 @@ static const char uring_help[] =
 	"frames crossing into the local stack are copied anyway (every notification\n"
 	"reports IORING_NOTIF_USAGE_ZC_COPIED; the counts are printed at exit) and\n"
 	"1 MiB pages ran about 10-15% slower than plain SENDMSG. It is meant for a\n"
-	"real NIC, where the receiver is another host.";
+	"real NIC, where the receiver is another host.\n"
+	"Busy polling (--busy-poll USECS): while a worker waits for completions the\n"
+	"kernel polls the NAPI contexts of its sockets for up to USECS instead of\n"
+	"sleeping (IORING_REGISTER_NAPI, prefer_busy_poll, dynamic tracking). It burns\n"
+	"CPU when load is light, and needs a NAPI context under the sockets (a NIC\n"
+	"queue; on veth, GRO or XDP on the interface). A kernel without it (before\n"
+	"6.9) gets one line and exit 1.";
 
 /* On the worker's thread: the ring belongs to the thread that made it
  * (SINGLE_ISSUER). A failed set-up undoes itself: main exits after it. */
@@ -118,7 +136,7 @@ int main(int argc, char **argv)
 	struct worker *workers;
 	struct server_stats *stats;
 	int fds[SERVER_MAX_WORKERS];
-	char line[512], details[64], extra[192];
+	char line[512], details[96], extra[192];
 	uint64_t enobufs = 0, zc_sends = 0, zc_copied = 0;
 
 	server_options_parse(&o, argc, argv, &desc);
@@ -153,8 +171,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: note: %s\n", o.prog, workers[0].feat.notice);
 	uring_format_features(&workers[0], line, sizeof(line));
 	fprintf(stderr, "%s: note: %s\n", o.prog, line);
-	snprintf(details, sizeof(details), "zerocopy=%s nofile=%ld", cfg.zerocopy ? "on" : "off",
-		 nofile);
+	snprintf(details, sizeof(details), "zerocopy=%s nofile=%ld busy_poll_us=%u",
+		 cfg.zerocopy ? "on" : "off", nofile, cfg.busy_poll_us);
 	server_ready(&o, details);
 
 	server_workers_join(ws);

@@ -223,6 +223,8 @@ int uring_worker_setup(struct worker *w, char *err, size_t errlen)
 	w->ring_ready = true;
 	if (check_opcodes(w, err, errlen) < 0)
 		return -1;
+	if (w->cfg->busy_poll_us && uring_busy_poll_setup(w, err, errlen) < 0)
+		return -1;
 
 	/* Saves the fd lookup on every io_uring_enter. */
 	ret = io_uring_register_ring_fd(&w->ring);

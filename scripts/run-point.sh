@@ -25,7 +25,8 @@
 #
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
 # CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
-# TOPO_GRO, TOPO_RPS, TOPO_NAPI (inline), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
+# TOPO_GRO, TOPO_RPS, TOPO_NAPI (inline), TOPO_NAPI_DEFER_IRQS, TOPO_GRO_FLUSH_TIMEOUT
+# (recorded as labels: what the server's interface has), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
 # LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
 # PROFILE_OUT (a report file: record the server cores under perf, see
 # scripts/profile.sh).
@@ -204,6 +205,13 @@ lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "
 	--label "host=$(meta_get host)" --label "kernel=$(meta_get kernel)" --label "cpu_model=$(meta_get cpu_model)"
 	--label "client_tx_csum=$tx_csum")
 for t in "${tags[@]}"; do lg+=(--label "$t"); done
+# What busy polling depends on, as the server's interface has it (the lab's
+# TOPO_NAPI_DEFER_IRQS / TOPO_GRO_FLUSH_TIMEOUT, or a real NIC's settings).
+srv_if=${SERVER_IFNAME:-$TOPO_SRV_IF}
+for knob in napi_defer_hard_irqs gro_flush_timeout; do
+	v=$(run_side srv cat "/sys/class/net/$srv_if/$knob" 2>/dev/null)
+	lg+=(--label "$knob=${v:-unknown}")
+done
 # In the lab loadgen sees the server's cores too and samples them over its
 # exact window; across two hosts this script samples them instead.
 same_host=0

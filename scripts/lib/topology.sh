@@ -28,6 +28,11 @@
 #                            NAPI; topo_pin_napi then pins each side's NAPI
 #                            kthread to that side's cores. docs/attribution.md
 #                            has the numbers that chose the default.
+#   TOPO_NAPI_DEFER_IRQS=N   napi_defer_hard_irqs of the server's interface, and
+#   TOPO_GRO_FLUSH_TIMEOUT=NS  its gro_flush_timeout (default: the kernel's, 0):
+#                            what busy polling (--busy-poll) needs so that
+#                            interrupts stay off while the server polls;
+#                            run-point records what the interface has.
 #   TOPO_CLIENT_EXTRA=N      extra client addresses (default 0)
 #   TOPO_CLIENT_TXREHASH=0|1 net.core.txrehash in the client namespace (default:
 #                            kernel default, 1). On veth the server's rx queue
@@ -75,6 +80,12 @@ topo_up() {
 				{ echo "topology: cannot set up threaded NAPI on $ifc (TSO off, GRO on, threaded)" >&2; topo_down "$lab"; return 1; }
 		fi
 	done
+	if [ -n "${TOPO_NAPI_DEFER_IRQS:-}${TOPO_GRO_FLUSH_TIMEOUT:-}" ]; then
+		ip netns exec "$lab-srv" sh -c 'echo "$1" > "/sys/class/net/$3/napi_defer_hard_irqs" &&
+			echo "$2" > "/sys/class/net/$3/gro_flush_timeout"' sh \
+			"${TOPO_NAPI_DEFER_IRQS:-0}" "${TOPO_GRO_FLUSH_TIMEOUT:-0}" "$TOPO_SRV_IF" ||
+			{ echo "topology: cannot set napi_defer_hard_irqs/gro_flush_timeout on $TOPO_SRV_IF" >&2; topo_down "$lab"; return 1; }
+	fi
 	local i
 	for ((i = 0; i < ${TOPO_CLIENT_EXTRA:-0}; i++)); do
 		ip -n "$lab-cli" addr add "198.18.0.$((3 + i))/$TOPO_PREFIX" dev "$TOPO_CLI_IF"

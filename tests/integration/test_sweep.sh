@@ -99,13 +99,16 @@ check "failed requests: exit 3" [ "$rc" = 3 ]
 check "failed requests: row kept with status errors" all_equal errors $(col "$tmp/err.csv" status)
 check "failed requests: counted" all_positive $(col "$tmp/err.csv" failed_requests)
 check "failed requests: in the failures file with the reason" grep -q ',errors,".*failed requests of' "$tmp/err-failures.csv"
-TOPO_NAPI=threaded scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 \
+TOPO_NAPI=threaded TOPO_NAPI_DEFER_IRQS=2 TOPO_GRO_FLUSH_TIMEOUT=200000 \
+	scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 \
 	--csv "$tmp/napi.csv" >"$tmp/napi.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$tmp/napi.out" | tail -n 2
 check "threaded NAPI lab: a row" bash -c '[ "$1" = 0 ] || [ "$1" = 3 ]' sh "$rc"
 check "threaded NAPI lab: recorded" all_equal threaded $(col "$tmp/napi.csv" napi)
 check "threaded NAPI lab: req/s > 0" all_positive $(col "$tmp/napi.csv" req_per_s)
+check "busy-poll interface settings: recorded as the interface has them" \
+	grep -q 'napi_defer_hard_irqs=2;gro_flush_timeout=200000' "$tmp/napi.csv"
 
 # --- 2. two "hosts" ---------------------------------------------------------------
 echo "# SERVER_HOST / CLIENT_HOST through ssh"

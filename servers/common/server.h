@@ -94,7 +94,24 @@ long server_raise_nofile(void);
  * listening there is reported as "in use" instead of silently sharing it. */
 #define SERVER_LISTEN_REUSEPORT 1
 #define SERVER_LISTEN_NONBLOCK  2
+/* With several workers: each connection to the worker of the CPU that
+ * received its SYN (server_steering.c), instead of the kernel's hash. */
+#define SERVER_LISTEN_CPU_LOCAL 4
 void server_listen_group(const struct server_options *o, int flags, int n, int *fds);
+/* server_steering.c: the reuseport program of SERVER_LISTEN_CPU_LOCAL, on
+ * the group of `fd` (n sockets, in worker order). Exits 1 on failure. */
+void server_steer_by_cpu(const struct server_options *o, int fd, int n);
+/* --steer cpu|hash: *cpu set for "cpu"; 0, or -1 with a message. */
+int server_parse_steer(const char *value, bool *cpu, char *err, size_t errlen);
+/* The --help paragraph of --steer, for the engines that have it. */
+#define SERVER_STEER_HELP \
+	"Steering (--steer, with several workers): hash (the kernel's default) spreads\n" \
+	"new connections over the workers' SO_REUSEPORT listeners by their addresses;\n" \
+	"cpu sends each to the worker of the CPU that received its SYN (a reuseport\n" \
+	"program), so the connection stays on that CPU. Use cpu where the server's\n" \
+	"cores receive its traffic (a NIC queue per server core, or veth with\n" \
+	"TOPO_NAPI=threaded); on the inline veth lab the SYN is received on the\n" \
+	"client's core, and cpu would group connections by client core."
 
 /* The answer to a connection over --max-conns: the prebuilt 503 (with
  * Connection: close) as up to 3 iovecs, for an engine that sends it its
@@ -174,6 +191,11 @@ void server_ready(const struct server_options *o, const char *details);
 void server_print_stats(const struct server_options *o,
 			const struct server_stats *per_worker, int nworkers,
 			const char *extra);
+
+/* "<key>=a/b/..." (each worker's accepted count, in worker order) into buf:
+ * how the workers shared the connections, for an engine's stats extras. */
+void server_format_per_worker(char *buf, size_t len, const char *key,
+			      const struct server_stats *per_worker, int nworkers);
 
 /* Exit 1 (start-up failures, in main only) after printing one line:
  * "<prog>: <what>: <strerror(errno)>" or "<prog>: <formatted>". */

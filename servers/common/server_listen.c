@@ -53,9 +53,12 @@ void server_listen_group(const struct server_options *o, int flags, int n, int *
 		errno = EINVAL;
 		server_die_errno(o, "several listening sockets need SERVER_LISTEN_REUSEPORT");
 	}
+	/* Listened in worker order: the reuseport group's index of each. */
 	for (int i = 0; i < n; i++) {
 		fds[i] = open_socket(o, flags, reuseport);
 		if (listen(fds[i], LISTEN_BACKLOG) < 0)
 			die_on(o, "listen");
 	}
+	if ((flags & SERVER_LISTEN_CPU_LOCAL) && n > 1)
+		server_steer_by_cpu(o, fds[0], n);
 }

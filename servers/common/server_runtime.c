@@ -125,3 +125,13 @@ void server_print_stats(const struct server_options *o,
 	       sum.idle_closed, sum.errors, extra && *extra ? " " : "", extra ? extra : "");
 	fflush(stdout);
 }
+
+void server_format_per_worker(char *buf, size_t len, const char *key,
+			      const struct server_stats *per_worker, int nworkers)
+{
+	size_t used = (size_t)snprintf(buf, len, "%s=", key);
+
+	for (int i = 0; i < nworkers && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%" PRIu64, i ? "/" : "",
+					 per_worker[i].accepted);
+}

@@ -13,6 +13,7 @@
 struct epoll_cfg {
 	int max_events;
 	unsigned busy_poll_us; /* 0: no busy polling */
+	bool steer_cpu;        /* --steer cpu */
 };
 
 static int set_events(void *cfg, const char *value, char *err, size_t errlen)
@@ -35,7 +36,13 @@ static int set_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int set_steer(void *cfg, const char *value, char *err, size_t errlen)
+{
+	return server_parse_steer(value, &((struct epoll_cfg *)cfg)->steer_cpu, err, errlen);
+}
+
 static const struct engine_option epoll_options[] = {
+	{ "steer", 1, "cpu | hash: which worker a new connection goes to (default hash; see below)", set_steer },
 	{ "events", 1, "events taken per epoll_wait call (default 512)", set_events },
 	{ "busy-poll", 1, "busy-poll the receive path for up to USECS from epoll_wait (Linux 6.9+; see below)",
 	  set_busy_poll },
@@ -59,7 +66,8 @@ static const char help_extra[] =
 	"It burns CPU when load is light. It needs a NAPI context under the sockets\n"
 	"(a NIC queue; on veth, GRO or XDP on the interface), and for the interrupts to\n"
 	"stay off, the interface's napi_defer_hard_irqs and gro_flush_timeout set.\n"
-	"A kernel without EPIOCSPARAMS (before 6.9) gets one line and exit 1.";
+	"A kernel without EPIOCSPARAMS (before 6.9) gets one line and exit 1.\n"
+	SERVER_STEER_HELP;
 
 int main(int argc, char **argv)
 {
@@ -82,7 +90,8 @@ int main(int argc, char **argv)
 	 * retries every 100 ms) rather than failing. */
 	long nofile = server_raise_nofile();
 
-	server_listen_group(&o, SERVER_LISTEN_REUSEPORT | SERVER_LISTEN_NONBLOCK, o.workers, listen_fds);
+	server_listen_group(&o, SERVER_LISTEN_REUSEPORT | SERVER_LISTEN_NONBLOCK |
+				    (cfg.steer_cpu ? SERVER_LISTEN_CPU_LOCAL : 0), o.workers, listen_fds);
 
 	struct worker *workers = calloc((size_t)o.workers, sizeof(*workers));
 	if (!workers)
@@ -104,15 +113,17 @@ int main(int argc, char **argv)
 	struct server_workers *ws = server_workers_start(&o, o.workers, &fns, workers, sizeof(*workers));
 
 	char details[128];
-	snprintf(details, sizeof(details), "trigger=edge events=%d nofile=%ld busy_poll_us=%u", cfg.max_events,
-		 nofile, cfg.busy_poll_us);
+	snprintf(details, sizeof(details), "trigger=edge events=%d nofile=%ld busy_poll_us=%u steer=%s",
+		 cfg.max_events, nofile, cfg.busy_poll_us, cfg.steer_cpu ? "cpu" : "hash");
 	server_ready(&o, details);
 
 	server_workers_join(ws);
 	struct server_stats stats[SERVER_MAX_WORKERS];
 	for (int i = 0; i < o.workers; i++)
 		stats[i] = workers[i].stats;
-	server_print_stats(&o, stats, o.workers, NULL);
+	char extra[SERVER_MAX_WORKERS * 21 + 32];
+	server_format_per_worker(extra, sizeof(extra), "epoll_accepted_per_worker", stats, o.workers);
+	server_print_stats(&o, stats, o.workers, extra);
 	free(workers);
 	page_cache_free(pc);
 	return server_exit_code(&o);

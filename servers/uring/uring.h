@@ -41,6 +41,7 @@ struct uring_config {
 	uint64_t buf_count;     /* ... and count (a power of two) per worker */
 	uint64_t sq_entries;
 	unsigned busy_poll_us;  /* --busy-poll: 0 for none */
+	bool steer_cpu;         /* --steer cpu */
 };
 
 /* What uring_setup ended up with, for the one "features" line. */

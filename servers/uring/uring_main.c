@@ -47,7 +47,13 @@ static int opt_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int opt_steer(void *cfg, const char *value, char *err, size_t errlen)
+{
+	return server_parse_steer(value, &((struct uring_config *)cfg)->steer_cpu, err, errlen);
+}
+
 static const struct engine_option uring_options[] = {
+	{ "steer", 1, "cpu | hash: which worker a new connection goes to (default hash; see below)", opt_steer },
 	{ "busy-poll", 1, "busy-poll the receive path for up to USECS while waiting (Linux 6.9+; see below)",
 	  opt_busy_poll },
 	{ "zerocopy", 0, "send bodies of at least --zc-threshold bytes with SEND_ZC (see below)",
@@ -93,7 +99,8 @@ static const char uring_help[] =
 	"sleeping (IORING_REGISTER_NAPI, prefer_busy_poll, dynamic tracking). It burns\n"
 	"CPU when load is light, and needs a NAPI context under the sockets (a NIC\n"
 	"queue; on veth, GRO or XDP on the interface). A kernel without it (before\n"
-	"6.9) gets one line and exit 1.";
+	"6.9) gets one line and exit 1.\n"
+	SERVER_STEER_HELP;
 
 /* On the worker's thread: the ring belongs to the thread that made it
  * (SINGLE_ISSUER). A failed set-up undoes itself: main exits after it. */
@@ -136,7 +143,7 @@ int main(int argc, char **argv)
 	struct worker *workers;
 	struct server_stats *stats;
 	int fds[SERVER_MAX_WORKERS];
-	char line[512], details[96], extra[192];
+	char line[512], details[112], extra[SERVER_MAX_WORKERS * 21 + 192];
 	uint64_t enobufs = 0, zc_sends = 0, zc_copied = 0;
 
 	server_options_parse(&o, argc, argv, &desc);
@@ -147,7 +154,8 @@ int main(int argc, char **argv)
 	stats = calloc((size_t)o.workers, sizeof(*stats));
 	if (!workers || !stats)
 		server_die_errno(&o, "calloc workers");
-	server_listen_group(&o, SERVER_LISTEN_REUSEPORT, o.workers, fds);
+	server_listen_group(&o, SERVER_LISTEN_REUSEPORT | (cfg.steer_cpu ? SERVER_LISTEN_CPU_LOCAL : 0),
+			    o.workers, fds);
 	/* Accepted sockets inherit TCP_NODELAY from their listener: a reply's
 	 * last partial segment never waits for an ACK, at no per-connection cost. */
 	for (int i = 0; i < o.workers; i++)
@@ -171,8 +179,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: note: %s\n", o.prog, workers[0].feat.notice);
 	uring_format_features(&workers[0], line, sizeof(line));
 	fprintf(stderr, "%s: note: %s\n", o.prog, line);
-	snprintf(details, sizeof(details), "zerocopy=%s nofile=%ld busy_poll_us=%u",
-		 cfg.zerocopy ? "on" : "off", nofile, cfg.busy_poll_us);
+	snprintf(details, sizeof(details), "zerocopy=%s nofile=%ld busy_poll_us=%u steer=%s",
+		 cfg.zerocopy ? "on" : "off", nofile, cfg.busy_poll_us, cfg.steer_cpu ? "cpu" : "hash");
 	server_ready(&o, details);
 
 	server_workers_join(ws);
@@ -183,9 +191,12 @@ int main(int argc, char **argv)
 		zc_copied += workers[i].zc_copied;
 	}
 	/* The engine's own counters ride on the stats line, like every engine's. */
-	snprintf(extra, sizeof(extra),
-		 "uring_recv_enobufs=%" PRIu64 " uring_zc_sends=%" PRIu64 " uring_zc_copied=%" PRIu64,
-		 enobufs, zc_sends, zc_copied);
+	size_t used = (size_t)snprintf(extra, sizeof(extra),
+				       "uring_recv_enobufs=%" PRIu64 " uring_zc_sends=%" PRIu64
+				       " uring_zc_copied=%" PRIu64 " ",
+				       enobufs, zc_sends, zc_copied);
+	server_format_per_worker(extra + used, sizeof(extra) - used, "uring_accepted_per_worker", stats,
+				 o.workers);
 	server_print_stats(&o, stats, o.workers, extra);
 	free(stats);
 	free(workers);

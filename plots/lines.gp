@@ -37,6 +37,8 @@ set style line 5 lc rgb '#9467bd' lw 2 pt 13 ps 1.4
 set style line 6 lc rgb '#8c564b' lw 2 pt 15 ps 1.4
 set style line 7 lc rgb '#e377c2' lw 2 pt 7 ps 1.2
 set style line 8 lc rgb '#7f7f7f' lw 2 pt 5 ps 1.2
+set style line 9 lc rgb '#bcbd22' lw 2 pt 9 ps 1.4
+set style line 10 lc rgb '#17becf' lw 2 pt 11 ps 1.4
 # The markers of runs that are not results: a cross for failed, an open
 # triangle for stalled, in their server's colour (several servers can fail at
 # one x); the key shows the shapes in black.

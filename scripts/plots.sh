@@ -67,7 +67,7 @@ EOF
 
 # Series in a stable order: ours, then the reference servers, then the rest.
 order_servers() { # names... -> ordered
-	local known="epoll tpc uring xdp nginx lighttpd" s out=()
+	local known="epoll tpc uring xdp nginx lighttpd epoll-busy uring-busy xdp-busy" s out=()
 	for s in $known; do [[ " $* " == *" $s "* ]] && out+=("$s"); done
 	for s in "$@"; do [[ " $known " == *" $s "* ]] || out+=("$s"); done
 	echo "${out[*]}"

@@ -7,6 +7,7 @@
 #   scripts/run-point.sh --server NAME --csv FILE [options]
 #
 #   --server NAME        epoll tpc uring xdp (bin/httpd-NAME) | nginx | lighttpd |
+#                        epoll-busy uring-busy xdp-busy (busy polling, docs/sweeps.md) |
 #                        a path to a build of ours (recorded as that path)
 #   --workers W          server workers = server cores, on CPUs 0..W-1 (1)
 #   --mode M             keepalive | close (keepalive)
@@ -169,6 +170,13 @@ if is_remote; then
 else
 	SRV_ADDR=$TOPO_SRV_ADDR
 	lab_up=1
+	# A busy-polling variant gets the lab busy polling needs, unless set:
+	# GRO on (veth then receives through NAPI, whose context is what gets
+	# polled), and the kernel documentation's starting point for keeping
+	# interrupts off while the server polls.
+	if server_is_busy "$server"; then
+		: "${TOPO_GRO:=on}" "${TOPO_NAPI_DEFER_IRQS:=2}" "${TOPO_GRO_FLUSH_TIMEOUT:=200000}"
+	fi
 	TOPO_CLIENT_TX_CSUM=$tx_csum topo_up "$LAB_NAME" "$mtu" "$queues" >"$tmp/topo.log" 2>&1 ||
 		fail lab "topo_up failed: $(tr '\n' ' ' <"$tmp/topo.log")"
 	LAB=$LAB_NAME

@@ -34,4 +34,4 @@ for c in "${csvs[@]}"; do
 done
 echo "--- Summary of ${csvs[*]} ---"
 awk -f "$BB_ROOT/scripts/lib/csv.awk" -f "$BB_ROOT/scripts/lib/bootstrap.awk" -f "$BB_ROOT/scripts/lib/runs.awk" \
-	-f "$BB_ROOT/scripts/lib/summary.awk" -v names="$(names "epoll tpc uring xdp nginx lighttpd")" "${files[@]}"
+	-f "$BB_ROOT/scripts/lib/summary.awk" -v names="$(names "epoll tpc uring xdp nginx lighttpd epoll-busy uring-busy xdp-busy")" "${files[@]}"

@@ -7,7 +7,8 @@
 # docs/sweeps.md:
 #
 #   SWEEP        which sweeps: cores mtu concurrency pagesets latency (all)
-#   SERVERS      epoll tpc uring xdp nginx lighttpd (servers not built are skipped)
+#   SERVERS      epoll tpc uring xdp nginx lighttpd epoll-busy uring-busy xdp-busy
+#                (servers not built are skipped; *-busy: busy polling, docs/sweeps.md)
 #   REPS         runs per point (3), or auto: rounds until the ratios are clear
 #                (REPS_MIN 3, REPS_MAX 8, AUTO_CI_PCT 5, AUTO_SRV_PCT 10; docs/statistics.md)
 #   DURATION / WARMUP   seconds (3 / 0.5; FULL: 10 / 2)
@@ -46,7 +47,7 @@ else
 	: "${LOAD_FRACTIONS:=0.25 0.5 0.75 0.9}"
 fi
 : "${SWEEP:=cores mtu concurrency pagesets latency}"
-: "${SERVERS:=epoll tpc uring xdp nginx lighttpd}"
+: "${SERVERS:=epoll tpc uring xdp nginx lighttpd epoll-busy uring-busy xdp-busy}"
 : "${REPS:=3}" "${MODES:=keepalive close}"
 : "${MTUS:=1500 4000 9000}" "${PAGESETS:=tiny 10k 150k 1m corpus}"
 : "${BASE_PAGESET:=corpus}" "${BASE_CONC:=100}" "${BASE_MTU:=1500}" "${BASE_MODE:=keepalive}"

@@ -10,6 +10,9 @@ display_name() {
 	tpc) echo thread-per-conn ;;
 	uring) echo io_uring ;;
 	xdp) echo AF_XDP ;;
+	epoll-busy) echo epoll/busy-poll ;; # one word: plots and the summary split on spaces
+	uring-busy) echo io_uring/busy-poll ;;
+	xdp-busy) echo AF_XDP/busy-poll ;;
 	*) echo "$1" ;;
 	esac
 }

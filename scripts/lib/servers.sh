@@ -23,14 +23,30 @@
 SERVER_NAMES_OURS="epoll tpc uring xdp"
 SERVER_NAMES_REF="nginx lighttpd"
 
+# Variants the sweep can name: NAME-busy is our NAME with busy polling
+# (docs/sweeps.md): --busy-poll BUSY_POLL_US for epoll and uring, --poll busy
+# for xdp. Its runs get the lab busy polling needs (run-point.sh).
+SERVER_NAMES_BUSY="epoll-busy uring-busy xdp-busy"
+BUSY_POLL_US=${BUSY_POLL_US:-50}
+server_base() { case $1 in *-busy) printf '%s' "${1%-busy}" ;; *) printf '%s' "$1" ;; esac; }
+server_is_busy() { case " $SERVER_NAMES_BUSY " in *" $1 "*) return 0 ;; esac; return 1; }
+server_variant_args() {
+	case $1 in
+	xdp-busy) printf '%s' "--poll busy" ;;
+	*-busy) printf '%s' "--busy-poll $BUSY_POLL_US" ;;
+	esac
+}
+
 server_is_ours() {
 	case $1 in */*) return 0 ;; esac
+	server_is_busy "$1" && return 0
 	case " $SERVER_NAMES_OURS " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
-# The binary of one of our servers: bin/httpd-NAME, or NAME itself when it is a path.
-server_bin() { case $1 in */*) printf '%s' "$1" ;; *) printf 'bin/httpd-%s' "$1" ;; esac; }
+# The binary of one of our servers: bin/httpd-NAME (NAME-busy: NAME's), or
+# NAME itself when it is a path.
+server_bin() { case $1 in */*) printf '%s' "$1" ;; *) printf 'bin/httpd-%s' "$(server_base "$1")" ;; esac; }
 
 server_check() {
 	local name=$1
@@ -45,7 +61,7 @@ server_check() {
 		echo "$name is not installed (make deps)"
 		return 1 ;;
 	esac
-	echo "unknown server '$name' (known: $SERVER_NAMES_OURS $SERVER_NAMES_REF)"
+	echo "unknown server '$name' (known: $SERVER_NAMES_OURS $SERVER_NAMES_BUSY $SERVER_NAMES_REF)"
 	return 1
 }
 
@@ -165,6 +181,8 @@ server_start() { # name workers cpus pageset
 	*)
 		cmd=("$(server_bin "$name")" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
 		case $name in *xdp*) cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}") ;; esac
+		# shellcheck disable=SC2207
+		server_is_busy "$name" && cmd+=($(server_variant_args "$name"))
 		# shellcheck disable=SC2206
 		cmd+=(${SERVER_ARGS:-}) ;;
 	esac

@@ -135,6 +135,14 @@ END {
 		out(sprintf("  %s vs %s, %s, %s, %s: %s; %s vs %s us%s", dn(ab[1]), dn(ab[2]), mn(m), PS_C[m], cores(maxw),
 			ratio(p, q, "server_cpu_us_per_req"), fmt(runs_median(p, "server_cpu_us_per_req")),
 			fmt(runs_median(q, "server_cpu_us_per_req")), mark(p, q))) }
+	# The tuned kernel: busy polling on both sides (docs/sweeps.md, SERVERS=*-busy).
+	section("Bypass against the tuned kernel (busy polling on both sides):")
+	nb = split("xdp-busy:epoll-busy xdp-busy:uring-busy epoll-busy:epoll uring-busy:uring xdp-busy:xdp", bp, " ")
+	for (m in MODE) for (j = 1; j <= nb; j++) {
+		split(bp[j], ab, ":"); p = ck(ab[1], m, maxw); q = ck(ab[2], m, maxw)
+		if (!(p in RUNS_N) || !(q in RUNS_N)) continue
+		out(sprintf("  %s vs %s, %s, %s: req/s %s; server CPU per request %s%s", dn(ab[1]), dn(ab[2]), mn(m), PS_C[m],
+			ratio(p, q, "req_per_s"), ratio(p, q, "server_cpu_us_per_req"), mark(p, q))) }
 	section("Keep-alive against a new connection per request:")
 	for (i = 1; i <= NORDER; i++) { s = ORDER[i]; p = ck(s, "keepalive", maxw); q = ck(s, "close", maxw)
 		if ((p in RUNS_N) && (q in RUNS_N))

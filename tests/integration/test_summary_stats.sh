@@ -130,6 +130,21 @@ check "states: a point 2.9x apart is listed" \
 	has "$tmp/states.out" "AF_XDP, keep-alive, 100 connections, 1m, MTU 1500, 1 worker, closed loop: 100-290 us per request over 3 runs (2.9x)"
 check "states: a point 1.8x apart is not" hasnt "$tmp/states.out" "epoll, keep-alive, 100 connections, 1m"
 
+# --- the tuned kernel: busy-polling variants against each other and their plain selves ---
+{
+	echo "$hdr"
+	for rep in 1 2 3; do
+		for v in "epoll 10000" "epoll-busy 12000" "uring 11000" "uring-busy 12500" "xdp 5000" "xdp-busy 9000"; do
+			set -- $v
+			echo "2026-12-01T00:00:0${rep}Z,httpd-$1,1,keepalive,100,,corpus,1500,$2,1.0,1000,50,80,0,$rep,sweep=cores,ok,0,server"
+		done
+	done
+} >"$tmp/sweep-busy.csv"
+scripts/summary.sh "$tmp/sweep-busy.csv" >"$tmp/busy.out" 2>&1
+sed -n '/^Bypass against the tuned kernel/,/^$/p' "$tmp/busy.out" | sed 's/^/  | /'
+check "tuned kernel: xdp-busy vs epoll-busy" has "$tmp/busy.out" "AF_XDP/busy-poll vs epoll/busy-poll, keep-alive, corpus: req/s 0.75x"
+check "tuned kernel: each busy variant against its plain self" has "$tmp/busy.out" "io_uring/busy-poll vs io_uring, keep-alive, corpus: req/s 1.14x"
+
 # --- REPS=auto's decision on the same data ---
 decide() { awk -f scripts/lib/csv.awk -f scripts/lib/bootstrap.awk -f scripts/lib/runs.awk -f scripts/lib/reps-auto.awk "$@"; }
 decide "$tmp/sweep-new.csv" >"$tmp/decide.out"

@@ -109,6 +109,15 @@ check "threaded NAPI lab: recorded" all_equal threaded $(col "$tmp/napi.csv" nap
 check "threaded NAPI lab: req/s > 0" all_positive $(col "$tmp/napi.csv" req_per_s)
 check "busy-poll interface settings: recorded as the interface has them" \
 	grep -q 'napi_defer_hard_irqs=2;gro_flush_timeout=200000' "$tmp/napi.csv"
+scripts/run-point.sh --server epoll-busy --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 \
+	--csv "$tmp/busy.csv" >"$tmp/busy.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/busy.out" | tail -n 2
+check "busy-poll variant: a row" bash -c '[ "$1" = 0 ] || [ "$1" = 3 ]' sh "$rc"
+check "busy-poll variant: its own server name" all_equal httpd-epoll-busy $(col "$tmp/busy.csv" server)
+check "busy-poll variant: its lab (GRO on, interrupts deferred)" bash -c \
+	'[ "$(awk -F, "NR==2" "$1" | grep -c "napi_defer_hard_irqs=2;gro_flush_timeout=200000")" = 1 ]' sh "$tmp/busy.csv"
+check "busy-poll variant: GRO recorded on" all_equal on $(col "$tmp/busy.csv" gro)
 
 # --- 2. two "hosts" ---------------------------------------------------------------
 echo "# SERVER_HOST / CLIENT_HOST through ssh"

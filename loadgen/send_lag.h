@@ -28,11 +28,11 @@
 #define SEND_LAG_CHECKED_PCT 99.0
 
 struct send_lag {
-	uint64_t window_start_ns;  /* requests due before this are warm-up */
-	uint64_t never_sent;       /* due in the window, never handed over */
-	uint64_t no_free_conn;     /* due in the window while no connection was
+	uint64_t window_start_ns; /* requests due before this are warm-up */
+	uint64_t never_sent;      /* due in the window, never handed over */
+	uint64_t no_free_conn;    /* due in the window while no connection was
 				    * free: their lag was the pool's, not the CPU's */
-	struct histogram lag;      /* ns, one sample per request handed over */
+	struct histogram lag;     /* ns, one sample per request handed over */
 };
 
 void send_lag_init(struct send_lag *s, uint64_t window_start_ns);

@@ -28,13 +28,13 @@ static void test_window_by_due_time(void **state)
 {
 	(void)state;
 	struct send_lag *s = new_lag();
-	send_lag_sent(s, W0 - 1, W0 + 5 * MS);   /* due in the warm-up: not counted */
+	send_lag_sent(s, W0 - 1, W0 + 5 * MS); /* due in the warm-up: not counted */
 	send_lag_lost(s, W0 - 1);
 	send_lag_no_conn(s, W0 - 1);
 	assert_int_equal(s->lag.count, 0);
 	assert_int_equal(s->never_sent, 0);
 	assert_int_equal(s->no_free_conn, 0);
-	send_lag_sent(s, W0, W0 + 250 * US);       /* due at the start: counted */
+	send_lag_sent(s, W0, W0 + 250 * US); /* due at the start: counted */
 	send_lag_lost(s, W0 + MS);
 	send_lag_no_conn(s, W0 + MS);
 	assert_int_equal(s->lag.count, 1);
@@ -48,9 +48,9 @@ static void test_lag_is_sent_minus_due(void **state)
 {
 	(void)state;
 	struct send_lag *s = new_lag();
-	send_lag_sent(s, W0 + MS, W0 + MS);          /* on time */
-	send_lag_sent(s, W0 + MS, W0 + MS - 10);     /* a clock read before the due time: 0 */
-	send_lag_sent(s, W0 + MS, W0 + 3 * MS);      /* 2 ms late */
+	send_lag_sent(s, W0 + MS, W0 + MS);      /* on time */
+	send_lag_sent(s, W0 + MS, W0 + MS - 10); /* a clock read before the due time: 0 */
+	send_lag_sent(s, W0 + MS, W0 + 3 * MS);  /* 2 ms late */
 	assert_int_equal(s->lag.count, 3);
 	assert_int_equal(s->lag.min, 0);
 	assert_int_equal(s->lag.max, 2 * MS);
@@ -108,7 +108,8 @@ static void test_merge_equals_one_record(void **state)
 	assert_int_equal(merged->lag.max, all->lag.max);
 	const double pcts[] = { 50, 90, 99, 99.9 };
 	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
-		assert_int_equal(hist_percentile(&merged->lag, pcts[i]), hist_percentile(&all->lag, pcts[i]));
+		assert_int_equal(hist_percentile(&merged->lag, pcts[i]),
+				 hist_percentile(&all->lag, pcts[i]));
 	free(a);
 	free(b);
 	free(all);

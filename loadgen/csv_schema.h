@@ -69,16 +69,24 @@
 	X(loadgen_cpu_pct, OWN, NUM, "%", "loadgen threads' user+sys time / (duration_s * CPUs they ran on)") \
 	X(loadgen_cpu_us_per_req, OWN, NUM, "us", "loadgen threads' user+sys time per request") \
 	X(machine_cpu_us_per_req, OWN, NUM, "us", "server + client CPUs' work per request (needs --cpus and --server-cpus)") \
-	X(client_bound, OWN, NUM, "0/1", "1: loadgen's CPUs or threads were over 90% busy, the run measured the client") \
+	X(client_bound, OWN, NUM, "0/1", "1: loadgen's CPUs or threads were over 90% busy, or (open loop) its p99 send lag was above max_send_lag_us: the run measured the client") \
 	X(repeat, LABEL, NUM, "", "repeat number of this point in a sweep") \
 	X(labels, OWN, TEXT, "", "other --label pairs, as key=value;key=value") \
 	X(status, LABEL, TEXT, "", "ok; errors: failed_requests over 0.1% of requests; stalled: a closed loop with more than one request in flight in which both sides' CPUs were under 75% busy (waiting, not working); or why the sweep's run failed (server_died, ...)") \
 	X(failed_requests, OWN, NUM, "", "connect_errors + read_errors + timeouts + non_2xx + verify_mismatches") \
-	X(bound, LABEL, TEXT, "", "whose CPUs were over 90% busy: client (also when both were), server, or neither; empty when the server's CPUs are unknown and the client's were not saturated") \
+	X(bound, LABEL, TEXT, "", "whose CPUs were over 90% busy: client (also when both were, or when client_bound is 1 for its send lag), server, or neither; empty when the server's CPUs are unknown and the client's were not saturated") \
 	X(close_policy, OWN, TEXT, "", "close mode: server (requests carry Connection: close, the server closes first, as ab and h2load do) or linger0 (loadgen resets); empty in keep-alive") \
 	X(timewait_client, LABEL, NUM, "", "TCP sockets in TIME_WAIT on the client side when the run ended") \
 	X(timewait_server, LABEL, NUM, "", "TCP sockets in TIME_WAIT on the server side when the run ended (httpd-xdp keeps its own: empty)") \
-	X(napi, LABEL, TEXT, "", "where the lab runs each side's receive: inline (on the sending side's core, veth's default) or threaded (NAPI kthreads on the receiving side's cores)")
+	X(napi, LABEL, TEXT, "", "where the lab runs each side's receive: inline (on the sending side's core, veth's default) or threaded (NAPI kthreads on the receiving side's cores)") \
+	X(send_lag_p50_us, OWN, NUM, "us", "open loop: send lag median, from a request's due time to when loadgen handed it to a connection (its send; close mode: its connect) (empty: closed loop)") \
+	X(send_lag_p99_us, OWN, NUM, "us", "open loop: send lag 99th percentile, of the requests sent") \
+	X(send_lag_max_us, OWN, NUM, "us", "open loop: send lag maximum") \
+	X(never_sent, OWN, NUM, "", "open loop: requests due in the window that never left (given up after --timeout waiting for a connection, still waiting at the end, or no socket); each is also a timeout or a connect error") \
+	X(max_send_lag_us, OWN, NUM, "us", "open loop: --max-send-lag, the p99 send lag (never-sent requests counting as the latest) above which client_bound is 1") \
+	X(lat_uncorrected_p50_us, OWN, NUM, "us", "open loop: latency median from the actual send (first byte written), as a client blind to coordinated omission reports it (compare lat_p50_us)") \
+	X(lat_uncorrected_p99_us, OWN, NUM, "us", "open loop: latency from the actual send, 99th percentile") \
+	X(lat_uncorrected_p999_us, OWN, NUM, "us", "open loop: latency from the actual send, 99.9th percentile")
 
 enum csv_column {
 #define CSV_ENUM(name, who, type, unit, meaning) COL_##name,

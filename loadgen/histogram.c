@@ -79,6 +79,13 @@ uint64_t hist_percentile(const struct histogram *h, double p)
 	uint64_t rank = (uint64_t)want;
 	if ((double)rank < want)
 		rank++;
+	return hist_at_rank(h, rank);
+}
+
+uint64_t hist_at_rank(const struct histogram *h, uint64_t rank)
+{
+	if (!h->count)
+		return 0;
 	if (rank < 1)
 		rank = 1;
 	uint64_t seen = 0;

@@ -35,6 +35,8 @@ void hist_merge(struct histogram *into, const struct histogram *from);
  * holding the ceil(p/100 * count)-th smallest sample, capped at the exact
  * max. Within 1/1024 of the true order statistic. 0 when empty. */
 uint64_t hist_percentile(const struct histogram *h, double p);
+/* The rank-th smallest sample (1 <= rank <= count), same precision. */
+uint64_t hist_at_rank(const struct histogram *h, uint64_t rank);
 double hist_mean(const struct histogram *h);
 
 /* Slot arithmetic, exposed for the unit tests. */

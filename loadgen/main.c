@@ -310,12 +310,18 @@ int main(int argc, char **argv)
 
 	struct lg_result r = { .o = o };
 	struct histogram *lat = malloc(sizeof(*lat)), *con = malloc(sizeof(*con));
-	if (!lat || !con)
+	struct histogram *uncorrected = malloc(sizeof(*uncorrected));
+	struct send_lag *lag = malloc(sizeof(*lag));
+	if (!lat || !con || !uncorrected || !lag)
 		die(1, "out of memory");
 	hist_init(lat);
 	hist_init(con);
+	hist_init(uncorrected);
+	send_lag_init(lag, run.measure_ns);
 	r.latency = lat;
 	r.connect = con;
+	r.latency_uncorrected = uncorrected;
+	r.lag = lag;
 	uint64_t finish = run.measure_ns;
 	for (int i = 0; i < o->threads; i++) {
 		pthread_join(w[i].thread, NULL);
@@ -336,6 +342,8 @@ int main(int argc, char **argv)
 		r.c.verified += c->verified;
 		hist_merge(lat, &w[i].latency);
 		hist_merge(con, &w[i].connect);
+		hist_merge(uncorrected, &w[i].latency_uncorrected);
+		send_lag_merge(lag, &w[i].lag);
 		r.thread_user_s += (double)w[i].cpu_user_us / 1e6;
 		r.thread_sys_s += (double)w[i].cpu_sys_us / 1e6;
 		if (w[i].finish_ns > finish)
@@ -365,6 +373,12 @@ int main(int argc, char **argv)
 	if (got_signal)
 		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured%s\n",
 			(int)got_signal, r.elapsed_s, o->csv_file ? " (no CSV row: a cut run is not a point)" : "");
+	if (result_client_bound(&r)) {
+		/* Whatever the output format: a client-bound row must not pass
+		 * for the server's figure unnoticed. */
+		result_client_bound_reason(&r, err, sizeof(err));
+		fprintf(stderr, "loadgen: client-bound: %s\n", err);
+	}
 	if (o->json)
 		report_json(stdout, &r);
 	else if (!o->quiet)
@@ -375,6 +389,8 @@ int main(int argc, char **argv)
 
 	free(lat);
 	free(con);
+	free(uncorrected);
+	free(lag);
 	free(w);
 	free(expect);
 	paths_free(&paths);

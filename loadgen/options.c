@@ -41,7 +41,12 @@ static const char usage[] =
 	"  --pipeline D           requests in flight per connection (default 1)\n"
 	"  --rate R               open loop: R requests/s in total, sent on schedule whatever\n"
 	"                         the responses do; latency counts from the intended send time\n"
-	"Time (seconds, decimals allowed, or with an ms suffix)\n"
+	"  --max-send-lag T       open loop: a p99 send lag (due time to hand-over to a\n"
+	"                         connection) above T marks the run client-bound (default 1ms:\n"
+	"                         20x the kernel's 50 us timer slack, above a healthy client's\n"
+	"                         wake-up jitter, yet a lag that adds up to 1 ms to the p99\n"
+	"                         latency, which is then the client's, not the server's)\n"
+	"Time (seconds, decimals allowed, or with an ms or us suffix)\n"
 	"  --duration S           measured time (default 10)\n"
 	"  --warmup S             load before the measurement, not counted (default 0)\n"
 	"  --timeout S            a request or connect not done after S is a timeout (default 5);\n"
@@ -65,7 +70,7 @@ enum {
 	OPT_URL = 256, OPT_PATHS, OPT_SEED, OPT_VERIFY, OPT_THREADS, OPT_CPUS, OPT_CONNECTIONS,
 	OPT_MODE, OPT_RPC, OPT_LINGER0, OPT_SOURCE, OPT_PIPELINE, OPT_RATE, OPT_DURATION,
 	OPT_WARMUP, OPT_TIMEOUT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_CSV, OPT_JSON, OPT_QUIET,
-	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_HELP,
+	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -85,6 +90,7 @@ static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-send-lag", required_argument, NULL, OPT_MAX_SEND_LAG },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "csv", required_argument, NULL, OPT_CSV },
@@ -121,6 +127,8 @@ int lg_parse_seconds(const char *s, double *out)
 		return -1;
 	if (!strcmp(end, "ms"))
 		v /= 1000.0;
+	else if (!strcmp(end, "us"))
+		v /= 1e6;
 	else if (*end && strcmp(end, "s"))
 		return -1;
 	*out = v;
@@ -294,6 +302,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	o->pipeline = 1;
 	o->duration_s = 10;
 	o->timeout_s = 5;
+	o->max_send_lag_s = 0.001;
 	o->progress = -1;
 	o->server_pid = 0;
 
@@ -367,6 +376,10 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		case OPT_TIMEOUT:
 			if (lg_parse_seconds(a, &o->timeout_s) < 0 || o->timeout_s < 0.001 || o->timeout_s > 3600)
 				BAD("--timeout '%s': expected seconds, 0.001..3600", a);
+			break;
+		case OPT_MAX_SEND_LAG:
+			if (lg_parse_seconds(a, &o->max_send_lag_s) < 0 || o->max_send_lag_s > 3600)
+				BAD("--max-send-lag '%s': expected a time, e.g. 1ms, 500us, 0.002", a);
 			break;
 		case OPT_PROGRESS: o->progress = 1; break;
 		case OPT_NO_PROGRESS: o->progress = 0; break;

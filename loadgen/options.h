@@ -54,6 +54,7 @@ struct lg_options {
 	double duration_s;              /* --duration, default 10 */
 	double warmup_s;                /* --warmup, default 0 */
 	double timeout_s;               /* --timeout, default 5 */
+	double max_send_lag_s;          /* --max-send-lag: p99 send lag above this is client-bound */
 
 	const char *verify_dir;         /* --verify DIR */
 	int progress;                   /* --progress 1, --no-progress 0, -1: if a tty */

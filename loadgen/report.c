@@ -31,10 +31,56 @@ double result_client_busy_pct(const struct lg_result *r)
 /* The client limits the run when its threads had no CPU to spare, or when
  * the CPUs they are pinned to had no idle time left (on veth those CPUs also
  * carry the server's receive softirq: still the client side's ceiling). */
-bool result_client_bound(const struct lg_result *r)
+static bool client_cpu_bound(const struct lg_result *r)
 {
 	return result_loadgen_cpu_pct(r) > CLIENT_BOUND_PCT ||
 	       (r->have_client_cpus && r->client.busy_pct > CLIENT_BOUND_PCT);
+}
+
+static uint64_t max_send_lag_ns(const struct lg_result *r)
+{
+	return (uint64_t)(r->o->max_send_lag_s * 1e9 + 0.5);
+}
+
+/* Open loop: a client that fell behind its schedule is the limit even with
+ * CPU to spare (a starved or preempted thread, too few connections for the
+ * rate): its lateness is in every latency figure. */
+bool result_send_lag_over(const struct lg_result *r, uint64_t *observed_ns)
+{
+	if (!r->o->rate_milli || !r->lag)
+		return false;
+	return send_lag_over(r->lag, max_send_lag_ns(r), observed_ns);
+}
+
+bool result_client_bound(const struct lg_result *r)
+{
+	return client_cpu_bound(r) || result_send_lag_over(r, NULL);
+}
+
+void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len)
+{
+	size_t used = 0;
+	uint64_t lag;
+
+	buf[0] = '\0';
+	if (client_cpu_bound(r)) {
+		bool cpus = r->have_client_cpus && r->client.busy_pct > result_loadgen_cpu_pct(r);
+		used += (size_t)snprintf(buf, len, "loadgen's %s were %.0f%% busy", cpus ? "CPUs" : "threads",
+					 cpus ? r->client.busy_pct : result_loadgen_cpu_pct(r));
+	}
+	if (used < len && result_send_lag_over(r, &lag)) {
+		const struct send_lag *s = r->lag;
+		uint64_t due = s->lag.count + s->never_sent;
+		char p99[64];
+		if (lag == UINT64_MAX)
+			snprintf(p99, sizeof(p99), "never sent");
+		else
+			snprintf(p99, sizeof(p99), "%.3f ms", (double)lag / 1e6);
+		snprintf(buf + used, len - used,
+			 "%sp99 send lag %s, over --max-send-lag %.3f ms (%" PRIu64 " of %" PRIu64
+			 " requests never sent, %" PRIu64 " found no free connection)",
+			 used ? "; " : "", p99, r->o->max_send_lag_s * 1e3, s->never_sent, due, s->no_free_conn);
+	}
 }
 
 /* Failed requests above this share of all requests make a run's status
@@ -227,6 +273,21 @@ static void fill(const struct lg_result *r, char v[COL_COUNT][CELL])
 	if (reqs > 0 && r->have_client_cpus && r->have_server_cpus)
 		set_f(v[COL_machine_cpu_us_per_req], (r->client.work_s + r->server.work_s) * 1e6 / reqs, 3);
 	set_u64(v[COL_client_bound], result_client_bound(r) ? 1 : 0);
+	if (o->rate_milli && r->lag) {
+		const struct histogram *lag = &r->lag->lag;
+		if (lag->count) {
+			set_us(v[COL_send_lag_p50_us], hist_percentile(lag, 50));
+			set_us(v[COL_send_lag_p99_us], hist_percentile(lag, 99));
+			set_us(v[COL_send_lag_max_us], lag->max);
+		}
+		set_u64(v[COL_never_sent], r->lag->never_sent);
+		set_us(v[COL_max_send_lag_us], max_send_lag_ns(r));
+	}
+	if (o->rate_milli && r->latency_uncorrected && r->latency_uncorrected->count) {
+		set_us(v[COL_lat_uncorrected_p50_us], hist_percentile(r->latency_uncorrected, 50));
+		set_us(v[COL_lat_uncorrected_p99_us], hist_percentile(r->latency_uncorrected, 99));
+		set_us(v[COL_lat_uncorrected_p999_us], hist_percentile(r->latency_uncorrected, 99.9));
+	}
 	set_u64(v[COL_failed_requests], result_failed_requests(r));
 	const char *bound = result_bound(r);
 	snprintf(v[COL_bound], CELL, "%s", bound ? bound : "");
@@ -435,6 +496,16 @@ void report_json(FILE *f, const struct lg_result *r)
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		fprintf(f, ",\"max_rss_kib\":%ld", ru.ru_maxrss);
+	if (o->rate_milli && r->lag)
+		fprintf(f, ",\"sent\":%" PRIu64 ",\"no_free_conn\":%" PRIu64, r->lag->lag.count,
+			r->lag->no_free_conn);
+	char why[512];
+	result_client_bound_reason(r, why, sizeof(why));
+	fputs(",\"client_bound_reason\":", f);
+	if (why[0])
+		json_string(f, why);
+	else
+		fputs("null", f);
 	fputs(",\"first_error\":", f);
 	if (r->first_error[0])
 		json_string(f, r->first_error);
@@ -484,6 +555,23 @@ void report_human(FILE *f, const struct lg_result *r)
 		print_us(f, "max", r->latency->max);
 		fprintf(f, "%s\n", o->rate_milli ? "  (from the intended send time)" : "");
 	}
+	if (o->rate_milli && r->latency_uncorrected && r->latency_uncorrected->count) {
+		fprintf(f, "  latency ");
+		print_us(f, "p50", hist_percentile(r->latency_uncorrected, 50));
+		print_us(f, "p99", hist_percentile(r->latency_uncorrected, 99));
+		print_us(f, "p99.9", hist_percentile(r->latency_uncorrected, 99.9));
+		fprintf(f, "  (from the actual send: uncorrected for coordinated omission)\n");
+	}
+	if (o->rate_milli && r->lag) {
+		fprintf(f, "  send lag");
+		if (r->lag->lag.count) {
+			print_us(f, "p50", hist_percentile(&r->lag->lag, 50));
+			print_us(f, "p99", hist_percentile(&r->lag->lag, 99));
+			print_us(f, "max", r->lag->lag.max);
+		}
+		fprintf(f, "  never sent %" PRIu64 "  (limit: p99 %.3f ms)\n", r->lag->never_sent,
+			o->max_send_lag_s * 1e3);
+	}
 	fprintf(f, "  connects %" PRIu64, c->connects);
 	if (r->connect->count) {
 		print_us(f, "setup p50", hist_percentile(r->connect, 50));
@@ -527,13 +615,11 @@ void report_human(FILE *f, const struct lg_result *r)
 		fprintf(f, " (%" PRIu64 " failed requests%s)", result_failed_requests(r),
 			strcmp(status, "stalled") ? "" : "; neither side's CPUs were saturated");
 	fputc('\n', f);
-	if (result_client_bound(r))
-		fprintf(f, "  CLIENT-BOUND: loadgen's %s were %.0f%% busy: this run measured the client, "
-			   "not the server's limit\n",
-			r->have_client_cpus && r->client.busy_pct > result_loadgen_cpu_pct(r) ? "CPUs" : "threads",
-			r->have_client_cpus && r->client.busy_pct > result_loadgen_cpu_pct(r)
-				? r->client.busy_pct
-				: result_loadgen_cpu_pct(r));
+	if (result_client_bound(r)) {
+		char why[512];
+		result_client_bound_reason(r, why, sizeof(why));
+		fprintf(f, "  CLIENT-BOUND: %s: this run measured the client, not the server's limit\n", why);
+	}
 }
 
 void report_print_schema(FILE *f)

@@ -9,6 +9,7 @@
 #include "cpu_usage.h"
 #include "histogram.h"
 #include "options.h"
+#include "send_lag.h"
 #include "worker.h"
 
 struct lg_result {
@@ -16,6 +17,8 @@ struct lg_result {
 	struct lg_counters c;
 	struct histogram *latency;      /* merged over threads */
 	struct histogram *connect;
+	struct histogram *latency_uncorrected; /* open loop: from the actual send */
+	struct send_lag *lag;           /* open loop, merged over threads */
 	double elapsed_s;               /* measured window */
 	double thread_user_s, thread_sys_s;
 	int thread_cpus;                /* CPUs the threads ran on (denominator) */
@@ -34,6 +37,10 @@ struct lg_result {
 double result_loadgen_cpu_pct(const struct lg_result *r);
 double result_client_busy_pct(const struct lg_result *r);
 bool result_client_bound(const struct lg_result *r);
+/* Open loop: the client fell behind its schedule (--max-send-lag). */
+bool result_send_lag_over(const struct lg_result *r, uint64_t *observed_ns);
+/* Why the run is client-bound, one line; "" when it is not. */
+void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len);
 uint64_t result_failed_requests(const struct lg_result *r);
 const char *result_bound(const struct lg_result *r);
 const char *result_status(const struct lg_result *r);

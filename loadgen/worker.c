@@ -12,6 +12,8 @@
  * Open loop (--rate): requests are due on a fixed schedule (schedule.h);
  * a due request goes to any connection that can take one (the ready list),
  * or waits for one; its latency runs from when it was due, so stalls show.
+ * How late it was handed over is its send lag (send_lag.h): the client
+ * checking that it kept its own schedule.
  *
  * End of the run: no request leaves after end_ns; requests in flight get at
  * most --timeout more to finish, then count as timeouts. */
@@ -47,9 +49,11 @@
 enum conn_state { C_IDLE, C_WAIT_RETRY, C_CONNECTING, C_OPEN, C_AWAIT_FIN };
 
 struct pending {
-	uint64_t start_ns;  /* intended (open loop) or actual send time */
+	uint64_t due_ns;    /* open loop: its schedule time, latency runs from it */
+	uint64_t sent_ns;   /* when its first byte was written: closed-loop (and
+			     * open-loop uncorrected) latency runs from it */
 	uint32_t path;
-	bool at_send;       /* start_ns is set when the first byte is written */
+	bool at_send;       /* sent_ns is set when the first byte is written */
 };
 
 struct conn {
@@ -97,6 +101,7 @@ struct wstate {
 	uint32_t depth;
 	int open_next;          /* connections [open_next, nconns) not opened yet */
 	uint64_t live_requests, live_errors, live_timeouts;
+	uint64_t no_conn_noted; /* open loop: requests up to here counted in lag.no_free_conn */
 };
 
 static void conn_restart(struct wstate *ws, struct conn *c);
@@ -212,13 +217,14 @@ static void connect_failed(struct wstate *ws, struct conn *c, int err, const cha
 	retry_later(ws, c);
 }
 
-static void queue_request(struct wstate *ws, struct conn *c, uint64_t start_ns, bool at_send)
+/* due_ns: the schedule time in open loop, 0 in closed loop. */
+static void queue_request(struct wstate *ws, struct conn *c, uint64_t due_ns)
 {
 	const struct path_set *ps = ws->run->paths;
 	uint32_t slot = (c->head + c->inflight) % ws->depth;
 	c->ring[slot].path = ps->n == 1 ? 0 : rng_below(&ws->rng, (uint32_t)ps->n);
-	c->ring[slot].start_ns = start_ns;
-	c->ring[slot].at_send = at_send;
+	c->ring[slot].due_ns = due_ns;
+	c->ring[slot].at_send = true;
 	c->inflight++;
 	c->unsent++;
 	c->queued++;
@@ -242,7 +248,7 @@ static int conn_watch(struct wstate *ws, struct conn *c)
 	 * from the start (so a connection opened just before the end still
 	 * completes its request, and the server's accept count matches). */
 	if (ws->o->mode == LG_CLOSE && !ws->open_loop)
-		queue_request(ws, c, 0, true);
+		queue_request(ws, c, 0);
 	return 0;
 }
 
@@ -316,7 +322,7 @@ static int conn_flush(struct wstate *ws, struct conn *c)
 			iov[k].iov_base = (void *)(req + off);
 			iov[k].iov_len = len - off;
 			if (p->at_send) {
-				p->start_ns = ws->now;
+				p->sent_ns = ws->now;
 				p->at_send = false;
 			}
 		}
@@ -357,7 +363,7 @@ static int conn_flush(struct wstate *ws, struct conn *c)
 static void conn_fill(struct wstate *ws, struct conn *c)
 {
 	while (can_queue(ws, c))
-		queue_request(ws, c, 0, true);
+		queue_request(ws, c, 0);
 	if (c->unsent)
 		conn_flush(ws, c);
 }
@@ -420,8 +426,11 @@ static void response_done(struct wstate *ws, struct conn *c)
 	const struct http_response *r = &c->resp;
 
 	if (ws->measuring) {
-		uint64_t start = p->at_send ? ws->now : p->start_ns;
+		uint64_t sent = p->at_send ? ws->now : p->sent_ns;
+		uint64_t start = ws->open_loop ? p->due_ns : sent;
 		hist_record(&ws->w->latency, ws->now > start ? ws->now - start : 0);
+		if (ws->open_loop)
+			hist_record(&ws->w->latency_uncorrected, ws->now > sent ? ws->now - sent : 0);
 		k->requests++;
 		k->bytes += r->bytes;
 		k->body_bytes += r->body_bytes;
@@ -628,6 +637,16 @@ static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
 
 /* ---- open loop ---- */
 
+/* Requests due while no connection is free wait in the backlog: counted
+ * once each, so the report can say whether the lag was the pool's. */
+static void note_no_free_conn(struct wstate *ws, uint64_t due)
+{
+	if (ws->no_conn_noted < ws->sched.next)
+		ws->no_conn_noted = ws->sched.next;
+	for (; ws->no_conn_noted < due; ws->no_conn_noted++)
+		send_lag_no_conn(&ws->w->lag, schedule_time(&ws->sched, ws->no_conn_noted));
+}
+
 static void dispatch_due(struct wstate *ws)
 {
 	/* Requests are due strictly before end_ns: a run of D seconds at R req/s
@@ -639,26 +658,39 @@ static void dispatch_due(struct wstate *ws)
 		uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
 		if (ws->now - intended > ws->timeout_ns) {
 			/* Waited longer than --timeout for a connection: it would be a
-			 * timeout wherever it went, and the backlog stays bounded. */
+			 * timeout wherever it went, and the backlog stays bounded.
+			 * It never left: the schedule was not kept. */
 			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
+			send_lag_lost(&ws->w->lag, intended);
 			ws->sched.next++;
 			continue;
 		}
-		if (ws->ready_head < 0)
+		if (ws->ready_head < 0) {
+			note_no_free_conn(ws, due);
 			return;
+		}
 		struct conn *c = &ws->conns[ws->ready_head];
 		ws->sched.next++;
+		/* A fresh clock per request: a burst of sends takes time, and the
+		 * last of them leaves that much later than the loop woke. */
+		ws->now = now_ns();
 		if (c->state == C_IDLE) {
 			/* Close mode: a free slot opens a connection for this request
-			 * (a failed connect counts as a connect error). */
+			 * (a failed connect counts as a connect error; no socket at
+			 * all, and the request never left). */
 			ready_remove(ws, c);
-			if (conn_open(ws, c) == 0)
-				queue_request(ws, c, intended, false);
+			if (conn_open(ws, c) == 0) {
+				send_lag_sent(&ws->w->lag, intended, ws->now);
+				queue_request(ws, c, intended);
+			} else {
+				send_lag_lost(&ws->w->lag, intended);
+			}
 			continue;
 		}
-		queue_request(ws, c, intended, false);
+		send_lag_sent(&ws->w->lag, intended, ws->now);
+		queue_request(ws, c, intended);
 		if (!can_queue(ws, c))
 			ready_remove(ws, c);
 		if (c->state == C_OPEN)
@@ -691,7 +723,8 @@ static void housekeeping(struct wstate *ws)
 		case C_OPEN:
 			if (c->inflight) {
 				const struct pending *p = &c->ring[c->head];
-				uint64_t start = p->at_send ? c->t_connect : p->start_ns;
+				uint64_t start = ws->open_loop ? p->due_ns
+							       : p->at_send ? c->t_connect : p->sent_ns;
 				if (ws->now > start && ws->now - start > ws->timeout_ns) {
 					drop_inflight(ws, c, &ws->w->c.timeouts);
 					conn_close(ws, c);
@@ -717,6 +750,8 @@ static void begin_measuring(struct wstate *ws)
 	memset(&w->c, 0, sizeof(w->c));
 	hist_init(&w->latency);
 	hist_init(&w->connect);
+	hist_init(&w->latency_uncorrected);
+	/* Not w->lag: it picks its requests by due time, from the start. */
 	ws->measuring = true;
 	w->measure_begin_ns = ws->now;
 	thread_cpu_us(&w->cpu_user_us, &w->cpu_sys_us);
@@ -731,9 +766,11 @@ static void begin_stopping(struct wstate *ws)
 		 * connection: they were owed, so they are timeouts. */
 		uint64_t due = schedule_due(&ws->sched, ws->run->end_ns - 1);
 		for (; ws->sched.next < due; ws->sched.next++) {
-			if (ws->measuring && schedule_time(&ws->sched, ws->sched.next) >= ws->run->measure_ns)
+			uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
+			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
+			send_lag_lost(&ws->w->lag, intended);
 		}
 	}
 	for (int i = 0; i < ws->nconns; i++) {
@@ -858,6 +895,8 @@ void *lg_worker_main(void *arg)
 
 	hist_init(&w->latency);
 	hist_init(&w->connect);
+	hist_init(&w->latency_uncorrected);
+	send_lag_init(&w->lag, run->measure_ns);
 	ws.housekeeping_every = ws.timeout_ns / 10;
 	if (ws.housekeeping_every > 20 * NS_PER_MS)
 		ws.housekeeping_every = 20 * NS_PER_MS;
@@ -914,6 +953,8 @@ out:
 		memset(&w->c, 0, sizeof(w->c));
 		hist_init(&w->latency);
 		hist_init(&w->connect);
+		hist_init(&w->latency_uncorrected);
+		send_lag_init(&w->lag, run->measure_ns);
 		thread_cpu_us(&w->cpu_user_us, &w->cpu_sys_us);
 	}
 	uint64_t u, s;

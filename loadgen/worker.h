@@ -11,6 +11,7 @@
 #include "histogram.h"
 #include "options.h"
 #include "paths.h"
+#include "send_lag.h"
 #include "verify.h"
 
 /* What the whole run shares, read-only once workers start (except `stop`,
@@ -62,6 +63,8 @@ struct lg_worker {
 	struct lg_counters c;
 	struct histogram latency;    /* request latency, ns */
 	struct histogram connect;    /* connection setup, ns */
+	struct histogram latency_uncorrected; /* open loop: from the first byte written */
+	struct send_lag lag;         /* open loop: lateness against the schedule */
 	uint64_t cpu_user_us, cpu_sys_us;  /* its CPU time in the measured window */
 	uint64_t measure_begin_ns, finish_ns;
 	char first_error[160];       /* the first error of each kind, for the summary */

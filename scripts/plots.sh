@@ -11,6 +11,8 @@
 #   concurrency-MODE-rps, -p99        against connections (log scale)
 #   pagesets-MODE-rps, -gbps          per page set
 #   latency-p99                       p99 latency against offered load (open loop)
+#   latency-p99-uncorrected           the same from the actual send (what a client blind
+#                                     to coordinated omission would report)
 #   cpu-MODE                          server CPU per request, user/sys/softirq
 # Each point is the median of its good runs with a min-max bar; a circle marks
 # a point where a run was client-bound (its value is the client's limit).
@@ -213,6 +215,7 @@ for m in $modes; do
 	cpu_figure "$m"
 done
 line_figure "latency-p99" "p99 latency against offered load (open loop, from the intended send time)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99"
+line_figure "latency-p99-uncorrected" "p99 latency against offered load (open loop, from the actual send: uncorrected for coordinated omission)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99_UNCORRECTED"
 
 [ "$made" -gt 0 ] || bb_die "no figure could be drawn from ${csvs[*]}"
 echo "plots: $made figures (SVG and PNG) in $outdir from ${csvs[*]}"

@@ -364,6 +364,12 @@ else
 fi
 
 cat >"$tmp/line.awk" <<'AWK'
+# Open loop: a client behind its schedule (loadgen --max-send-lag) says so.
+function late(f,    p99, lim, never) {
+	p99 = csv_get(f, "send_lag_p99_us"); lim = csv_get(f, "max_send_lag_us"); never = csv_get(f, "never_sent")
+	if (lim == "" || (p99 + 0 <= lim + 0 && never + 0 == 0)) return ""
+	return sprintf(": send lag p99 %s us (limit %s), %s never sent", p99 == "" ? "-" : p99, lim, never)
+}
 NR == 1 { csv_header($0); next }
 {
 	csv_split($0, f)
@@ -373,7 +379,7 @@ NR == 1 { csv_header($0); next }
 		csv_get(f, "page_set"), csv_get(f, "mtu"), csv_get(f, "repeat"), csv_get(f, "req_per_s"),
 		csv_get(f, "gbit_per_s"), csv_get(f, "lat_p99_us"), 100 - csv_get(f, "server_idle_pct"),
 		csv_get(f, "server_cpu_us_per_req"), csv_get(f, "client_busy_pct"),
-		csv_get(f, "client_bound") == 1 ? " [client-bound]" : "",
+		csv_get(f, "client_bound") == 1 ? " [client-bound" late(f) "]" : "",
 		csv_get(f, "status") != "ok" ? " [" csv_get(f, "status") "]" : ""
 }
 AWK

@@ -3,6 +3,8 @@
 COL_RPS="req_per_s"
 COL_GBPS="gbit_per_s"
 COL_P99="lat_p99_us"
+# Open loop: the same p99 from the actual send (blind to coordinated omission).
+COL_P99_UNCORRECTED="lat_uncorrected_p99_us"
 
 display_name() {
 	case ${1#httpd-} in

@@ -60,7 +60,8 @@ check "sweep exits 0" [ "$rc" = 0 ]
 header=$(head -n 1 "$tmp/s.csv" 2>/dev/null)
 check "CSV header has the schema's columns" bash -c '
 	for c in timestamp commit host kernel cpu_model server workers server_cpus mtu mode connections page_set \
-		req_per_s gbit_per_s lat_p99_us server_user_pct server_cpu_us_per_req client_bound repeat labels; do
+		req_per_s gbit_per_s lat_p99_us server_user_pct server_cpu_us_per_req client_bound repeat labels \
+		send_lag_p99_us never_sent max_send_lag_us lat_uncorrected_p99_us; do
 		[[ ",$1," == *",$c,"* ]] || { echo "  no column $c"; exit 1; }
 	done' sh "$header"
 check "two rows" [ "$(($(wc -l <"$tmp/s.csv") - 1))" = 2 ]

@@ -151,6 +151,8 @@ static void test_option_helpers(void **state)
 	assert_int_equal(lg_parse_seconds("250ms", &s), 0);
 	assert_true(s == 0.25);
 	assert_int_equal(lg_parse_seconds("3s", &s), 0);
+	assert_int_equal(lg_parse_seconds("500us", &s), 0); /* --max-send-lag */
+	assert_true(s > 0.000499 && s < 0.000501);
 	assert_int_equal(lg_parse_seconds("3x", &s), -1);
 	assert_int_equal(lg_parse_seconds("-1", &s), -1);
 

@@ -656,6 +656,8 @@ static void dispatch_due(struct wstate *ws)
 
 	while (ws->sched.next < due) {
 		uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
+		/* It found no free connection when due (note_no_free_conn). */
+		bool waited = ws->sched.next < ws->no_conn_noted;
 		if (ws->now - intended > ws->timeout_ns) {
 			/* Waited longer than --timeout for a connection: it would be a
 			 * timeout wherever it went, and the backlog stays bounded.
@@ -663,7 +665,7 @@ static void dispatch_due(struct wstate *ws)
 			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
-			send_lag_lost(&ws->w->lag, intended);
+			send_lag_lost(&ws->w->lag, intended, waited);
 			ws->sched.next++;
 			continue;
 		}
@@ -682,14 +684,14 @@ static void dispatch_due(struct wstate *ws)
 			 * all, and the request never left). */
 			ready_remove(ws, c);
 			if (conn_open(ws, c) == 0) {
-				send_lag_sent(&ws->w->lag, intended, ws->now);
+				send_lag_sent(&ws->w->lag, intended, ws->now, waited);
 				queue_request(ws, c, intended);
 			} else {
-				send_lag_lost(&ws->w->lag, intended);
+				send_lag_lost(&ws->w->lag, intended, waited);
 			}
 			continue;
 		}
-		send_lag_sent(&ws->w->lag, intended, ws->now);
+		send_lag_sent(&ws->w->lag, intended, ws->now, waited);
 		queue_request(ws, c, intended);
 		if (!can_queue(ws, c))
 			ready_remove(ws, c);
@@ -770,7 +772,7 @@ static void begin_stopping(struct wstate *ws)
 			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
-			send_lag_lost(&ws->w->lag, intended);
+			send_lag_lost(&ws->w->lag, intended, ws->sched.next < ws->no_conn_noted);
 		}
 	}
 	for (int i = 0; i < ws->nconns; i++) {

@@ -7,27 +7,19 @@ void send_lag_init(struct send_lag *s, uint64_t window_start_ns)
 	s->never_sent = 0;
 	s->no_free_conn = 0;
 	hist_init(&s->lag);
-	hist_init(&s->own_lag);
-	s->own_never_sent = 0;
 }
 
-void send_lag_sent(struct send_lag *s, uint64_t due_ns, uint64_t sent_ns, bool waited_for_conn)
+void send_lag_sent(struct send_lag *s, uint64_t due_ns, uint64_t sent_ns)
 {
 	if (due_ns < s->window_start_ns)
 		return;
-	uint64_t lag = sent_ns > due_ns ? sent_ns - due_ns : 0;
-	hist_record(&s->lag, lag);
-	if (!waited_for_conn)
-		hist_record(&s->own_lag, lag);
+	hist_record(&s->lag, sent_ns > due_ns ? sent_ns - due_ns : 0);
 }
 
-void send_lag_lost(struct send_lag *s, uint64_t due_ns, bool waited_for_conn)
+void send_lag_lost(struct send_lag *s, uint64_t due_ns)
 {
-	if (due_ns < s->window_start_ns)
-		return;
-	s->never_sent++;
-	if (!waited_for_conn)
-		s->own_never_sent++;
+	if (due_ns >= s->window_start_ns)
+		s->never_sent++;
 }
 
 void send_lag_no_conn(struct send_lag *s, uint64_t due_ns)
@@ -40,20 +32,18 @@ void send_lag_merge(struct send_lag *into, const struct send_lag *from)
 {
 	into->never_sent += from->never_sent;
 	into->no_free_conn += from->no_free_conn;
-	into->own_never_sent += from->own_never_sent;
 	hist_merge(&into->lag, &from->lag);
-	hist_merge(&into->own_lag, &from->own_lag);
 }
 
 bool send_lag_over(const struct send_lag *s, uint64_t max_ns, uint64_t *observed_ns)
 {
-	uint64_t total = s->own_lag.count + s->own_never_sent;
+	uint64_t total = s->lag.count + s->never_sent;
 	uint64_t v = 0;
 
 	if (total) {
 		/* ceil(pct/100 * total), in integers: no rounding surprise. */
 		uint64_t rank = (total * (uint64_t)(SEND_LAG_CHECKED_PCT * 10) + 999) / 1000;
-		v = rank > s->own_lag.count ? UINT64_MAX : hist_at_rank(&s->own_lag, rank);
+		v = rank > s->lag.count ? UINT64_MAX : hist_at_rank(&s->lag, rank);
 	}
 	if (observed_ns)
 		*observed_ns = v;

@@ -33,23 +33,15 @@ struct send_lag {
 	uint64_t no_free_conn;    /* due in the window while no connection was
 				    * free: their lag was the pool's, not the CPU's */
 	struct histogram lag;     /* ns, one sample per request handed over */
-	/* The client's own lateness: the requests that found a free connection
-	 * when due, and those of them never handed over. A request that waited
-	 * for the pool waited for the server (or for too few --connections),
-	 * and its wait is in its latency, where it belongs: it never makes the
-	 * client the limit. */
-	struct histogram own_lag;
-	uint64_t own_never_sent;
 };
 
 void send_lag_init(struct send_lag *s, uint64_t window_start_ns);
 
-/* A request due at due_ns was handed to a connection at sent_ns;
- * waited_for_conn: no connection was free when it was due. */
-void send_lag_sent(struct send_lag *s, uint64_t due_ns, uint64_t sent_ns, bool waited_for_conn);
+/* A request due at due_ns was handed to a connection at sent_ns. */
+void send_lag_sent(struct send_lag *s, uint64_t due_ns, uint64_t sent_ns);
 
 /* A request due at due_ns was given up before it was handed over. */
-void send_lag_lost(struct send_lag *s, uint64_t due_ns, bool waited_for_conn);
+void send_lag_lost(struct send_lag *s, uint64_t due_ns);
 
 /* A request due at due_ns found no free connection (count it once). */
 void send_lag_no_conn(struct send_lag *s, uint64_t due_ns);
@@ -57,8 +49,8 @@ void send_lag_no_conn(struct send_lag *s, uint64_t due_ns);
 void send_lag_merge(struct send_lag *into, const struct send_lag *from);
 
 /* True when the client fell behind: the SEND_LAG_CHECKED_PCT percentile of
- * the client's own lag (own_lag: requests that found a free connection),
- * its never-sent ones counting as later than any sent, is above max_ns. *observed_ns gets that percentile
+ * the lag of every request of the window, never-sent ones counting as later
+ * than any sent, is above max_ns. *observed_ns gets that percentile
  * (UINT64_MAX when it falls among the never-sent). Nothing due: false. */
 bool send_lag_over(const struct send_lag *s, uint64_t max_ns, uint64_t *observed_ns);
 

@@ -656,8 +656,6 @@ static void dispatch_due(struct wstate *ws)
 
 	while (ws->sched.next < due) {
 		uint64_t intended = schedule_time(&ws->sched, ws->sched.next);
-		/* It found no free connection when due (note_no_free_conn). */
-		bool waited = ws->sched.next < ws->no_conn_noted;
 		if (ws->now - intended > ws->timeout_ns) {
 			/* Waited longer than --timeout for a connection: it would be a
 			 * timeout wherever it went, and the backlog stays bounded.
@@ -665,7 +663,7 @@ static void dispatch_due(struct wstate *ws)
 			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
-			send_lag_lost(&ws->w->lag, intended, waited);
+			send_lag_lost(&ws->w->lag, intended);
 			ws->sched.next++;
 			continue;
 		}
@@ -684,14 +682,14 @@ static void dispatch_due(struct wstate *ws)
 			 * all, and the request never left). */
 			ready_remove(ws, c);
 			if (conn_open(ws, c) == 0) {
-				send_lag_sent(&ws->w->lag, intended, ws->now, waited);
+				send_lag_sent(&ws->w->lag, intended, ws->now);
 				queue_request(ws, c, intended);
 			} else {
-				send_lag_lost(&ws->w->lag, intended, waited);
+				send_lag_lost(&ws->w->lag, intended);
 			}
 			continue;
 		}
-		send_lag_sent(&ws->w->lag, intended, ws->now, waited);
+		send_lag_sent(&ws->w->lag, intended, ws->now);
 		queue_request(ws, c, intended);
 		if (!can_queue(ws, c))
 			ready_remove(ws, c);
@@ -772,7 +770,7 @@ static void begin_stopping(struct wstate *ws)
 			if (ws->measuring && intended >= ws->run->measure_ns)
 				ws->w->c.timeouts++;
 			ws->live_timeouts++;
-			send_lag_lost(&ws->w->lag, intended, ws->sched.next < ws->no_conn_noted);
+			send_lag_lost(&ws->w->lag, intended);
 		}
 	}
 	for (int i = 0; i < ws->nconns; i++) {

@@ -28,14 +28,14 @@ static void test_window_by_due_time(void **state)
 {
 	(void)state;
 	struct send_lag *s = new_lag();
-	send_lag_sent(s, W0 - 1, W0 + 5 * MS, false); /* due in the warm-up: not counted */
-	send_lag_lost(s, W0 - 1, false);
+	send_lag_sent(s, W0 - 1, W0 + 5 * MS); /* due in the warm-up: not counted */
+	send_lag_lost(s, W0 - 1);
 	send_lag_no_conn(s, W0 - 1);
 	assert_int_equal(s->lag.count, 0);
 	assert_int_equal(s->never_sent, 0);
 	assert_int_equal(s->no_free_conn, 0);
-	send_lag_sent(s, W0, W0 + 250 * US, false); /* due at the start: counted */
-	send_lag_lost(s, W0 + MS, false);
+	send_lag_sent(s, W0, W0 + 250 * US); /* due at the start: counted */
+	send_lag_lost(s, W0 + MS);
 	send_lag_no_conn(s, W0 + MS);
 	assert_int_equal(s->lag.count, 1);
 	assert_int_equal(s->lag.max, 250 * US);
@@ -48,36 +48,12 @@ static void test_lag_is_sent_minus_due(void **state)
 {
 	(void)state;
 	struct send_lag *s = new_lag();
-	send_lag_sent(s, W0 + MS, W0 + MS, false);      /* on time */
-	send_lag_sent(s, W0 + MS, W0 + MS - 10, false); /* a clock read before the due time: 0 */
-	send_lag_sent(s, W0 + MS, W0 + 3 * MS, false);  /* 2 ms late */
+	send_lag_sent(s, W0 + MS, W0 + MS);      /* on time */
+	send_lag_sent(s, W0 + MS, W0 + MS - 10); /* a clock read before the due time: 0 */
+	send_lag_sent(s, W0 + MS, W0 + 3 * MS);  /* 2 ms late */
 	assert_int_equal(s->lag.count, 3);
 	assert_int_equal(s->lag.min, 0);
 	assert_int_equal(s->lag.max, 2 * MS);
-	free(s);
-}
-
-/* Requests that found no free connection waited for the server (or for
- * too few --connections): however late they left, the client is not the
- * limit; its own lateness is judged on the others. */
-static void test_pool_waits_are_not_the_clients(void **state)
-{
-	(void)state;
-	struct send_lag *s = new_lag();
-	uint64_t seen;
-
-	for (int i = 0; i < 50; i++)
-		send_lag_sent(s, W0, W0 + 100 * MS, true); /* waited for a connection */
-	send_lag_lost(s, W0, true);                      /* gave up waiting */
-	for (int i = 0; i < 50; i++)
-		send_lag_sent(s, W0, W0 + 50 * US, false);
-	assert_false(send_lag_over(s, MS, &seen));
-	assert_true(seen <= 51 * US);
-	assert_int_equal(s->lag.count, 100); /* all of them still in the reported lag */
-	assert_int_equal(s->never_sent, 1);
-	send_lag_lost(s, W0, false);                     /* the client's own loss */
-	send_lag_lost(s, W0, false);
-	assert_true(send_lag_over(s, MS, &seen));        /* 2 of 52: beyond its p99 */
 	free(s);
 }
 
@@ -89,12 +65,12 @@ static void test_over_counts_never_sent_as_latest(void **state)
 
 	assert_false(send_lag_over(s, MS, &seen)); /* nothing due */
 	for (int i = 0; i < 99; i++)
-		send_lag_sent(s, W0 + (uint64_t)i * MS, W0 + (uint64_t)i * MS + 100 * US, false);
-	send_lag_lost(s, W0 + 100 * MS, false);
+		send_lag_sent(s, W0 + (uint64_t)i * MS, W0 + (uint64_t)i * MS + 100 * US);
+	send_lag_lost(s, W0 + 100 * MS);
 	/* 99 on time and 1 never sent of 100: the p99 is a sent one. */
 	assert_false(send_lag_over(s, MS, &seen));
 	assert_in_range(seen, 100 * US - 100, 100 * US);
-	send_lag_lost(s, W0 + 101 * MS, false);
+	send_lag_lost(s, W0 + 101 * MS);
 	/* 2 of 101 never sent: the p99 falls among them. */
 	assert_true(send_lag_over(s, MS, &seen));
 	assert_int_equal(seen, UINT64_MAX);
@@ -102,7 +78,7 @@ static void test_over_counts_never_sent_as_latest(void **state)
 
 	s = new_lag();
 	for (int i = 0; i < 100; i++) /* 2 of 100 sent 5 ms late */
-		send_lag_sent(s, W0, W0 + (i < 98 ? 50 * US : 5 * MS), false);
+		send_lag_sent(s, W0, W0 + (i < 98 ? 50 * US : 5 * MS));
 	assert_true(send_lag_over(s, MS, &seen));
 	assert_in_range(seen, 5 * MS - 5 * MS / 1024, 5 * MS);
 	assert_false(send_lag_over(s, 6 * MS, NULL)); /* a looser limit holds */
@@ -115,11 +91,11 @@ static void test_merge_equals_one_record(void **state)
 	struct send_lag *a = new_lag(), *b = new_lag(), *all = new_lag(), *merged = new_lag();
 	for (uint64_t i = 0; i < 5000; i++) {
 		uint64_t due = W0 + i * 100 * US, lag = (i * 7919) % (3 * MS);
-		send_lag_sent(i % 2 ? a : b, due, due + lag, false);
-		send_lag_sent(all, due, due + lag, false);
+		send_lag_sent(i % 2 ? a : b, due, due + lag);
+		send_lag_sent(all, due, due + lag);
 		if (i % 97 == 0) {
-			send_lag_lost(i % 3 ? a : b, due, false);
-			send_lag_lost(all, due, false);
+			send_lag_lost(i % 3 ? a : b, due);
+			send_lag_lost(all, due);
 			send_lag_no_conn(i % 3 ? b : a, due);
 			send_lag_no_conn(all, due);
 		}
@@ -161,13 +137,13 @@ static void test_late_client_is_client_bound(void **state)
 	r.thread_user_s = 0.05; /* 5% busy: the CPU check alone would pass it */
 
 	for (int i = 0; i < 100; i++)
-		send_lag_sent(s, W0, W0 + 200 * US, false);
+		send_lag_sent(s, W0, W0 + 200 * US);
 	assert_false(result_client_bound(&r));
 	result_client_bound_reason(&r, why, sizeof(why));
 	assert_string_equal(why, "");
 
 	for (int i = 0; i < 10; i++)
-		send_lag_sent(s, W0, W0 + 20 * MS, false);
+		send_lag_sent(s, W0, W0 + 20 * MS);
 	assert_true(result_client_bound(&r));
 	assert_string_equal(result_bound(&r), "client");
 	result_client_bound_reason(&r, why, sizeof(why));
@@ -188,7 +164,6 @@ int main(void)
 		cmocka_unit_test(test_window_by_due_time),
 		cmocka_unit_test(test_lag_is_sent_minus_due),
 		cmocka_unit_test(test_over_counts_never_sent_as_latest),
-		cmocka_unit_test(test_pool_waits_are_not_the_clients),
 		cmocka_unit_test(test_merge_equals_one_record),
 		cmocka_unit_test(test_late_client_is_client_bound),
 	};

@@ -101,6 +101,8 @@ void server_listen_group(const struct server_options *o, int flags, int n, int *
 /* server_steering.c: the reuseport program of SERVER_LISTEN_CPU_LOCAL, on
  * the group of `fd` (n sockets, in worker order). Exits 1 on failure. */
 void server_steer_by_cpu(const struct server_options *o, int fd, int n);
+/* --busy-poll USECS (1 to 1000000): 0, or -1 with a message. */
+int server_parse_busy_poll(const char *value, unsigned *usecs, char *err, size_t errlen);
 /* --steer cpu|hash: *cpu set for "cpu"; 0, or -1 with a message. */
 int server_parse_steer(const char *value, bool *cpu, char *err, size_t errlen);
 /* The --help paragraph of --steer, for the engines that have it. */

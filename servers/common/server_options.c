@@ -280,3 +280,13 @@ void server_format_cpus(const struct server_options *o, char *buf, size_t len)
 	else
 		cpu_list_format(o->cpus, o->ncpus, buf, len);
 }
+
+int server_parse_busy_poll(const char *value, unsigned *usecs, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_count(value, 1, 1000000, &v, err, errlen) < 0)
+		return -1;
+	*usecs = (unsigned)v;
+	return 0;
+}

@@ -28,12 +28,7 @@ static int set_events(void *cfg, const char *value, char *err, size_t errlen)
 
 static int set_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
 {
-	uint64_t v;
-
-	if (parse_count(value, 1, 1000000, &v, err, errlen) < 0)
-		return -1;
-	((struct epoll_cfg *)cfg)->busy_poll_us = (unsigned)v;
-	return 0;
+	return server_parse_busy_poll(value, &((struct epoll_cfg *)cfg)->busy_poll_us, err, errlen);
 }
 
 static int set_steer(void *cfg, const char *value, char *err, size_t errlen)

@@ -39,12 +39,7 @@ static int opt_sq_entries(void *cfg, const char *value, char *err, size_t errlen
 
 static int opt_busy_poll(void *cfg, const char *value, char *err, size_t errlen)
 {
-	uint64_t v;
-
-	if (parse_count(value, 1, 1000000, &v, err, errlen) < 0)
-		return -1;
-	((struct uring_config *)cfg)->busy_poll_us = (unsigned)v;
-	return 0;
+	return server_parse_busy_poll(value, &((struct uring_config *)cfg)->busy_poll_us, err, errlen);
 }
 
 static int opt_steer(void *cfg, const char *value, char *err, size_t errlen)

@@ -143,6 +143,21 @@ static int track_sent(void *ctx, const struct netstack_frame *f)
 	return 0;
 }
 
+/* ACKs what the stack sent (rc tracks it) until the reply ends at `end`. */
+static void ack_until(struct nt_harness *h, struct nt_conn *cc, const struct req_client *rc,
+		      uint32_t end, long i)
+{
+	for (int guard = 0; rc->srv_nxt != end; guard++) {
+		if (guard > 100000) {
+			fprintf(stderr, "bench: reply %ld stalled\n", i);
+			exit(1);
+		}
+		cc->rcv_nxt = rc->srv_nxt;
+		nt_ack(h, cc);
+	}
+	cc->rcv_nxt = end;
+}
+
 static void bench_requests(const char *path, long n)
 {
 	struct nt_harness h;
@@ -162,15 +177,7 @@ static void bench_requests(const char *path, long n)
 	for (long i = 0; i < n; i++) {
 		uint32_t end = cc.rcv_nxt + (uint32_t)reply_len;
 		nt_send(&h, &cc, req, (size_t)rl); /* ACKs the previous reply */
-		for (int guard = 0; rc.srv_nxt != end; guard++) {
-			if (guard > 100000) {
-				fprintf(stderr, "bench: reply %ld stalled\n", i);
-				exit(1);
-			}
-			cc.rcv_nxt = rc.srv_nxt;
-			nt_ack(&h, &cc);
-		}
-		cc.rcv_nxt = end;
+		ack_until(&h, &cc, &rc, end, i);
 	}
 	double t = now_s() - t0;
 	printf("requests %-6s keep-alive: %ld in %.3f s, %.0f ns/request (client included)\n", path,
@@ -206,15 +213,7 @@ static void bench_close(const char *path, long n)
 		h.tx_mode = NT_TX_DISCARD;
 		uint32_t end = cc.rcv_nxt + (uint32_t)reply_len + 1; /* and our FIN */
 		nt_send(&h, &cc, req, (size_t)rl);
-		for (int guard = 0; rc.srv_nxt != end; guard++) {
-			if (guard > 100000) {
-				fprintf(stderr, "bench: reply %ld stalled\n", i);
-				exit(1);
-			}
-			cc.rcv_nxt = rc.srv_nxt;
-			nt_ack(&h, &cc);
-		}
-		cc.rcv_nxt = end;
+		ack_until(&h, &cc, &rc, end, i);
 		nt_input(&h, cc.port, cc.snd_nxt, cc.rcv_nxt, TH_ACK | TH_FIN, cc.win, NULL, 0);
 		nt_conn_free(&cc);
 	}

@@ -12,6 +12,7 @@
 #include "options.h"
 #include "paths.h"
 #include "send_lag.h"
+#include "timeline.h"
 #include "verify.h"
 
 /* What the whole run shares, read-only once workers start (except `stop`,
@@ -58,6 +59,7 @@ struct lg_worker {
 	int adopt_fd;            /* a connecting socket to use first, or -1 */
 	uint64_t adopt_t;        /* when adopt_fd's connect() started */
 	pthread_t thread;
+	struct tl_worker *timeline;  /* its intervals (--timeline, --progress), or NULL */
 
 	/* Results, valid after the join. */
 	struct lg_counters c;

@@ -85,9 +85,10 @@ NR == 1 { csv_header($0); next }
 	if (!(k in run)) {
 		run[k] = ++n; measure[n] = 0; drain[n] = ""; fail[n] = 0; lat[n] = 0
 		rate = csv_get(f, "target_rate"); srv = csv_get(f, "server"); ps = csv_get(f, "page_set")
-		title[n] = sprintf("%s, %s, %s connections, %s%s", srv == "" ? "unnamed server" : srv,
+		rep = csv_get(f, "repeat")
+		title[n] = sprintf("%s, %s, %s connections, %s%s%s", srv == "" ? "unnamed server" : srv,
 			csv_get(f, "mode"), csv_get(f, "connections"), rate == "" ? "closed loop" : rate " req/s offered",
-			ps == "" ? "" : ", page set " ps)
+			ps == "" ? "" : ", page set " ps, rep == "" ? "" : ", rep " rep)
 		start[n] = k
 	}
 	r = run[k]; ph = csv_get(f, "phase"); s = csv_get(f, "start_s"); e = csv_get(f, "end_s")

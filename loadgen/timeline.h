@@ -37,12 +37,12 @@
 enum tl_phase { TL_WARMUP, TL_MEASURED, TL_DRAIN };
 
 struct tl_layout {
-	uint64_t t0_ns;       /* load starts */
-	uint64_t measure_ns;  /* measurement starts */
-	uint64_t end_ns;      /* schedule ends; drain follows */
+	uint64_t t0_ns;      /* load starts */
+	uint64_t measure_ns; /* measurement starts */
+	uint64_t end_ns;     /* schedule ends; drain follows */
 	uint64_t interval_ns;
-	uint64_t nwarm;       /* warm-up intervals; measured ones follow */
-	uint64_t nmeasured;   /* then the drain interval, index nwarm + nmeasured */
+	uint64_t nwarm;     /* warm-up intervals; measured ones follow */
+	uint64_t nmeasured; /* then the drain interval, index nwarm + nmeasured */
 };
 
 void tl_layout_init(struct tl_layout *l, uint64_t t0_ns, uint64_t measure_ns, uint64_t end_ns,
@@ -68,18 +68,18 @@ struct tl_failures {
 
 struct tl_worker {
 	const struct tl_layout *layout;
-	struct tl_slot *slots;       /* TL_SLOTS */
+	struct tl_slot *slots; /* TL_SLOTS */
 	/* The worker's own. */
 	struct tl_slot *cur_slot;
 	uint64_t cur;                /* the interval it records into */
 	uint64_t cur_end;            /* when it ends; 0 before the first tick */
 	struct tl_failures at_start; /* counts when cur began */
 	uint64_t cpu_at_start_us;
-	uint64_t wait_ns;            /* waited for main to free a slot */
-	uint64_t finish_ns;          /* when the worker ended (valid once final is set) */
+	uint64_t wait_ns;   /* waited for main to free a slot */
+	uint64_t finish_ns; /* when the worker ended (valid once final is set) */
 	/* Worker -> main. */
 	uint64_t sealed __attribute__((aligned(64))); /* intervals [0, sealed) are done */
-	uint64_t final;              /* 0 while running, then its number of intervals */
+	uint64_t final; /* 0 while running, then its number of intervals */
 	/* Main -> worker. */
 	uint64_t collected __attribute__((aligned(64))); /* intervals [0, collected) read */
 };
@@ -119,9 +119,9 @@ void tl_finish(struct tl_worker *t, uint64_t now, const struct tl_failures *f);
 struct tl_interval {
 	uint64_t index;
 	enum tl_phase phase;
-	uint64_t start_ns, end_ns;  /* relative to the start of load */
+	uint64_t start_ns, end_ns; /* relative to the start of load */
 	uint64_t non_2xx, connect_errors, read_errors, timeouts;
-	uint64_t cpu_us;            /* all worker threads */
+	uint64_t cpu_us; /* all worker threads */
 	struct histogram latency;
 };
 
@@ -129,7 +129,7 @@ struct tl_collector {
 	const struct tl_layout *layout;
 	struct tl_worker *workers;
 	int nworkers;
-	uint64_t next;              /* the next interval to merge */
+	uint64_t next; /* the next interval to merge */
 	struct tl_interval iv;
 };
 

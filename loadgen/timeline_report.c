@@ -37,8 +37,8 @@ struct lg_timeline {
 	int thread_cpus;
 	bool progress;
 	FILE *file;
-	int write_errno;       /* the first failed write, 0: none */
-	char context[4096];    /* the row's constant cells, from run_start on, CSV-encoded */
+	int write_errno;    /* the first failed write, 0: none */
+	char context[4096]; /* the row's constant cells, from run_start on, CSV-encoded */
 };
 
 static void header_string(char *buf, size_t len)
@@ -46,7 +46,8 @@ static void header_string(char *buf, size_t len)
 	size_t used = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < TCOL_COUNT && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", tl_columns[i].name);
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+					 tl_columns[i].name);
 }
 
 /* Opens FILE for appending rows: a new or empty file gets the header, one
@@ -64,8 +65,10 @@ static FILE *open_file(const char *path, char *err, size_t errlen)
 	if (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strcmp(line, want)) {
-			snprintf(err, errlen, "--timeline %s: its header is not loadgen's timeline columns "
-				 "(see docs/csv-schema.md); use a new file", path);
+			snprintf(err, errlen,
+				 "--timeline %s: its header is not loadgen's timeline columns "
+				 "(see docs/csv-schema.md); use a new file",
+				 path);
 			fclose(f);
 			return NULL;
 		}
@@ -156,7 +159,8 @@ static void us_cell(char *cell, size_t len, const struct histogram *h, double p)
 	if (!h->count)
 		cell[0] = '\0';
 	else
-		snprintf(cell, len, "%.2f", (double)(p >= 100 ? h->max : hist_percentile(h, p)) / 1000.0);
+		snprintf(cell, len, "%.2f",
+			 (double)(p >= 100 ? h->max : hist_percentile(h, p)) / 1000.0);
 }
 
 static void emit(void *ctx, const struct tl_interval *iv)
@@ -180,8 +184,9 @@ static void emit(void *ctx, const struct tl_interval *iv)
 			"%" PRIu64 ",%s,%.3f,%.3f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%s,%.1f%s\n",
 			iv->index, tl_phase_name(iv->phase), (double)iv->start_ns / 1e9,
-			(double)iv->end_ns / 1e9, reqs, rps, failed, iv->connect_errors, iv->read_errors,
-			iv->timeouts, iv->non_2xx, p50, p90, p99, max, cpu_pct, tl->context);
+			(double)iv->end_ns / 1e9, reqs, rps, failed, iv->connect_errors,
+			iv->read_errors, iv->timeouts, iv->non_2xx, p50, p90, p99, max, cpu_pct,
+			tl->context);
 		/* Row by row: a file someone tails, and what a crash leaves is whole. */
 		if ((fflush(tl->file) != 0 || ferror(tl->file)) && !tl->write_errno)
 			tl->write_errno = errno ? errno : EIO;
@@ -190,14 +195,17 @@ static void emit(void *ctx, const struct tl_interval *iv)
 		char kinds[160] = "";
 		if (failed)
 			snprintf(kinds, sizeof(kinds),
-				 " (connect %" PRIu64 ", read %" PRIu64 ", timeouts %" PRIu64 ", non-2xx %" PRIu64 ")",
+				 " (connect %" PRIu64 ", read %" PRIu64 ", timeouts %" PRIu64
+				 ", non-2xx %" PRIu64 ")",
 				 iv->connect_errors, iv->read_errors, iv->timeouts, iv->non_2xx);
 		char span[64];
-		snprintf(span, sizeof(span), "%.2f-%.2f s", (double)iv->start_ns / 1e9, (double)iv->end_ns / 1e9);
-		fprintf(stderr, "loadgen: %15s %-8s %10.0f req/s  p50 %s us  p99 %s us  failed %" PRIu64
-				"%s  cpu %.0f%%\n",
-			span, tl_phase_name(iv->phase), rps, reqs ? p50 : "-", reqs ? p99 : "-", failed, kinds,
-			cpu_pct);
+		snprintf(span, sizeof(span), "%.2f-%.2f s", (double)iv->start_ns / 1e9,
+			 (double)iv->end_ns / 1e9);
+		fprintf(stderr,
+			"loadgen: %15s %-8s %10.0f req/s  p50 %s us  p99 %s us  failed %" PRIu64
+			"%s  cpu %.0f%%\n",
+			span, tl_phase_name(iv->phase), rps, reqs ? p50 : "-", reqs ? p99 : "-",
+			failed, kinds, cpu_pct);
 	}
 }
 
@@ -210,7 +218,8 @@ struct lg_timeline *lg_timeline_start(const struct lg_options *o, const struct l
 		return NULL;
 	struct lg_timeline *tl = calloc(1, sizeof(*tl));
 	size_t wsize = ((size_t)nworkers * sizeof(struct tl_worker) + 63) / 64 * 64;
-	if (!tl || !(tl->workers = aligned_alloc(64, wsize)) || !(tl->col = malloc(sizeof(*tl->col)))) {
+	if (!tl || !(tl->workers = aligned_alloc(64, wsize)) ||
+	    !(tl->col = malloc(sizeof(*tl->col)))) {
 		snprintf(err, errlen, "--timeline: out of memory");
 		goto fail;
 	}
@@ -221,13 +230,16 @@ struct lg_timeline *lg_timeline_start(const struct lg_options *o, const struct l
 	tl_layout_init(&tl->layout, run->t0_ns, run->measure_ns, run->end_ns, o->interval_ns);
 	for (int i = 0; i < nworkers; i++) {
 		if (tl_worker_init(&tl->workers[i], &tl->layout) < 0) {
-			snprintf(err, errlen, "--timeline: out of memory for %d workers' intervals", nworkers);
+			snprintf(err, errlen, "--timeline: out of memory for %d workers' intervals",
+				 nworkers);
 			for (int j = 0; j < i; j++)
 				tl_worker_free(&tl->workers[j]);
 			goto fail;
 		}
 	}
-	*tl->col = (struct tl_collector){ .layout = &tl->layout, .workers = tl->workers, .nworkers = nworkers };
+	*tl->col = (struct tl_collector){ .layout = &tl->layout,
+					  .workers = tl->workers,
+					  .nworkers = nworkers };
 	if (o->timeline_file && !(tl->file = open_file(o->timeline_file, err, errlen))) {
 		for (int i = 0; i < nworkers; i++)
 			tl_worker_free(&tl->workers[i]);
@@ -264,8 +276,9 @@ int lg_timeline_end(struct lg_timeline *tl, char *err, size_t errlen)
 		tl_worker_free(&tl->workers[i]);
 	}
 	if (waited)
-		fprintf(stderr, "loadgen: timeline: worker threads waited %.1f ms in all for main to take "
-				"their intervals (main was short of CPU); that time is in their latency\n",
+		fprintf(stderr,
+			"loadgen: timeline: worker threads waited %.1f ms in all for main to take "
+			"their intervals (main was short of CPU); that time is in their latency\n",
 			(double)waited / 1e6);
 	if (tl->file) {
 		if (fclose(tl->file) != 0 && !tl->write_errno)
@@ -287,5 +300,6 @@ void timeline_print_schema(FILE *f)
 	/* No number column: docs/csv-schema.md's run table is the one numbered. */
 	fputs("| timeline column | unit | meaning |\n|---|---|---|\n", f);
 	for (int i = 0; i < TCOL_COUNT; i++)
-		fprintf(f, "| `%s` | %s | %s |\n", tl_columns[i].name, tl_columns[i].unit, tl_columns[i].meaning);
+		fprintf(f, "| `%s` | %s | %s |\n", tl_columns[i].name, tl_columns[i].unit,
+			tl_columns[i].meaning);
 }

@@ -158,7 +158,7 @@ static void test_skipped_and_short_runs(void **state)
 	tl_tick(&w[0], T0 + 3 * S + 1, &f); /* w0 wakes in interval 3 */
 	tl_record(&w[0], 9, false);
 	tl_collect(c, sink_emit, s);
-	assert_int_equal(s->n, 0); /* w1 is still in interval 0 */
+	assert_int_equal(s->n, 0);           /* w1 is still in interval 0 */
 	tl_finish(&w[1], T0 + 500 * MS, &f); /* w1 stops: a signal */
 	tl_collect(c, sink_emit, s);
 	assert_int_equal(s->n, 3); /* 0, 1, 2; w0 still records into 3 */

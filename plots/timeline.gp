@@ -30,19 +30,17 @@ set xlabel ''
 set ylabel 'requests/s'
 set yrange [0:*]
 set format y '%.1s%c'
+# The key names the warm-up only when the run had one.
+phases = (measure_at > 0 ? "keyentry with boxes fc rgb '#e4e4e4' fs solid title 'warm-up', " : "") \
+	. "keyentry with boxes fc rgb '#f2f2f2' fs solid title 'drain'"
+rps = "file using 3:4 with linespoints lc rgb '#1f77b4' lw 2 pt 7 ps 0.6 title 'requests/s'"
 if (has_fail) {
 	set y2tics nomirror
 	set y2label 'failed requests' textcolor rgb '#d62728'
 	set y2range [0:*]
-	plot file using 3:4 with linespoints lc rgb '#1f77b4' lw 2 pt 7 ps 0.6 title 'requests/s', \
-	     file using 3:($7 > 0 ? $7 : 1/0) axes x1y2 with impulses lc rgb '#d62728' lw 4 title 'failed', \
-	     keyentry with boxes fc rgb '#e4e4e4' fs solid title 'warm-up', \
-	     keyentry with boxes fc rgb '#f2f2f2' fs solid title 'drain'
+	eval "plot ".rps.", file using 3:($7 > 0 ? $7 : 1/0) axes x1y2 with impulses lc rgb '#d62728' lw 4 title 'failed', ".phases
 } else {
-	plot file using 3:4 with linespoints lc rgb '#1f77b4' lw 2 pt 7 ps 0.6 title 'requests/s', \
-	     keyentry with lines lc rgb 'white' title 'no failures', \
-	     keyentry with boxes fc rgb '#e4e4e4' fs solid title 'warm-up', \
-	     keyentry with boxes fc rgb '#f2f2f2' fs solid title 'drain'
+	eval "plot ".rps.", keyentry with lines lc rgb 'white' title 'no failures', ".phases
 }
 unset y2tics
 unset y2label

@@ -25,6 +25,7 @@
 #include "options.h"
 #include "paths.h"
 #include "report.h"
+#include "timeline_report.h"
 #include "verify.h"
 #include "worker.h"
 
@@ -152,6 +153,10 @@ int main(int argc, char **argv)
 		report_print_schema(stdout);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--print-timeline-schema")) {
+		timeline_print_schema(stdout);
+		return 0;
+	}
 	int rc = lg_options_parse(o, argc, argv, err, sizeof(err));
 	if (rc == 1)
 		return 0;
@@ -200,6 +205,11 @@ int main(int argc, char **argv)
 	struct lg_worker *w = calloc((size_t)o->threads, sizeof(*w));
 	if (!w)
 		die(1, "out of memory for %d workers", o->threads);
+	bool progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
+	struct lg_timeline *timeline = lg_timeline_start(o, &run, w, o->threads, distinct_thread_cpus(o),
+							  progress, err, sizeof(err));
+	if (!timeline && err[0])
+		die(1, "%s", err);
 	for (int i = 0; i < o->threads; i++) {
 		w[i].index = i;
 		w[i].run = &run;
@@ -231,14 +241,12 @@ int main(int argc, char **argv)
 		die(1, "sigaction: %s", strerror(errno));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-	bool progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
 	bool sampled = false;
 	time_t start_wall = 0;
 	struct cpu_times client0 = { 0 }, client1, server0 = { 0 }, server1;
 	uint64_t proc0 = 0, proc1 = 0;
 	bool have_proc = o->server_pid > 0;
 	char proc_err[256] = "";
-	uint64_t next_tick = run.t0_ns + NS_PER_S, last_reqs = 0, last_t = run.t0_ns;
 
 	for (;;) {
 		int done = 0;
@@ -260,30 +268,9 @@ int main(int argc, char **argv)
 			if (have_proc && process_cpu_us(o->server_pid, &proc0, proc_err, sizeof(proc_err)) < 0)
 				have_proc = false;
 		}
-		if (now >= next_tick) {
-			uint64_t reqs = 0, errs = 0, touts = 0;
-			for (int i = 0; i < o->threads; i++) {
-				reqs += __atomic_load_n(&w[i].live.requests, __ATOMIC_RELAXED);
-				errs += __atomic_load_n(&w[i].live.errors, __ATOMIC_RELAXED);
-				touts += __atomic_load_n(&w[i].live.timeouts, __ATOMIC_RELAXED);
-			}
-			uint64_t mid = last_t + (now - last_t) / 2;
-			if (progress)
-				fprintf(stderr, "loadgen: %6.1f s %s %10.0f req/s  errors %" PRIu64
-						"  timeouts %" PRIu64 "\n",
-					(double)(now - run.t0_ns) / 1e9,
-					/* the phase of (the middle of) the second just ended */
-					mid < run.measure_ns ? "warm-up " : mid < run.end_ns ? "measured" : "draining",
-					(double)(reqs - last_reqs) * 1e9 / (double)(now - last_t), errs, touts);
-			last_reqs = reqs;
-			last_t = now;
-			next_tick += NS_PER_S;
-			if (next_tick <= now)
-				next_tick = now + NS_PER_S;
-		}
-		uint64_t wake = now + 50 * NS_PER_MS; /* bounded: notices done threads and signals */
-		if (next_tick < wake)
-			wake = next_tick;
+		lg_timeline_poll(timeline); /* --timeline rows, --progress lines */
+		/* Bounded: notices done threads, signals and finished intervals. */
+		uint64_t wake = now + 50 * NS_PER_MS;
 		if (!sampled && run.measure_ns < wake)
 			wake = run.measure_ns;
 		sleep_until(wake);
@@ -354,6 +341,8 @@ int main(int argc, char **argv)
 			snprintf(r.first_connect_error, sizeof(r.first_connect_error), "%s",
 				 w[i].first_connect_error);
 	}
+	if (lg_timeline_end(timeline, err, sizeof(err)) < 0)
+		die(1, "%s", err);
 	r.elapsed_s = (double)(finish - run.measure_ns) / 1e9;
 	r.thread_cpus = distinct_thread_cpus(o);
 	r.start_wall = start_wall;

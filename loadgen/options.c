@@ -52,7 +52,11 @@ static const char usage[] =
 	"  --timeout S            a request or connect not done after S is a timeout (default 5);\n"
 	"                         at the end loadgen waits at most S for requests in flight\n"
 	"Output\n"
-	"  --progress, --no-progress  a line per second on stderr (default: if stderr is a tty)\n"
+	"  --progress, --no-progress  a line per interval on stderr: requests/s, p50/p99, failures,\n"
+	"                         loadgen CPU (default: if stderr is a tty)\n"
+	"  --timeline FILE        append a row per interval: requests, failures by kind,\n"
+	"                         p50/p90/p99/max latency, loadgen CPU (docs/csv-schema.md)\n"
+	"  --interval S           interval of --timeline and --progress (default 1, at least 100ms)\n"
 	"  --csv FILE             append one row (columns: docs/csv-schema.md); header if new\n"
 	"  --json                 print the row as one JSON object on stdout (no summary)\n"
 	"  --quiet                no human summary\n"
@@ -70,7 +74,8 @@ enum {
 	OPT_URL = 256, OPT_PATHS, OPT_SEED, OPT_VERIFY, OPT_THREADS, OPT_CPUS, OPT_CONNECTIONS,
 	OPT_MODE, OPT_RPC, OPT_LINGER0, OPT_SOURCE, OPT_PIPELINE, OPT_RATE, OPT_DURATION,
 	OPT_WARMUP, OPT_TIMEOUT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_CSV, OPT_JSON, OPT_QUIET,
-	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_HELP,
+	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_TIMELINE, OPT_INTERVAL,
+	OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +98,8 @@ static const struct option long_options[] = {
 	{ "max-send-lag", required_argument, NULL, OPT_MAX_SEND_LAG },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "csv", required_argument, NULL, OPT_CSV },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -304,6 +311,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	o->timeout_s = 5;
 	o->max_send_lag_s = 0.001;
 	o->progress = -1;
+	o->interval_ns = 1000000000ull;
 	o->server_pid = 0;
 
 	opterr = 0;
@@ -383,6 +391,16 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 			break;
 		case OPT_PROGRESS: o->progress = 1; break;
 		case OPT_NO_PROGRESS: o->progress = 0; break;
+		case OPT_TIMELINE: o->timeline_file = a; break;
+		case OPT_INTERVAL: {
+			double s;
+			/* Shorter intervals hold too few requests for a p99, and
+			 * main would wake too often beside the workers. */
+			if (lg_parse_seconds(a, &s) < 0 || llround(s * 1e9) < 100000000 || s > 3600)
+				BAD("--interval '%s': expected 100ms to 3600 s (e.g. 1, 0.5, 250ms)", a);
+			o->interval_ns = (uint64_t)llround(s * 1e9);
+			break;
+		}
 		case OPT_CSV: o->csv_file = a; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_QUIET: o->quiet = true; break;

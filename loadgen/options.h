@@ -58,6 +58,8 @@ struct lg_options {
 
 	const char *verify_dir;         /* --verify DIR */
 	int progress;                   /* --progress 1, --no-progress 0, -1: if a tty */
+	const char *timeline_file;      /* --timeline FILE: a row per interval */
+	uint64_t interval_ns;           /* --interval, default 1 s, at least 100 ms */
 	const char *csv_file;           /* --csv FILE */
 	bool json;                      /* --json */
 	bool quiet;                     /* --quiet: no human summary */

@@ -101,6 +101,7 @@ struct wstate {
 	uint32_t depth;
 	int open_next;          /* connections [open_next, nconns) not opened yet */
 	uint64_t live_requests, live_errors, live_timeouts;
+	uint64_t live_connect_errors; /* of live_errors: the timeline tells them apart */
 	uint64_t no_conn_noted; /* open loop: requests up to here counted in lag.no_free_conn */
 };
 
@@ -209,6 +210,7 @@ static void connect_failed(struct wstate *ws, struct conn *c, int err, const cha
 	if (ws->measuring)
 		ws->w->c.connect_errors++;
 	ws->live_errors++;
+	ws->live_connect_errors++;
 	note_error(ws->w->first_connect_error, sizeof(ws->w->first_connect_error), what, err);
 	/* A close-mode request waiting for this connection never left: it fails
 	 * with it (as a connect error, counted above, not as a request error). */
@@ -425,16 +427,18 @@ static void response_done(struct wstate *ws, struct conn *c)
 	struct pending *p = &c->ring[c->head];
 	const struct http_response *r = &c->resp;
 
+	uint64_t sent = p->at_send ? ws->now : p->sent_ns;
+	uint64_t start = ws->open_loop ? p->due_ns : sent;
+	uint64_t latency = ws->now > start ? ws->now - start : 0;
+	int cls = r->status / 100;
+	tl_record(ws->w->timeline, latency, cls != 2); /* warm-up included */
 	if (ws->measuring) {
-		uint64_t sent = p->at_send ? ws->now : p->sent_ns;
-		uint64_t start = ws->open_loop ? p->due_ns : sent;
-		hist_record(&ws->w->latency, ws->now > start ? ws->now - start : 0);
+		hist_record(&ws->w->latency, latency);
 		if (ws->open_loop)
 			hist_record(&ws->w->latency_uncorrected, ws->now > sent ? ws->now - sent : 0);
 		k->requests++;
 		k->bytes += r->bytes;
 		k->body_bytes += r->body_bytes;
-		int cls = r->status / 100;
 		k->status_class[cls >= 1 && cls <= 5 ? cls : 0]++;
 		if (cls != 2)
 			k->non_2xx++;
@@ -783,6 +787,16 @@ static void begin_stopping(struct wstate *ws)
 	}
 }
 
+/* The failures the timeline splits by kind, counted from the start of load. */
+static struct tl_failures timeline_failures(const struct wstate *ws)
+{
+	return (struct tl_failures){
+		.connect_errors = ws->live_connect_errors,
+		.read_errors = ws->live_errors - ws->live_connect_errors,
+		.timeouts = ws->live_timeouts,
+	};
+}
+
 static void publish_live(struct wstate *ws)
 {
 	__atomic_store_n(&ws->w->live.requests, ws->live_requests, __ATOMIC_RELAXED);
@@ -809,6 +823,10 @@ static void run_loop(struct wstate *ws)
 		ws->now = now_ns();
 		if (!ws->measuring && ws->now >= run->measure_ns)
 			begin_measuring(ws);
+		/* Same clock reading: the timeline's measured intervals start
+		 * exactly where the run's counting does. */
+		struct tl_failures fails = timeline_failures(ws);
+		tl_tick(ws->w->timeline, ws->now, &fails);
 		if (ws->open_next < ws->nconns && !ws->stopping) {
 			/* Open connections in batches between event turns, so the
 			 * first ones work while the rest connect (10,000 connects
@@ -840,6 +858,8 @@ static void run_loop(struct wstate *ws)
 			wake = edge;
 		if (!ws->measuring && run->measure_ns < wake)
 			wake = run->measure_ns;
+		if (tl_next_wake(ws->w->timeline) < wake)
+			wake = tl_next_wake(ws->w->timeline);
 		if (ws->open_loop && !ws->stopping && ws->ready_head >= 0) {
 			uint64_t next = schedule_next_time(&ws->sched);
 			if (next < wake)
@@ -957,6 +977,8 @@ out:
 		send_lag_init(&w->lag, run->measure_ns);
 		thread_cpu_us(&w->cpu_user_us, &w->cpu_sys_us);
 	}
+	struct tl_failures fails = timeline_failures(&ws);
+	tl_finish(w->timeline, ws.now, &fails);
 	uint64_t u, s;
 	thread_cpu_us(&u, &s);
 	w->cpu_user_us = u - w->cpu_user_us;

@@ -1,7 +1,8 @@
 /* One loadgen worker thread: its share of the connections, one epoll loop,
  * its own histograms and counters. Workers share nothing mutable: main
- * reads their results after joining them, and reads their `live` counters
- * (each written by its one worker) for the progress line. */
+ * reads their results after joining them, and during the run takes the
+ * intervals they finished from their timeline rings (timeline.h: the
+ * --timeline rows and the --progress lines). */
 #ifndef LG_WORKER_H
 #define LG_WORKER_H
 
@@ -12,6 +13,7 @@
 #include "options.h"
 #include "paths.h"
 #include "send_lag.h"
+#include "timeline.h"
 #include "verify.h"
 
 /* What the whole run shares, read-only once workers start (except `stop`,
@@ -43,7 +45,8 @@ struct lg_counters {
 	uint64_t verified;
 };
 
-/* Progress counters since the start (warm-up included). */
+/* Counters since the start (warm-up included), published once per loop
+ * turn; main no longer reads them (the timeline carries the same). */
 struct lg_live {
 	uint64_t requests;
 	uint64_t errors;
@@ -58,6 +61,7 @@ struct lg_worker {
 	int adopt_fd;            /* a connecting socket to use first, or -1 */
 	uint64_t adopt_t;        /* when adopt_fd's connect() started */
 	pthread_t thread;
+	struct tl_worker *timeline;  /* its intervals (--timeline, --progress), or NULL */
 
 	/* Results, valid after the join. */
 	struct lg_counters c;

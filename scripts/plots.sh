@@ -14,6 +14,12 @@
 #   latency-p99-uncorrected           the same from the actual send (what a client blind
 #                                     to coordinated omission would report)
 #   cpu-MODE                          server CPU per request, user/sys/softirq
+#   timeline-NAME[-N]                 one run over time: requests/s, failures, p50/p99
+#                                     latency per interval (loadgen --timeline), for
+#                                     each timeline file: given as an argument, or in
+#                                     NAME-timelines/ beside a CSV NAME.csv (where
+#                                     scripts/run-point.sh puts them with TIMELINE=1);
+#                                     -N numbers the runs of a file holding several
 # Each point is the median of its good runs with a min-max bar; a circle marks
 # a point where a run was client-bound (its value is the client's limit).
 # Runs that are not results never touch a line or a bar: a failed run (status
@@ -28,14 +34,16 @@ BB_PROG=plots
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BB_ROOT/scripts/lib/columns.sh"
 
-csvs=() outdir=""
+csvs=() timelines=() outdir=""
+is_timeline() { head -n 1 "$1" | grep -q '^interval,phase,'; } # loadgen --timeline's header
 for a in "$@"; do
-	if [ -f "$a" ]; then csvs+=("$a")
+	if [ -f "$a" ]; then
+		if is_timeline "$a"; then timelines+=("$a"); else csvs+=("$a"); fi
 	elif [[ $a == *.csv ]]; then bb_die "no such CSV: $a"
 	else outdir=$a; fi
 done
 outdir=${outdir:-$BB_ROOT/plots/out}
-if [ ${#csvs[@]} -eq 0 ]; then
+if [ ${#csvs[@]} -eq 0 ] && [ ${#timelines[@]} -eq 0 ]; then
 	latest=$(ls -t "$BB_ROOT"/results/sweep-*.csv 2>/dev/null | grep -v -- '-failures.csv$' | head -n 1)
 	[ -n "$latest" ] || bb_die "no CSV given and none in results/ (make sweep, or CSV=path)"
 	csvs=("$latest")
@@ -43,6 +51,9 @@ fi
 command -v gnuplot >/dev/null || bb_die "gnuplot is not installed (make deps)"
 for c in "${csvs[@]}"; do
 	head -n 1 "$c" | grep -q '^[A-Za-z_]' || bb_die "$c: no header row"
+	for t in "${c%.csv}"-timelines/*.csv; do
+		[ -f "$t" ] && is_timeline "$t" && timelines+=("$t")
+	done
 done
 mkdir -p "$outdir" || exit 1
 if [ -n "${PLOTS_DATA:-}" ]; then
@@ -52,6 +63,74 @@ if [ -n "${PLOTS_DATA:-}" ]; then
 else
 	tmp=$(mktemp -d /tmp/bypassbench-plots.XXXXXX) || exit 1
 	trap 'rm -rf "$tmp"' EXIT
+fi
+
+made=0
+
+# timeline_figures FILE: one figure per run (run_start) of a timeline file.
+# Files in $tmp/timeline-NAME: run-N.dat (start end mid req/s p50 p99
+# failed, "-" where an interval has no request) and runs (one line per run:
+# N measure_at drain_at end has_fail has_lat title).
+timeline_figures() {
+	local file=$1 base d
+	base=$(basename "$file" .csv)
+	d=$tmp/timeline-$base
+	mkdir -p "$d"
+	awk -f "$BB_ROOT/scripts/lib/csv.awk" -v dir="$d" -f /dev/fd/3 "$file" 3<<'AWK' || return 1
+function cell(f, name,    v) { v = csv_get(f, name); return v == "" ? "-" : v }
+NR == 1 { csv_header($0); next }
+{
+	csv_split($0, f)
+	k = csv_get(f, "run_start")
+	if (!(k in run)) {
+		run[k] = ++n; measure[n] = 0; drain[n] = ""; fail[n] = 0; lat[n] = 0
+		rate = csv_get(f, "target_rate"); srv = csv_get(f, "server"); ps = csv_get(f, "page_set")
+		rep = csv_get(f, "repeat")
+		title[n] = sprintf("%s, %s, %s connections, %s%s%s", srv == "" ? "unnamed server" : srv,
+			csv_get(f, "mode"), csv_get(f, "connections"), rate == "" ? "closed loop" : rate " req/s offered",
+			ps == "" ? "" : ", page set " ps, rep == "" ? "" : ", rep " rep)
+		start[n] = k
+	}
+	r = run[k]; ph = csv_get(f, "phase"); s = csv_get(f, "start_s"); e = csv_get(f, "end_s")
+	if (ph == "warmup") measure[r] = e
+	if (ph == "drain") drain[r] = s
+	last[r] = e
+	if (csv_get(f, "failed") + 0 > 0) fail[r] = 1
+	if (csv_get(f, "lat_p99_us") != "") lat[r] = 1
+	# Empty cells as "-" (gnuplot's missing value), so columns never shift.
+	# The drain's rate is left out: a tail of requests, not a rate of load.
+	printf "%s %s %s %s %s %s %s\n", s, e, (s + e) / 2, ph == "drain" ? "-" : cell(f, "req_per_s"), cell(f, "lat_p50_us"),
+		cell(f, "lat_p99_us"), csv_get(f, "failed") + 0 > (dir "/run-" r ".dat")
+}
+END {
+	for (r = 1; r <= n; r++)
+		printf "%d %s %s %s %d %d %s (load started %s)\n", r, measure[r], drain[r] == "" ? last[r] : drain[r],
+			last[r], fail[r], lat[r], title[r], start[r] > (dir "/runs")
+}
+AWK
+	[ -s "$d/runs" ] || { bb_log "plots: $file: no interval rows, skipped"; return 0; }
+	local nruns r m dr end hf hl ttl name
+	nruns=$(wc -l <"$d/runs")
+	while read -r r m dr end hf hl ttl; do
+		name=timeline-$base
+		[ "$nruns" -gt 1 ] && name+=-$r
+		for fmt in svg png; do
+			gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; file='$d/run-$r.dat'" \
+				-e "ttl='Load over time: ${ttl//\'/}'; subttl='$(basename "$file")'" \
+				-e "measure_at=$m; drain_at=$dr; x_end=$end; has_fail=$hf; has_lat=$hl" \
+				"$BB_ROOT/plots/timeline.gp" 2>"$d/gnuplot.err" ||
+				{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
+		done
+		echo "plots: $outdir/$name.svg (.png)"
+		made=$((made + 1))
+	done <"$d/runs"
+}
+for t in "${timelines[@]}"; do
+	timeline_figures "$t" || exit 1
+done
+if [ ${#csvs[@]} -eq 0 ]; then
+	echo "plots: $made figures (SVG and PNG) in $outdir from ${timelines[*]}"
+	exit 0
 fi
 
 agg() { # where by metrics [status] -> stdout (aggregate.awk; status good|bad, default good)
@@ -76,7 +155,6 @@ order_servers() { # names... -> ordered
 }
 
 modes=$({ agg "" mode "$COL_RPS"; agg "" mode "$COL_RPS" bad; } | awk '!seen[$1]++ { print $1 }')
-made=0
 
 # line_figure NAME TITLE XLABEL YLABEL LOGX LOGY WHERE XCOL METRIC [cats]
 # Files in $tmp/NAME, per server S (in plots/lines.gp's order, $series):
@@ -218,4 +296,4 @@ line_figure "latency-p99" "p99 latency against offered load (open loop, from the
 line_figure "latency-p99-uncorrected" "p99 latency against offered load (open loop, from the actual send: uncorrected for coordinated omission)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99_UNCORRECTED"
 
 [ "$made" -gt 0 ] || bb_die "no figure could be drawn from ${csvs[*]}"
-echo "plots: $made figures (SVG and PNG) in $outdir from ${csvs[*]}"
+echo "plots: $made figures (SVG and PNG) in $outdir from ${csvs[*]}${timelines[*]:+ and the timelines ${timelines[*]}}"

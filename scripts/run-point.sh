@@ -30,7 +30,9 @@
 # (recorded as labels: what the server's interface has), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
 # LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
 # PROFILE_OUT (a report file: record the server cores under perf, see
-# scripts/profile.sh).
+# scripts/profile.sh), TIMELINE (1: also the run over time, loadgen --timeline
+# at TIMELINE_INTERVAL, default 1 s, appended to FILE-timelines/POINT.csv beside
+# the CSV, where `make plots` finds it).
 #
 # Exit: 0 when a row was written with status ok; 3 when the run failed and was
 # recorded in the failures file (a run that completed with status errors or
@@ -228,6 +230,10 @@ if ! is_remote || [ "$(side_host cli)" = "$(side_host srv)" ]; then
 	lg+=(--server-cpus "$server_cpus")
 fi
 [ "$rate" != 0 ] && lg+=(--rate "$rate")
+if [ "${TIMELINE:-0}" = 1 ]; then
+	run_side cli rm -f "$CLI_TMP/timeline.csv"
+	lg+=(--timeline "$CLI_TMP/timeline.csv" --interval "${TIMELINE_INTERVAL:-1}")
+fi
 # shellcheck disable=SC2206
 lg+=(${LOADGEN_ARGS:-})
 # loadgen appends its row to a fresh file on the client side; we read it back.
@@ -277,6 +283,23 @@ server_stop
 
 if [ "$lg_rc" != 0 ] || [ "$(wc -l <"$tmp/loadgen.csv")" -lt 2 ]; then
 	fail loadgen "loadgen exit $lg_rc: $(tail -n 3 "$tmp/loadgen.log" | tr '\n' ' ') (server: $status $(tail -n 2 "$SRV_LOG" | tr '\n' ' '))"
+fi
+
+# The run over time (TIMELINE=1), one file per point, its repetitions appended
+# (each run has its own run_start): FILE-timelines/POINT.csv.
+if [ "${TIMELINE:-0}" = 1 ]; then
+	tl_name=${srv_name##*/}-$mode-w$workers-c$conc-r$rate-${pageset##*/}-mtu$mtu-q$queues
+	for t in "${tags[@]}"; do tl_name+=-${t//[^A-Za-z0-9._=-]/_}; done
+	tl_file=${csv%.csv}-timelines/${tl_name//=/-}.csv
+	mkdir -p "${tl_file%/*}"
+	if run_side cli cat "$CLI_TMP/timeline.csv" >"$tmp/timeline.csv" 2>/dev/null && [ -s "$tmp/timeline.csv" ]; then
+		# Never mix column sets in one file (as for the CSV below).
+		[ -s "$tl_file" ] && [ "$(head -n 1 "$tl_file")" != "$(head -n 1 "$tmp/timeline.csv")" ] &&
+			tl_file=${tl_file%.csv}-$(head -n 1 "$tmp/timeline.csv" | cksum | cut -d' ' -f1).csv
+		if [ -s "$tl_file" ]; then tail -n +2 "$tmp/timeline.csv" >>"$tl_file"; else cat "$tmp/timeline.csv" >"$tl_file"; fi
+	else
+		bb_log "run-point: no timeline from loadgen (TIMELINE=1)"
+	fi
 fi
 
 # --- the row ----------------------------------------------------------------------

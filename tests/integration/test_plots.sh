@@ -7,7 +7,10 @@
 #      is a break in its line; one where some failed is its good runs only;
 #      the key names the markers only in figures that have them;
 #   2. a CSV older than the status column (status in labels, no
-#      failed_requests): a run with over 0.1% failed requests is a failed run.
+#      failed_requests): a run with over 0.1% failed requests is a failed run;
+#   3. loadgen --timeline files: a figure per run, found beside the CSV (in
+#      NAME-timelines/) or given alone; a file of two runs gives two figures,
+#      a run without any completed request still gets its figure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -172,6 +175,60 @@ check "old CSV: over 0.1% failed requests is a failed run" \
 	[ "$(cat "$tmp/olddata/concurrency-keepalive-rps/epoll.failed")" = "$(printf '1000 777\n1000 333')" ]
 check "old CSV: aggregate default unchanged (label status only)" \
 	[ "$(awk -f scripts/lib/csv.awk -f scripts/lib/aggregate.awk -v by=server -v metrics=req_per_s "$old")" = "httpd-epoll 1000 777 1200 3 0" ]
+
+# --- 3. timelines ---------------------------------------------------------------------
+TH=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\),.*/\1/p' loadgen/timeline_report.h | paste -sd, -)
+check "timeline schema read from loadgen/timeline_report.h" [ "${TH%%,*}" = interval ]
+# trow run_start interval phase start end requests failed timeouts p50 p99
+trow() {
+	local rps
+	rps=$(awk -v n="$6" -v s="$4" -v e="$5" 'BEGIN { printf "%.1f", (e > s) ? n / (e - s) : 0 }')
+	row "$TH" run_start="$1" interval="$2" phase="$3" start_s="$4" end_s="$5" requests="$6" req_per_s="$rps" \
+		failed="$7" timeouts="$8" connect_errors=0 read_errors=0 non_2xx=0 lat_p50_us="$9" lat_p90_us="$9" \
+		lat_p99_us="${10}" lat_max_us="${10}" loadgen_cpu_pct=40.0 server=httpd-epoll mode=keepalive \
+		connections=100 page_set=tiny labels="sweep=test"
+}
+mkdir -p "$tmp/new-timelines"
+tl=$tmp/new-timelines/epoll-rep1.csv
+{
+	echo "$TH"
+	trow 2026-12-02T10:00:00.000Z 0 warmup 0.000 0.500 500 0 0 40 90
+	trow 2026-12-02T10:00:00.000Z 1 warmup 0.500 1.000 600 0 0 41 95
+	trow 2026-12-02T10:00:00.000Z 2 measured 1.000 1.500 700 0 0 42 99
+	trow 2026-12-02T10:00:00.000Z 3 measured 1.500 2.000 100 12 12 900 5000
+	trow 2026-12-02T10:00:00.000Z 4 measured 2.000 2.500 650 0 0 43 98
+	trow 2026-12-02T10:00:00.000Z 5 drain 2.500 2.501 3 0 0 44 60
+} >"$tl"
+tl2=$tmp/two-runs.csv
+{
+	echo "$TH"
+	trow 2026-12-02T11:00:00.000Z 0 measured 0.000 1.000 1000 0 0 50 100
+	trow 2026-12-02T11:00:00.000Z 1 drain 1.000 1.001 1 0 0 50 100
+	trow 2026-12-02T11:00:05.000Z 0 measured 0.000 1.000 0 8 8 "" ""
+	trow 2026-12-02T11:00:05.000Z 1 drain 1.000 2.000 0 8 8 "" ""
+} >"$tl2"
+PLOTS_DATA=$tmp/tldata scripts/plots.sh "$csv" "$tl2" "$tmp/tlout" >"$tmp/tlplots.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/tlplots.out"
+check "timelines: plots.sh exits 0" [ "$rc" = 0 ]
+missing=""
+for f in timeline-epoll-rep1 timeline-two-runs-1 timeline-two-runs-2 cores-close-rps; do
+	[ -s "$tmp/tlout/$f.svg" ] && grep -q '<svg' "$tmp/tlout/$f.svg" || missing+=" $f.svg"
+	[ "$(head -c 4 "$tmp/tlout/$f.png" 2>/dev/null | tail -c 3)" = PNG ] || missing+=" $f.png"
+done
+[ -z "$missing" ] || echo "  missing or not an image:$missing"
+check "timelines: a figure per run (beside the CSV, and given), with the sweep's figures" [ -z "$missing" ]
+check "timelines: the data: start, end, middle, req/s, p50, p99, failed" \
+	grep -qx '1.500 2.000 1.75 200.0 900 5000 12' "$tmp/tldata/timeline-epoll-rep1/run-1.dat"
+check "timelines: warm-up and drain marked, failures flagged, latency present" \
+	grep -q '^1 1.000 2.500 2.501 1 1 httpd-epoll, keepalive, 100 connections, closed loop, page set tiny' "$tmp/tldata/timeline-epoll-rep1/runs"
+check "timelines: a run without requests: no latency, a '-' where p50 would be" \
+	bash -c 'grep -q "^2 0 1.000 2.000 1 0 " "$1/runs" && grep -qx "0.000 1.000 0.5 0.0 - - 8" "$1/run-2.dat"' sh "$tmp/tldata/timeline-two-runs"
+check "timelines: the key names failures where there are some" \
+	bash -c 'grep -q ">failed<" "$1/timeline-epoll-rep1.svg" && ! grep -q ">failed<" "$1/timeline-two-runs-1.svg"' sh "$tmp/tlout"
+scripts/plots.sh "$tl" "$tmp/tlonly" >"$tmp/tlonly.out" 2>&1
+check "timelines: a timeline file alone draws its figure only" \
+	bash -c '[ "$(ls "$1" | sort | paste -sd " ")" = "timeline-epoll-rep1.png timeline-epoll-rep1.svg" ]' sh "$tmp/tlonly"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,9 @@
 #      with loadgen's header and one ok row per run, a machine file, the
 #      figures (SVG + PNG, not empty) and a summary, all in a temp folder;
 #   1b. a run with failed requests is kept with status errors and listed as a
-#      failure; the threaded-NAPI lab mode runs and is recorded;
+#      failure, and with TIMELINE=1 its load over time (failures included) is
+#      kept beside the CSV, where the plots find it; the threaded-NAPI lab
+#      mode runs and is recorded;
 #   2. the two-host path: SERVER_HOST/CLIENT_HOST through a stand-in `ssh`
 #      that maps a host name to a namespace, MTU set through the interfaces,
 #      the server's CPU sampled by the script (loadgen cannot see it);
@@ -92,14 +94,23 @@ check "plots again give the same set" [ "$(ls "$tmp/plots" | sort)" = "$(ls "$tm
 echo "# a run with failed requests, and the threaded-NAPI lab"
 # A 1 ms timeout fails most requests: the row is written with status errors,
 # listed in the failures file with its counts, and run-point exits 3.
-scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 --timeout 0.001 \
-	--csv "$tmp/err.csv" >"$tmp/err.out" 2>&1
+TIMELINE=1 TIMELINE_INTERVAL=0.5 \
+	scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 --timeout 0.001 \
+	--tag sweep=test --csv "$tmp/err.csv" >"$tmp/err.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$tmp/err.out" | tail -n 3
 check "failed requests: exit 3" [ "$rc" = 3 ]
 check "failed requests: row kept with status errors" all_equal errors $(col "$tmp/err.csv" status)
 check "failed requests: counted" all_positive $(col "$tmp/err.csv" failed_requests)
 check "failed requests: in the failures file with the reason" grep -q ',errors,".*failed requests of' "$tmp/err-failures.csv"
+tl=$tmp/err-timelines/httpd-epoll-keepalive-w1-c10-r0-tiny-mtu1500-q1-sweep-test.csv
+# 0.2 s of warm-up and 1 s measured at 0.5 s: 1 + 2 rows, then the drain.
+check "TIMELINE=1: the run's timeline beside the CSV, its rows" \
+	[ "$(cut -d, -f2 "$tl" 2>/dev/null | paste -sd' ')" = "phase warmup measured measured drain" ]
+check "TIMELINE=1: the failures over time add up to the row's" \
+	[ "$(awk -F, 'NR > 1 && $2 != "warmup" { n += $7 } END { print n + 0 }' "$tl")" = "$(col "$tmp/err.csv" failed_requests)" ]
+scripts/plots.sh "$tmp/err.csv" "$tmp/errplots" >/dev/null 2>&1
+check "TIMELINE=1: make plots draws it" [ -s "$tmp/errplots/timeline-httpd-epoll-keepalive-w1-c10-r0-tiny-mtu1500-q1-sweep-test.png" ]
 TOPO_NAPI=threaded TOPO_NAPI_DEFER_IRQS=2 TOPO_GRO_FLUSH_TIMEOUT=200000 \
 	scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.2 \
 	--csv "$tmp/napi.csv" >"$tmp/napi.out" 2>&1

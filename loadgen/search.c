@@ -148,22 +148,44 @@ const char *search_end_name(enum search_end e)
 
 /* ---- the driver ---------------------------------------------------------- */
 
+/* A step's verdict, and its window's results while they may still become
+ * the knee row (about 1 MB of histograms each: a long search keeps few). */
 struct step {
-	struct lg_options *o;   /* the step's options: its rate */
-	struct lg_result r;
+	uint64_t milli;
 	enum search_phase phase;
 	enum slo_verdict verdict;
 	uint64_t observed_ns;
+	struct lg_options *o;   /* the step's options (its rate); NULL once dropped */
+	struct lg_result r;
 };
 
-static void free_step(struct step *st)
+static void drop_results(struct step *st)
 {
 	free(st->r.latency);
 	free(st->r.connect);
 	free(st->r.latency_uncorrected);
 	free(st->r.lag);
 	free(st->o);
-	memset(st, 0, sizeof(*st));
+	memset(&st->r, 0, sizeof(st->r));
+	st->o = NULL;
+}
+
+/* The knee row repeats the last window at the knee rate, or with no knee
+ * the search's last window: every other window whose rate has failed, or
+ * that a later window at its rate replaced, can go. */
+static void drop_unneeded(const struct search *s, struct step *steps, int n)
+{
+	for (int i = 0; i < n - 1; i++) {
+		if (!steps[i].o)
+			continue;
+		bool replaced = false;
+		for (int j = i + 1; j < n && !replaced; j++)
+			replaced = steps[j].milli == steps[i].milli;
+		for (int k = 0; k < s->nrates && !replaced; k++)
+			replaced = s->rates[k].milli == steps[i].milli && s->rates[k].failed;
+		if (replaced)
+			drop_results(&steps[i]);
+	}
 }
 
 static void print_step(const struct step *st, int n)
@@ -190,7 +212,7 @@ static int emit(const struct lg_options *o, struct lg_result *r, int n, const ch
 
 int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 {
-	static struct search s;
+	struct search s;
 	struct step *steps = calloc((size_t)o->search_p.max_steps, sizeof(*steps));
 	char err[1024];
 	int nsteps = 0, rc = 0;
@@ -216,10 +238,11 @@ int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 		st->r.o = st->o;
 		if (measure(ctx, st->o, &st->r)) {
 			interrupted = true; /* a cut window is not a step */
-			free_step(st);
+			drop_results(st);
 			break;
 		}
 		nsteps++;
+		st->milli = milli;
 		st->phase = phase;
 		st->verdict = slo_judge(&o->slo, &st->r, &st->observed_ns);
 		search_record(&s, milli, st->verdict == SLO_PASS);
@@ -229,6 +252,7 @@ int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 			rc = 1;
 			break;
 		}
+		drop_unneeded(&s, steps, nsteps);
 	}
 
 	if (interrupted || rc) {
@@ -242,14 +266,14 @@ int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 		struct step *at = NULL;
 		int at_n = 0;
 		for (int i = 0; i < nsteps; i++)
-			if (!knee || steps[i].o->rate_milli == knee) {
+			if ((!knee || steps[i].milli == knee) && steps[i].o) {
 				at = &steps[i];
 				at_n = i + 1;
 			}
 		char why[160] = "";
 		if (fail) {
 			for (int i = 0; i < nsteps; i++)
-				if (steps[i].o->rate_milli == fail && steps[i].verdict != SLO_PASS) {
+				if (steps[i].milli == fail && steps[i].verdict != SLO_PASS) {
 					snprintf(why, sizeof(why), "; first fail %.3f req/s: %s", (double)fail / 1000.0,
 						 slo_verdict_name(steps[i].verdict));
 					break;
@@ -278,7 +302,7 @@ int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 		fflush(stdout);
 	}
 	for (int i = 0; i < nsteps; i++)
-		free_step(&steps[i]);
+		drop_results(&steps[i]);
 	free(steps);
 	return interrupted ? 130 : rc;
 }

@@ -93,6 +93,8 @@ for v in rate duration warmup timeout; do
 	[[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "--$v must be a number, not '${!v}'"
 done
 [ -n "$failures" ] || failures=${csv%.csv}-failures.csv
+[ -n "$slo" ] && [ -n "${PROFILE_OUT:-}" ] && bb_die "PROFILE_OUT profiles one window; a --slo search has many"
+[ -z "$search_args" ] || [ -n "$slo" ] || bb_die "--search-args needs --slo"
 [ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces)"
 
 LAB_NAME=bbp$$ # LAB (the namespaces run_side uses) is set once the lab is up

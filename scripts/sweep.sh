@@ -59,8 +59,10 @@ fi
 : "${SLO=p99=2ms}" "${SLO_START:=0.25}" "${SLO_ARGS:=}" "${SLO_REPS:=1}"
 [[ $SLO_REPS =~ ^[1-9][0-9]*$ ]] || bb_die "SLO_REPS must be a positive integer, not '$SLO_REPS'"
 [[ $SLO_START =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || bb_die "SLO_START must be a fraction of the peak, 0 < SLO_START <= 1, not '$SLO_START'"
-if [ -n "$SLO" ] && [ -x "${LOADGEN:-bin/loadgen}" ] && ! err=$("${LOADGEN:-bin/loadgen}" --url http://127.0.0.1/ --slo "$SLO" --search --search-steps 1 --duration 0.001 --help 2>&1 >/dev/null); then
-	bb_die "SLO: $err"
+# A bad SLO or SLO_ARGS: one line now, not a failed point per server later.
+# shellcheck disable=SC2086
+if [ -n "$SLO" ] && [ -x "${LOADGEN:-bin/loadgen}" ] && ! err=$("${LOADGEN:-bin/loadgen}" --url http://127.0.0.1/ --slo "$SLO" $SLO_ARGS --help 2>&1 >/dev/null); then
+	bb_die "SLO=$SLO SLO_ARGS=$SLO_ARGS: $err"
 fi
 SWEEP=${SWEEP//,/ } SERVERS=${SERVERS//,/ }
 for s in $SWEEP; do

@@ -139,6 +139,7 @@ trap cleanup EXIT
 fail() { # status reason
 	local status=$1 reason=$2
 	[ "$interrupted" = 1 ] && exit 130
+	[ -n "$slo" ] && reason="search for the capacity under $slo: $reason"
 	bb_log "run-point: $server $mode w=$workers c=$conc rate=$rate $pageset mtu=$mtu rep=$rep: FAILED ($status): $reason"
 	if [ ! -s "$failures" ]; then
 		mkdir -p "$(dirname "$failures")"

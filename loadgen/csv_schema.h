@@ -86,7 +86,13 @@
 	X(max_send_lag_us, OWN, NUM, "us", "open loop: --max-send-lag, the p99 send lag (never-sent requests counting as the latest) above which client_bound is 1") \
 	X(lat_uncorrected_p50_us, OWN, NUM, "us", "open loop: latency median from the actual send (first byte written), as a client blind to coordinated omission reports it (compare lat_p50_us)") \
 	X(lat_uncorrected_p99_us, OWN, NUM, "us", "open loop: latency from the actual send, 99th percentile") \
-	X(lat_uncorrected_p999_us, OWN, NUM, "us", "open loop: latency from the actual send, 99.9th percentile")
+	X(lat_uncorrected_p999_us, OWN, NUM, "us", "open loop: latency from the actual send, 99.9th percentile") \
+	X(slo, OWN, TEXT, "", "--slo, e.g. p99=2ms: the latency target this row is judged against (empty: none)") \
+	X(slo_latency_us, OWN, NUM, "us", "--slo: this run's latency at the SLO's percentile (from the intended send time)") \
+	X(slo_verdict, OWN, TEXT, "", "--slo: pass, over_slo, client_bound (client_bound is 1) or failed_requests (any failed request, or none measured); only pass is a rate where the SLO held") \
+	X(search_step, OWN, NUM, "", "--search: the step's number (1..); on the knee row, the step it repeats") \
+	X(search_phase, OWN, TEXT, "", "--search: exp (growing, or shrinking from a failing start), bisect, repeat (the last pass and the first fail again), or knee: the search's result row, a copy of the knee rate's last window") \
+	X(slo_capacity_req_s, OWN, NUM, "req/s", "--search, knee row only: the highest rate whose every window passed, below the lowest that failed (0: none passed)")
 
 enum csv_column {
 #define CSV_ENUM(name, who, type, unit, meaning) COL_##name,

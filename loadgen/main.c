@@ -25,6 +25,7 @@
 #include "options.h"
 #include "paths.h"
 #include "report.h"
+#include "search.h"
 #include "timeline_report.h"
 #include "verify.h"
 #include "worker.h"
@@ -143,6 +144,21 @@ static void sleep_until(uint64_t t)
 	nanosleep(&ts, NULL); /* a signal cuts it short: fine, the loop re-checks */
 }
 
+static int measure_window(const struct lg_options *o, const struct path_set *paths,
+			  const struct page_expect *expect, struct lg_result *out);
+
+struct window_ctx {
+	const struct path_set *paths;
+	const struct page_expect *expect;
+};
+
+/* search.h's measure callback: one step is one window at o's rate. */
+static int search_window(void *ctx, const struct lg_options *o, struct lg_result *r)
+{
+	const struct window_ctx *c = ctx;
+	return measure_window(o, c->paths, c->expect, r);
+}
+
 int main(int argc, char **argv)
 {
 	static struct lg_options opts; /* large (CPU lists, sources): not on the stack */
@@ -187,6 +203,49 @@ int main(int argc, char **argv)
 	raise_nofile(o);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->search) {
+		struct window_ctx ctx = { &paths, expect };
+		rc = search_run(o, search_window, &ctx);
+		free(expect);
+		paths_free(&paths);
+		return rc;
+	}
+
+	struct lg_result r;
+	measure_window(o, &paths, expect, &r);
+	if (got_signal)
+		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured%s\n",
+			(int)got_signal, r.elapsed_s, o->csv_file ? " (no CSV row: a cut run is not a point)" : "");
+	if (result_client_bound(&r)) {
+		/* Whatever the output format: a client-bound row must not pass
+		 * for the server's figure unnoticed. */
+		result_client_bound_reason(&r, err, sizeof(err));
+		fprintf(stderr, "loadgen: client-bound: %s\n", err);
+	}
+	if (o->json)
+		report_json(stdout, &r);
+	else if (!o->quiet)
+		report_human(stdout, &r);
+	fflush(stdout);
+	if (o->csv_file && !got_signal && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+
+	free(r.latency);
+	free(r.connect);
+	free(r.latency_uncorrected);
+	free(r.lag);
+	free(expect);
+	paths_free(&paths);
+	return 0;
+}
+
+/* One measured window: a probe connection, the workers for warm-up +
+ * duration, their results merged into *out (histograms malloc'd: the
+ * caller frees them). Nonzero when a signal cut it short. */
+static int measure_window(const struct lg_options *o, const struct path_set *paths,
+			  const struct page_expect *expect, struct lg_result *out)
+{
+	char err[1024];
 	uint64_t probe_t;
 	int probe_fd = probe_target(o, &probe_t);
 
@@ -197,7 +256,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 
-	struct lg_run run = { .o = o, .paths = &paths, .expect = expect };
+	struct lg_run run = { .o = o, .paths = paths, .expect = expect };
 	run.t0_ns = now_ns();
 	run.measure_ns = run.t0_ns + (uint64_t)(o->warmup_s * 1e9);
 	run.end_ns = run.measure_ns + (uint64_t)(o->duration_s * 1e9);
@@ -359,29 +418,7 @@ int main(int argc, char **argv)
 		r.server_proc_s = (double)(proc1 - proc0) / 1e6;
 	}
 
-	if (got_signal)
-		fprintf(stderr, "loadgen: interrupted by signal %d, reporting the %.3f s measured%s\n",
-			(int)got_signal, r.elapsed_s, o->csv_file ? " (no CSV row: a cut run is not a point)" : "");
-	if (result_client_bound(&r)) {
-		/* Whatever the output format: a client-bound row must not pass
-		 * for the server's figure unnoticed. */
-		result_client_bound_reason(&r, err, sizeof(err));
-		fprintf(stderr, "loadgen: client-bound: %s\n", err);
-	}
-	if (o->json)
-		report_json(stdout, &r);
-	else if (!o->quiet)
-		report_human(stdout, &r);
-	fflush(stdout);
-	if (o->csv_file && !got_signal && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
-		die(1, "%s", err);
-
-	free(lat);
-	free(con);
-	free(uncorrected);
-	free(lag);
 	free(w);
-	free(expect);
-	paths_free(&paths);
-	return 0;
+	*out = r;
+	return got_signal != 0;
 }

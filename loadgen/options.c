@@ -46,6 +46,25 @@ static const char usage[] =
 	"                         20x the kernel's 50 us timer slack, above a healthy client's\n"
 	"                         wake-up jitter, yet a lag that adds up to 1 ms to the p99\n"
 	"                         latency, which is then the client's, not the server's)\n"
+	"SLO (docs/csv-schema.md: slo, slo_verdict, search_*; loadgen/README.md)\n"
+	"  --slo pP=T             a latency target, e.g. p99=2ms, p99.9=500us, p50=1s (units\n"
+	"                         ns us ms s); each row says whether it held: a window passes\n"
+	"                         only with the percentile within T, no failed request and\n"
+	"                         a client that kept its schedule; needs --rate or --search\n"
+	"  --search               with --slo: find the highest open-loop rate at which the SLO\n"
+	"                         holds. One full window (warm-up + duration) per step: x growth\n"
+	"                         from the start rate until a step fails, then bisection, then\n"
+	"                         the last pass and the first fail again; a row per step, the\n"
+	"                         knee on stderr and as a last row (search_phase knee)\n"
+	"  --search-start R       first rate, req/s (default 1000)\n"
+	"  --search-max R         never above R req/s; the SLO holding there ends the search\n"
+	"                         (default 10000000)\n"
+	"  --search-growth G      exponential phase: x G per step, 1.1..16 (default 2)\n"
+	"  --search-precision P   stop bisecting when the first fail is within P% of the last\n"
+	"                         pass, 0.1..100 (default 5)\n"
+	"  --search-steps N       at most N windows in all, repeats included, 1..200 (default 30)\n"
+	"  --search-repeats K     extra windows at the last pass and the first fail, 0..10\n"
+	"                         (default 1); a rate passes only if all its windows pass\n"
 	"Time (seconds, decimals allowed, or with an ms or us suffix)\n"
 	"  --duration S           measured time (default 10)\n"
 	"  --warmup S             load before the measurement, not counted (default 0)\n"
@@ -68,7 +87,8 @@ static const char usage[] =
 	"  --help\n"
 	"\n"
 	"Exit status: 0 after a run (errors are counted, not fatal), 1 when the run could\n"
-	"not start (unreachable target, unreadable index or pages), 2 on a bad option.\n";
+	"not start (unreachable target, unreadable index or pages), 2 on a bad option,\n"
+	"130 when a --search was interrupted (its finished steps' rows are written, no knee).\n";
 
 enum {
 	OPT_URL = 256, OPT_PATHS, OPT_SEED, OPT_VERIFY, OPT_THREADS, OPT_CPUS, OPT_CONNECTIONS,
@@ -76,6 +96,8 @@ enum {
 	OPT_WARMUP, OPT_TIMEOUT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_CSV, OPT_JSON, OPT_QUIET,
 	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_TIMELINE, OPT_INTERVAL,
 	OPT_HELP,
+	OPT_SLO, OPT_SEARCH, OPT_SEARCH_START, OPT_SEARCH_MAX, OPT_SEARCH_GROWTH, OPT_SEARCH_PRECISION,
+	OPT_SEARCH_STEPS, OPT_SEARCH_REPEATS,
 };
 
 static const struct option long_options[] = {
@@ -106,6 +128,14 @@ static const struct option long_options[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "server-cpus", required_argument, NULL, OPT_SERVER_CPUS },
 	{ "server-pid", required_argument, NULL, OPT_SERVER_PID },
+	{ "slo", required_argument, NULL, OPT_SLO },
+	{ "search", no_argument, NULL, OPT_SEARCH },
+	{ "search-start", required_argument, NULL, OPT_SEARCH_START },
+	{ "search-max", required_argument, NULL, OPT_SEARCH_MAX },
+	{ "search-growth", required_argument, NULL, OPT_SEARCH_GROWTH },
+	{ "search-precision", required_argument, NULL, OPT_SEARCH_PRECISION },
+	{ "search-steps", required_argument, NULL, OPT_SEARCH_STEPS },
+	{ "search-repeats", required_argument, NULL, OPT_SEARCH_REPEATS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -118,6 +148,20 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A plain decimal number in [min, max]. */
+static int parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -313,6 +357,11 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	o->progress = -1;
 	o->interval_ns = 1000000000ull;
 	o->server_pid = 0;
+	double start = 1000, max = 1e7;
+	o->search_p.growth = 2;
+	o->search_p.precision = 0.05;
+	o->search_p.max_steps = 30;
+	o->search_p.repeats = 1;
 
 	opterr = 0;
 	optind = 1;
@@ -418,6 +467,44 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 				BAD("--server-pid '%s': expected a process id", a);
 			o->server_pid = (pid_t)v;
 			break;
+		case OPT_SLO:
+			if (slo_parse(a, &o->slo, err, errlen) < 0)
+				return -1;
+			o->have_slo = true;
+			break;
+		case OPT_SEARCH: o->search = true; break;
+		case OPT_SEARCH_START:
+			if (parse_double(a, 1, 1e9, &start) < 0)
+				BAD("--search-start '%s': expected requests per second, 1..1e9", a);
+			break;
+		case OPT_SEARCH_MAX:
+			if (parse_double(a, 1, 1e9, &max) < 0)
+				BAD("--search-max '%s': expected requests per second, 1..1e9", a);
+			break;
+		case OPT_SEARCH_GROWTH:
+			if (parse_double(a, 1.1, 16, &o->search_p.growth) < 0)
+				BAD("--search-growth '%s': expected a factor, 1.1..16", a);
+			break;
+		case OPT_SEARCH_PRECISION: {
+			char num[32];
+			size_t n = strlen(a);
+			/* "5" or "5%" */
+			snprintf(num, sizeof(num), "%.*s", (int)(n && a[n - 1] == '%' ? n - 1 : n), a);
+			if (n >= sizeof(num) || parse_double(num, 0.1, 100, &o->search_p.precision) < 0)
+				BAD("--search-precision '%s': expected a percentage, 0.1..100", a);
+			o->search_p.precision /= 100;
+			break;
+		}
+		case OPT_SEARCH_STEPS:
+			if (parse_u64(a, 1, SEARCH_MAX_STEPS, &v) < 0)
+				BAD("--search-steps '%s': expected 1..%d", a, SEARCH_MAX_STEPS);
+			o->search_p.max_steps = (int)v;
+			break;
+		case OPT_SEARCH_REPEATS:
+			if (parse_u64(a, 0, 10, &v) < 0)
+				BAD("--search-repeats '%s': expected 0..10", a);
+			o->search_p.repeats = (int)v;
+			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 1;
@@ -445,5 +532,15 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	for (int i = 0; i < o->nsources; i++)
 		if (o->sources[i].ss_family != o->target.ss_family)
 			BAD("--source: address %d is not of the target's address family", i + 1);
+	if (o->search && !o->have_slo)
+		BAD("--search needs --slo (e.g. --slo p99=2ms): the target the rate must meet");
+	if (o->search && o->rate_milli)
+		BAD("--search picks the rates itself: give --search-start instead of --rate");
+	if (o->have_slo && !o->search && !o->rate_milli)
+		BAD("--slo judges an open-loop run: add --rate R, or --search");
+	if (start > max)
+		BAD("--search-start %g is above --search-max %g", start, max);
+	o->search_p.start_milli = (uint64_t)llround(start * 1000);
+	o->search_p.max_milli = (uint64_t)llround(max * 1000);
 	return 0;
 }

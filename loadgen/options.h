@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include "cpu_usage.h"
 #include "paths.h"
+#include "search.h"
+#include "slo.h"
 
 #define LG_MAX_THREADS 256
 #define LG_MAX_LABELS 64
@@ -70,6 +72,11 @@ struct lg_options {
 	int nserver_cpus;
 	char server_cpus_str[256];
 	pid_t server_pid;               /* --server-pid: its utime+stime */
+
+	bool have_slo;                  /* --slo pP=T */
+	struct lg_slo slo;
+	bool search;                    /* --search: the capacity under the SLO */
+	struct search_params search_p;  /* --search-start/-max/-growth/-precision/-steps/-repeats */
 };
 
 /* Returns 0 to run, 1 when --help was printed, -1 with one line in err. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "csv_schema.h"
+#include "slo.h"
 
 #define CELL 512
 #define CLIENT_BOUND_PCT 90.0
@@ -287,6 +288,20 @@ static void fill(const struct lg_result *r, char v[COL_COUNT][CELL])
 		set_us(v[COL_lat_uncorrected_p50_us], hist_percentile(r->latency_uncorrected, 50));
 		set_us(v[COL_lat_uncorrected_p99_us], hist_percentile(r->latency_uncorrected, 99));
 		set_us(v[COL_lat_uncorrected_p999_us], hist_percentile(r->latency_uncorrected, 99.9));
+	}
+	if (o->have_slo) {
+		uint64_t at;
+		enum slo_verdict verdict = slo_judge(&o->slo, r, &at);
+		snprintf(v[COL_slo], CELL, "%s", o->slo.text);
+		if (r->latency->count)
+			set_us(v[COL_slo_latency_us], at);
+		snprintf(v[COL_slo_verdict], CELL, "%s", slo_verdict_name(verdict));
+	}
+	if (r->search) {
+		set_u64(v[COL_search_step], (uint64_t)r->search->step);
+		snprintf(v[COL_search_phase], CELL, "%s", r->search->phase);
+		if (r->search->capacity_req_s >= 0)
+			set_f(v[COL_slo_capacity_req_s], r->search->capacity_req_s, 3);
 	}
 	set_u64(v[COL_failed_requests], result_failed_requests(r));
 	const char *bound = result_bound(r);
@@ -571,6 +586,13 @@ void report_human(FILE *f, const struct lg_result *r)
 		}
 		fprintf(f, "  never sent %" PRIu64 "  (limit: p99 %.3f ms)\n", r->lag->never_sent,
 			o->max_send_lag_s * 1e3);
+	}
+	if (o->have_slo) {
+		uint64_t at;
+		enum slo_verdict verdict = slo_judge(&o->slo, r, &at);
+		fprintf(f, "  SLO %s:", o->slo.text);
+		print_us(f, "measured", at);
+		fprintf(f, "  %s\n", slo_verdict_name(verdict));
 	}
 	fprintf(f, "  connects %" PRIu64, c->connects);
 	if (r->connect->count) {

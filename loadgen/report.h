@@ -12,6 +12,13 @@
 #include "send_lag.h"
 #include "worker.h"
 
+/* The search columns of a row (search.h); NULL outside a search. */
+struct lg_search_row {
+	int step;                       /* 1.. */
+	const char *phase;              /* exp, bisect, repeat, knee */
+	double capacity_req_s;          /* the knee row's result; < 0 on step rows */
+};
+
 struct lg_result {
 	const struct lg_options *o;
 	struct lg_counters c;
@@ -31,6 +38,7 @@ struct lg_result {
 	time_t start_wall;
 	char first_error[160];
 	char first_connect_error[160];
+	const struct lg_search_row *search;
 };
 
 /* Derived figures. */

@@ -20,6 +20,9 @@
 #                                     NAME-timelines/ beside a CSV NAME.csv (where
 #                                     scripts/run-point.sh puts them with TIMELINE=1);
 #                                     -N numbers the runs of a file holding several
+#   latency-slo                       each server's latency-throughput curve from its SLO
+#                                     searches (loadgen --search): achieved req/s against the
+#                                     latency at the SLO's percentile, the knee starred
 # Each point is the median of its good runs with a min-max bar; a circle marks
 # a point where a run was client-bound (its value is the client's limit).
 # Runs that are not results never touch a line or a bar: a failed run (status
@@ -280,6 +283,52 @@ cpu_figure() { # mode
 	made=$((made + 1))
 }
 
+# slo_figure: the steps of the latency sweep's searches (loadgen --search,
+# rows with a search_phase). Every step is drawn, whatever its verdict or
+# status (a failed step is the curve past its knee). Files in $tmp/latency-slo
+# (plots/slo.gp): S.steps (req/s, latency at the SLO's percentile in us,
+# 1 passed, 2 client-bound, 0 failed otherwise), S.knee (the knee rows'
+# req/s and latency).
+slo_figure() {
+	local name=latency-slo d=$tmp/latency-slo
+	mkdir -p "$d"
+	awk -f "$BB_ROOT/scripts/lib/csv.awk" -v dir="$d" -f /dev/fd/3 "${csvs[@]}" 3<<'EOF' || return 1
+FNR == 1 { for (k in COL) delete COL[k]; csv_header($0); next }
+{
+	csv_split($0, f)
+	ph = csv_get(f, "search_phase"); lat = csv_get(f, "slo_latency_us")
+	if (ph == "" || lat == "") next
+	s = csv_get(f, "server"); sub(/^httpd-/, "", s); gsub(/[ \t]/, "_", s)
+	if (!(s in seen)) { seen[s] = 1; print s > (dir "/servers") }
+	if (slo == "") slo = csv_get(f, "slo")
+	if (ph == "knee") print csv_get(f, "req_per_s"), lat > (dir "/" s ".knee")
+	else { v = csv_get(f, "slo_verdict")
+		print csv_get(f, "req_per_s"), lat, (v == "pass") ? 1 : (v == "client_bound") ? 2 : 0 > (dir "/" s ".steps.unsorted") }
+}
+END { if (slo != "") print slo > (dir "/slo") }
+EOF
+	[ -s "$d/servers" ] || { bb_log "plots: $name: no data, skipped"; return 0; }
+	local s servers=() titles=() slo slo_us
+	read -r -a servers <<<"$(order_servers $(cat "$d/servers"))"
+	for s in "${servers[@]}"; do
+		if [ -s "$d/$s.steps.unsorted" ]; then sort -g -k1,1 "$d/$s.steps.unsorted" >"$d/$s.steps"; else echo "NaN NaN 0" >"$d/$s.steps"; fi
+		[ -s "$d/$s.knee" ] || echo "NaN NaN" >"$d/$s.knee"
+		titles+=("$(display_name "$s")")
+	done
+	slo=$(cat "$d/slo")
+	# The bound in us, from the SLO's text (pP=T with ns/us/ms/s).
+	slo_us=$(awk -v t="${slo#*=}" 'BEGIN { n = t + 0; u = t; sub(/^[0-9.]+/, "", u)
+		m = (u == "ns") ? 0.001 : (u == "us") ? 1 : (u == "ms") ? 1000 : 1e6; print n * m }')
+	for fmt in svg png; do
+		gnuplot -e "fmt='$fmt'; out='$outdir/$name.$fmt'; ttl='Capacity under the SLO $slo: the steps of each search (open loop, from the intended send time)'; subttl='$subttl'" \
+			-e "xl='achieved requests/s'; yl='${slo%%=*} latency (µs)'; dir='$d'; series='${servers[*]}'; titles='${titles[*]}'; slo_us=$slo_us; slo_text='$slo'" \
+			"$BB_ROOT/plots/slo.gp" 2>"$d/gnuplot.err" ||
+			{ bb_log "plots: $name.$fmt: gnuplot failed: $(tail -n 3 "$d/gnuplot.err")"; return 1; }
+	done
+	echo "plots: $outdir/$name.svg (.png)"
+	made=$((made + 1))
+}
+
 for m in $modes; do
 	mn=$(mode_name "$m")
 	line_figure "cores-$m-rps" "Requests/s against server cores, $mn" "server cores (workers)" "requests/s" 0 0 "sweep~cores;mode=$m" workers "$COL_RPS"
@@ -292,8 +341,10 @@ for m in $modes; do
 	line_figure "pagesets-$m-gbps" "Throughput per page set, $mn" "page set" "Gbit/s" 0 0 "sweep~pagesets;mode=$m" page_set "$COL_GBPS" 1
 	cpu_figure "$m"
 done
-line_figure "latency-p99" "p99 latency against offered load (open loop, from the intended send time)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99"
-line_figure "latency-p99-uncorrected" "p99 latency against offered load (open loop, from the actual send: uncorrected for coordinated omission)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=" target_rate "$COL_P99_UNCORRECTED"
+# The fixed fractions of the peak only: a search's steps have a figure of their own.
+line_figure "latency-p99" "p99 latency against offered load (open loop, from the intended send time)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=;search_phase=" target_rate "$COL_P99"
+line_figure "latency-p99-uncorrected" "p99 latency against offered load (open loop, from the actual send: uncorrected for coordinated omission)" "offered load (requests/s)" "p99 latency (µs)" 0 1 "sweep~latency;target_rate!=;search_phase=" target_rate "$COL_P99_UNCORRECTED"
+slo_figure
 
 [ "$made" -gt 0 ] || bb_die "no figure could be drawn from ${csvs[*]}"
 echo "plots: $made figures (SVG and PNG) in $outdir from ${csvs[*]}${timelines[*]:+ and the timelines ${timelines[*]}}"

@@ -23,6 +23,10 @@
 #   --csv FILE           append the row here (header written when new)
 #   --failures FILE      failed runs (default: FILE with -failures.csv)
 #   --tag K=V            an extra column K (e.g. sweep=cores); repeatable
+#   --slo SLO            a loadgen --search for the capacity under SLO (e.g. p99=2ms)
+#                        instead of one window: a row per step and a knee row
+#                        (docs/csv-schema.md); --rate is then ignored
+#   --search-args ARGS   more loadgen options for the search (e.g. "--search-start 5000")
 #
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
 # CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
@@ -34,7 +38,11 @@
 # at TIMELINE_INTERVAL, default 1 s, appended to FILE-timelines/POINT.csv beside
 # the CSV, where `make plots` finds it).
 #
-# Exit: 0 when a row was written with status ok; 3 when the run failed and was
+# A search's rows: the server's CPU columns are loadgen's own per step (same
+# host); across two hosts, and for server_proc_cpu_us_per_req, they stay
+# empty (this script samples one window, a search has many).
+#
+# Exit: 0 when a row was written with status ok (a search: when it wrote its knee row); 3 when the run failed and was
 # recorded in the failures file (a run that completed with status errors or
 # stalled has its row written too, so the figures can show it as failed);
 # 1 on bad usage, 130 when interrupted.
@@ -50,7 +58,7 @@ source "$BB_ROOT/scripts/lib/profile.sh"
 cd "$BB_ROOT" || exit 1
 
 server="" workers=1 mode=keepalive conc=100 rate=0 pageset=corpus mtu=1500 queues=1
-duration=5 warmup=1 timeout="" rep=1 csv="" failures="" tags=()
+duration=5 warmup=1 timeout="" rep=1 csv="" failures="" tags=() slo="" search_args=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--server) server=$2 ;;
@@ -68,6 +76,8 @@ while [ $# -gt 0 ]; do
 	--csv) csv=$2 ;;
 	--failures) failures=$2 ;;
 	--tag) tags+=("$2") ;;
+	--slo) slo=$2 ;;
+	--search-args) search_args=$2 ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) bb_die "unknown option '$1' (--help)" ;;
 	esac
@@ -85,6 +95,8 @@ for v in rate duration warmup timeout; do
 	[[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "--$v must be a number, not '${!v}'"
 done
 [ -n "$failures" ] || failures=${csv%.csv}-failures.csv
+[ -n "$slo" ] && [ -n "${PROFILE_OUT:-}" ] && bb_die "PROFILE_OUT profiles one window; a --slo search has many"
+[ -z "$search_args" ] || [ -n "$slo" ] || bb_die "--search-args needs --slo"
 [ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces)"
 
 LAB_NAME=bbp$$ # LAB (the namespaces run_side uses) is set once the lab is up
@@ -129,6 +141,7 @@ trap cleanup EXIT
 fail() { # status reason
 	local status=$1 reason=$2
 	[ "$interrupted" = 1 ] && exit 130
+	[ -n "$slo" ] && reason="search for the capacity under $slo: $reason"
 	bb_log "run-point: $server $mode w=$workers c=$conc rate=$rate $pageset mtu=$mtu rep=$rep: FAILED ($status): $reason"
 	if [ ! -s "$failures" ]; then
 		mkdir -p "$(dirname "$failures")"
@@ -229,7 +242,12 @@ if ! is_remote || [ "$(side_host cli)" = "$(side_host srv)" ]; then
 	same_host=1
 	lg+=(--server-cpus "$server_cpus")
 fi
-[ "$rate" != 0 ] && lg+=(--rate "$rate")
+if [ -n "$slo" ]; then
+	# shellcheck disable=SC2206
+	lg+=(--slo "$slo" --search $search_args)
+elif [ "$rate" != 0 ]; then
+	lg+=(--rate "$rate")
+fi
 if [ "${TIMELINE:-0}" = 1 ]; then
 	run_side cli rm -f "$CLI_TMP/timeline.csv"
 	lg+=(--timeline "$CLI_TMP/timeline.csv" --interval "${TIMELINE_INTERVAL:-1}")
@@ -248,20 +266,22 @@ lg_pid=$!
 # before its end. CPU per request is a ratio of rates, so the window need not
 # match loadgen's exactly.
 window=$(awk -v d="$duration" 'BEGIN { d -= 0.4; print (d > 0.1 ? d : 0.1) }')
-nap "$warmup"
-nap 0.2
+[ -z "$slo" ] && nap "$warmup" && nap 0.2
 cpu_sample srv "$tmp/srv.0" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"
-if [ -n "${PROFILE_OUT:-}" ]; then
+if [ -n "$slo" ]; then
+	: # a search: many windows, loadgen samples each; nothing to profile here
+elif [ -n "${PROFILE_OUT:-}" ]; then
 	# scripts/profile.sh: the server cores under perf for the window. cpu-clock
 	# is a software event, so it works where hardware counters do not (VMs).
 	run_side srv perf record -q -e cpu-clock -F "${PROFILE_FREQ:-999}" -g -C "$server_cpus" \
 		-o "$SRV_TMP/perf.data" -- sleep "$window" >"$tmp/perf.log" 2>&1 &
 	perf_pid=$!
 fi
-nap "$window"
-cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"
+[ -z "$slo" ] && nap "$window"
+[ -z "$slo" ] && { cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"; }
 wait "$lg_pid"
 lg_rc=$?
+[ -n "$slo" ] && { cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"; }
 lg_pid=""
 # Who kept the TIME_WAIT of close mode (docs/csv-schema.md); httpd-xdp keeps
 # its own, outside the kernel's tables.
@@ -313,6 +333,7 @@ srv_requests=$(printf '%s\n' "$SRV_STATS" | sed -n 's/.*[ ]requests=\([0-9]*\).*
 	echo "tw_srv=$tw_srv"
 	echo "timeout_s=$timeout"
 	echo "srv_requests=$srv_requests"
+	echo "search=$([ -n "$slo" ] && echo 1 || echo 0)"
 	# What the kernel dropped before an engine saw it (httpd-xdp: the AF_XDP
 	# socket's XDP_STATISTICS): kept in the row's labels, so a run that lost
 	# frames is visible in the CSV.
@@ -325,7 +346,7 @@ cat >"$tmp/merge.awk" <<'AWK'
 # Fill in, by name, what loadgen could not know. The header stays loadgen's.
 NR == FNR { k = substr($0, 1, index($0, "=") - 1); F[k] = substr($0, index($0, "=") + 1); next }
 FNR == 1 { csv_header($0); next }
-FNR == 2 { row = $0 }
+{ rows[++nrows] = $0 }
 function set(name, value) { if (name in COL) f[COL[name]] = value }
 function fill(name, value) { if ((name in COL) && f[COL[name]] == "") f[COL[name]] = value }
 function label(key, value,    l) {
@@ -333,8 +354,13 @@ function label(key, value,    l) {
 	l = csv_get(f, "labels")
 	set("labels", l (l == "" ? "" : ";") key "=" value)
 }
-END {
+END { for (n = 1; n <= nrows; n++) merge(rows[n]) }
+# A search's rows (one per step) each get what is known per run; the
+# server's CPU as this script samples it covers the whole search, not a row.
+function merge(row,    rps, per, l, r, i) {
+	delete f
 	csv_split(row, f)
+	if (F["search"] + 0 == 1) F["same_host"] = 1 # keep the two-host CPU fills out
 	rps = csv_get(f, "req_per_s") + 0
 	# Per request: busy core-seconds per second over requests per second.
 	per = (rps > 0 && F["srv_window_s"] > 0) ? 1e6 / (rps * F["srv_window_s"]) : 0
@@ -345,7 +371,7 @@ END {
 		fill("server_cpu_us_per_req", sprintf("%.3f", F["srv_busy_s"] * per))
 	}
 	# Every process of the server's session (loadgen's --server-pid sees one).
-	set("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
+	if (F["search"] + 0 == 0) set("server_proc_cpu_us_per_req", sprintf("%.3f", F["srv_proc_s"] * per))
 	# A server that failed overrides loadgen's own classification.
 	if (F["status"] != "ok") set("status", F["status"])
 	else fill("status", "ok")
@@ -404,6 +430,9 @@ NR == 1 { csv_header($0); next }
 		csv_get(f, "server_cpu_us_per_req"), csv_get(f, "client_busy_pct"),
 		csv_get(f, "client_bound") == 1 ? " [client-bound" late(f) "]" : "",
 		csv_get(f, "status") != "ok" ? " [" csv_get(f, "status") "]" : ""
+	if (csv_get(f, "search_phase") != "")
+		printf "run-point:   search step %s (%s): %s %s us: %s\n", csv_get(f, "search_step"), csv_get(f, "search_phase"),
+			csv_get(f, "slo"), csv_get(f, "slo_latency_us"), csv_get(f, "slo_verdict")
 }
 AWK
 awk -f scripts/lib/csv.awk -f "$tmp/line.awk" "$tmp/header" "$tmp/row" >&2
@@ -425,7 +454,15 @@ NR == 1 { csv_header($0); next }
 }
 AWK
 read -r row_status why < <(awk -f scripts/lib/csv.awk -f "$tmp/status.awk" "$tmp/header" "$tmp/row")
-case $row_status in errors|stalled) [ "$status" = ok ] && fail "$row_status" "$why" ;; esac
+if [ -n "$slo" ]; then
+	# A search's steps above the capacity fail by design; the search fails
+	# only when it did not end with its knee row.
+	grep -q '^loadgen: capacity under ' "$tmp/loadgen.log" || [ "$status" != ok ] ||
+		fail search "loadgen's search ended without a knee: $(tail -n 2 "$tmp/loadgen.log" | tr '\n' ' ')"
+	grep '^loadgen: capacity under ' "$tmp/loadgen.log" | sed "s/^loadgen: /run-point: $srv_name: /" >&2
+elif [ "$row_status" = errors ] || [ "$row_status" = stalled ]; then
+	[ "$status" = ok ] && fail "$row_status" "$why"
+fi
 if [ "$status" != ok ]; then
 	fail "$status" "the server did not survive the run cleanly (exit $SRV_EXIT${SRV_ERROR:+, $SRV_ERROR}): $(grep -v '^bb-server-pid' "$SRV_LOG" | tail -n 2 | tr '\n' ' ')"
 fi

@@ -15,6 +15,10 @@
 #   MODES        modes of the cores sweep (keepalive close)
 #   MTUS         (1500 4000 9000)            CONCURRENCIES (1 10 100 1000 10000)
 #   PAGESETS     (tiny 10k 150k 1m corpus)   LOAD_FRACTIONS of each server's peak (0.25 0.5 0.75 0.9)
+#   SLO          the latency sweep's target (p99=2ms): one loadgen --search per server and
+#                of its first SLO_REPS repetitions (1; FULL: 3) for the capacity under it,
+#                from SLO_START (0.25) of the peak; SLO_ARGS: more loadgen options for the
+#                searches (--search-*, --max-send-lag); SLO= (empty) skips them
 #   BASE_PAGESET BASE_CONC BASE_MTU BASE_MODE   what the other sweeps hold fixed
 #                (corpus 100 1500 keepalive)
 #   MAX_CORES    cap the cores sweep (default: every core the client leaves)
@@ -40,7 +44,7 @@ LAB=""
 if [ "${FULL:-0}" = 1 ]; then
 	: "${DURATION:=10}" "${WARMUP:=2}" "${MODES_ALL:=keepalive close}"
 	: "${CONCURRENCIES:=1 2 5 10 20 50 100 200 500 1000 2000 5000 10000}"
-	: "${LOAD_FRACTIONS:=0.1 0.25 0.5 0.75 0.9 0.95 0.99}"
+	: "${LOAD_FRACTIONS:=0.1 0.25 0.5 0.75 0.9 0.95 0.99}" "${SLO_REPS:=3}"
 else
 	: "${DURATION:=3}" "${WARMUP:=0.5}" "${MODES_ALL:=keepalive}"
 	: "${CONCURRENCIES:=1 10 100 1000 10000}"
@@ -52,6 +56,14 @@ fi
 : "${MTUS:=1500 4000 9000}" "${PAGESETS:=tiny 10k 150k 1m corpus}"
 : "${BASE_PAGESET:=corpus}" "${BASE_CONC:=100}" "${BASE_MTU:=1500}" "${BASE_MODE:=keepalive}"
 : "${TIMEOUT:=}" # empty: run-point.sh picks by concurrency
+: "${SLO=p99=2ms}" "${SLO_START:=0.25}" "${SLO_ARGS:=}" "${SLO_REPS:=1}"
+[[ $SLO_REPS =~ ^[1-9][0-9]*$ ]] || bb_die "SLO_REPS must be a positive integer, not '$SLO_REPS'"
+[[ $SLO_START =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || bb_die "SLO_START must be a fraction of the peak, 0 < SLO_START <= 1, not '$SLO_START'"
+# A bad SLO or SLO_ARGS: one line now, not a failed point per server later.
+# shellcheck disable=SC2086
+if [ -n "$SLO" ] && [ -x "${LOADGEN:-bin/loadgen}" ] && ! err=$("${LOADGEN:-bin/loadgen}" --url http://127.0.0.1/ --slo "$SLO" $SLO_ARGS --help 2>&1 >/dev/null); then
+	bb_die "SLO=$SLO SLO_ARGS=$SLO_ARGS: $err"
+fi
 SWEEP=${SWEEP//,/ } SERVERS=${SERVERS//,/ }
 for s in $SWEEP; do
 	case $s in cores|mtu|concurrency|pagesets|latency) ;; *) bb_die "SWEEP: unknown sweep '$s' (cores mtu concurrency pagesets latency)" ;; esac
@@ -97,7 +109,8 @@ done
 # --- the points -------------------------------------------------------------------
 # One line per point: key fields, then the sweeps it belongs to.
 #   server workers mode conc rate pageset mtu  sweep+sweep
-# rate "F0.5" = that fraction of the server's measured peak (latency sweep).
+# rate "F0.5" = that fraction of the server's measured peak (latency sweep);
+# "S" = a search for the capacity under $SLO (latency sweep; many windows).
 declare -A point_sweeps=()
 point_order=()
 add_point() { # server workers mode conc rate pageset mtu sweep
@@ -133,7 +146,8 @@ for s in "${servers[@]}"; do
 			add_point "$s" "$max_cores" "$BASE_MODE" "$BASE_CONC" 0 "$BASE_PAGESET" "$BASE_MTU" latency
 			for f in $LOAD_FRACTIONS; do
 				add_point "$s" "$max_cores" "$BASE_MODE" "$BASE_CONC" "F$f" "$BASE_PAGESET" "$BASE_MTU" latency
-			done ;;
+			done
+			[ -n "$SLO" ] && add_point "$s" "$max_cores" "$BASE_MODE" "$BASE_CONC" S "$BASE_PAGESET" "$BASE_MTU" latency ;;
 		esac
 	done
 done
@@ -142,17 +156,26 @@ done
 closed=() open=()
 for key in "${point_order[@]}"; do
 	set -- $key
-	if [[ $5 == F* ]]; then open+=("$key"); else closed+=("$key"); fi
+	if [[ $5 == F* || $5 == S ]]; then open+=("$key"); else closed+=("$key"); fi
 done
+nsearch=0
+for key in "${open[@]}"; do set -- $key; [ "$5" = S ] && nsearch=$((nsearch + 1)); done
 # REPS=auto: at most REPS_MAX rounds of the closed-loop points, then
 # REPS_MIN of the open-loop ones; `runs` is the most there can be.
 runs=$((${#closed[@]} * closed_reps + ${#open[@]} * open_reps))
 # About 2 s per run go to the lab, the server's start and stop.
 per_run_est=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 2.5 }')
-est=$((runs * per_run_est))
+# A search runs in the first SLO_REPS repetitions only (it repeats its own
+# boundary) and is about SEARCH_STEPS_EST windows (exponential from a
+# quarter of the peak, bisection to 5%, two repeats).
+SEARCH_STEPS_EST=12
+slo_reps=$((SLO_REPS < open_reps ? SLO_REPS : open_reps))
+open_runs=$((${#open[@]} * open_reps - nsearch * (open_reps - slo_reps)))
+runs=$((${#closed[@]} * closed_reps + open_runs))
+est=$(((runs + nsearch * slo_reps * (SEARCH_STEPS_EST - 1)) * per_run_est))
 
 if [ "$REPS" = auto ]; then
-	runs_min=$(((${#closed[@]} + ${#open[@]}) * REPS_MIN))
+	runs_min=$((${#closed[@]} * REPS_MIN + open_runs))
 	bb_log "sweep: ${#servers[@]} servers (${servers[*]}), sweeps: $SWEEP; $((${#closed[@]} + ${#open[@]})) points, REPS=auto: $REPS_MIN to $REPS_MAX rounds of the ${#closed[@]} closed-loop points, $REPS_MIN of the ${#open[@]} open-loop ones = $runs_min..$runs runs of ${WARMUP}+${DURATION} s; estimated $(fmt_secs $((runs_min * per_run_est)))..$(fmt_secs "$est")"
 	bb_log "sweep: after round $REPS_MIN and each one after it, a group of points that differ only by server runs again unless every headline ratio's 95% interval excludes 1.0 or is within +-$AUTO_CI_PCT% (a server in no headline ratio: its median within +-$AUTO_SRV_PCT%) (docs/statistics.md)"
 else
@@ -198,11 +221,18 @@ peak_of() { # server -> median req/s of its closed-loop base point, "" if none
 
 done_runs=0 failed_runs=0 start=$SECONDS
 run_one() { # rep key
-	local rep=$1 key=$2 rate frac=""
+	local rep=$1 key=$2 rate frac="" search=()
 	set -- $key
 	local s=$1 w=$2 m=$3 c=$4 r=$5 ps=$6 mtu=$7
 	rate=$r
-	if [[ $r == F* ]]; then
+	if [ "$r" = S ]; then
+		# The search starts at SLO_START of the peak (1000 req/s without one).
+		local peak first=1000
+		peak=$(peak_of "$s")
+		[ -n "$peak" ] && [ "$peak" != 0 ] && first=$(awk -v p="$peak" -v f="$SLO_START" 'BEGIN { s = p * f; printf "%.0f", s < 1 ? 1 : s }')
+		search=(--slo "$SLO" --search-args "--search-start $first $SLO_ARGS")
+		rate=0
+	elif [[ $r == F* ]]; then
 		frac=${r#F}
 		local peak
 		peak=$(peak_of "$s")
@@ -222,13 +252,13 @@ run_one() { # rep key
 	printf 'sweep: [%d/%s %d%%] rep %d/%s %s %s w=%d c=%s %s %s mtu=%s | elapsed %s, ETA %s\n' \
 		$((done_runs + 1)) "$([ "$REPS" = auto ] && echo "<=")$runs" $((100 * done_runs / runs)) "$rep" \
 		"$([ "$REPS" = auto ] && { [[ $rate == 0 ]] && echo "<=$REPS_MAX" || echo "$REPS_MIN"; } || echo "$REPS")" "$s" "$m" "$w" "$c" \
-		"$([ "$rate" = 0 ] && echo closed-loop || echo "rate=$rate/s${frac:+ ($frac of peak)}")" "$ps" "$mtu" \
+		"$([ ${#search[@]} -gt 0 ] && echo "search for the capacity under $SLO" || { [ "$rate" = 0 ] && echo closed-loop || echo "rate=$rate/s${frac:+ ($frac of peak)}"; })" "$ps" "$mtu" \
 		"$(fmt_secs "$elapsed")" "$(fmt_secs "$eta")" >&2
 	local -a tags=(--tag "sweep=${point_sweeps[$key]}")
 	[ -n "$frac" ] && tags+=(--tag "load_fraction=$frac")
 	"$RUN_POINT" --server "$s" --workers "$w" --mode "$m" --concurrency "$c" --rate "$rate" \
 		--pageset "$ps" --mtu "$mtu" --duration "$DURATION" --warmup "$WARMUP" ${TIMEOUT:+--timeout "$TIMEOUT"} \
-		--rep "$rep" --csv "$OUT" --failures "$FAILURES" "${tags[@]}" &
+		--rep "$rep" --csv "$OUT" --failures "$FAILURES" "${tags[@]}" "${search[@]}" &
 	child=$!
 	wait "$child"
 	local rc=$?
@@ -269,7 +299,7 @@ if [ "$REPS" = auto ]; then
 		[ "$rep" -lt "$REPS_MIN" ] && continue
 		mapfile -t todo < <(still_open "${todo[@]}")
 		# What is left at most: the open points for the remaining rounds.
-		runs=$((done_runs + ${#todo[@]} * (REPS_MAX - rep) + ${#open[@]} * open_reps))
+		runs=$((done_runs + ${#todo[@]} * (REPS_MAX - rep) + open_runs))
 		bb_log "sweep: after round $rep: ${#todo[@]} of ${#closed[@]} closed-loop points still open$([ "$rep" -ge "$REPS_MAX" ] && [ ${#todo[@]} -gt 0 ] && echo " (REPS_MAX=$REPS_MAX reached: the summary says which ratios are inconclusive)")"
 	done
 else
@@ -278,7 +308,10 @@ else
 	done
 fi
 for ((rep = 1; rep <= open_reps; rep++)); do
-	for key in "${open[@]}"; do run_one "$rep" "$key"; done
+	for key in "${open[@]}"; do
+		[[ $key == *" S "* ]] && [ "$rep" -gt "$SLO_REPS" ] && continue
+		run_one "$rep" "$key"
+	done
 done
 
 bb_log "sweep: done, $done_runs runs in $(fmt_secs $((SECONDS - start))), $failed_runs failed$([ "$failed_runs" -gt 0 ] && echo " (see $FAILURES)")"

@@ -20,3 +20,10 @@ EXTRA_TARGETS += $(BUILD)/tests/httpprobe
 $(BUILD)/tests/httpprobe: $(BUILD)/tests/integration/httpprobe.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The SLO search's scripted server (fast below a known rate, slow above it),
+# used by tests/integration/test_loadgen_search.sh.
+EXTRA_TARGETS += $(BUILD)/tests/slo_server
+$(BUILD)/tests/slo_server: $(BUILD)/tests/integration/slo_server.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -85,6 +85,26 @@ failures_file {
 	csv_split($0, f)
 	s = run_server(f); m = csv_get(f, "mode"); w = csv_get(f, "workers"); c = csv_get(f, "connections")
 	rate = csv_get(f, "target_rate"); ps = csv_get(f, "page_set"); mtu = csv_get(f, "mtu")
+	# A search (loadgen --search): its knee row is the capacity under the
+	# SLO; its steps fail above the capacity by design, so they are neither
+	# runs nor failures here (the plots draw them).
+	ph = csv_get(f, "search_phase")
+	if (ph != "") {
+		# One search: its rows share file, server, SLO and repeat. Its first
+		# failing rate (the lowest) says what bounded the knee.
+		sk = FILENAME SUBSEP s SUBSEP csv_get(f, "slo") SUBSEP csv_get(f, "repeat")
+		if (ph != "knee" && csv_get(f, "slo_verdict") != "pass" && (!(sk in FF) || rate + 0 < FF[sk])) {
+			FF[sk] = rate + 0; FFV[sk] = csv_get(f, "slo_verdict")
+		}
+		if (ph == "knee" && csv_get(f, "slo_capacity_req_s") != "") {
+			k = s SUBSEP csv_get(f, "slo")
+			if (FFV[sk] == "client_bound") KCB[k]++
+			if (!(k in KNEE_N)) { KORDER[++nknees] = k; KSRV[k] = s; KSLO[k] = csv_get(f, "slo")
+				KDESC[k] = sprintf("%s, %s connections, %s, MTU %s, %s worker%s", mn(m), c, ps, mtu, w, w == 1 ? "" : "s") }
+			KNEE[k, ++KNEE_N[k]] = csv_get(f, "slo_capacity_req_s") + 0
+		}
+		next
+	}
 	st = run_status(f)
 	if (st != "ok") {
 		k = failed_key(s, m, w, c, rate, ps, mtu, csv_get(f, "repeat"))
@@ -121,6 +141,17 @@ END {
 			dn(s), mn(m), PS_C[m], fmt(runs_median(p, "req_per_s")), fmt(runs_median(p, "gbit_per_s")),
 			fmt(runs_median(p, "server_cpu_us_per_req")), fmt(runs_median(p, "machine_cpu_us_per_req")), RUNS_N[p], RUNS_N[p] == 1 ? "" : "s",
 			runs_cb(p) ? "  [client-bound]" : "")) }
+	# 1b. Capacity under the SLO (the latency sweep's searches): the median
+	# knee of the server's searches, with their range.
+	section("Capacity under the SLO (highest open-loop rate that met it; loadgen --search, latency sweep):")
+	for (i = 1; i <= NORDER; i++) for (j = 1; j <= nknees; j++) { k = KORDER[j]; if (KSRV[k] != ORDER[i]) continue
+		n = KNEE_N[k]; for (a = 1; a <= n; a++) KV[a] = KNEE[k, a]
+		bs_sort(KV, n)
+		med = (n % 2) ? KV[(n + 1) / 2] : (KV[n / 2] + KV[n / 2 + 1]) / 2
+		out(sprintf("  %s, %s: %s req/s under %s (%s%s)%s", dn(KSRV[k]), KDESC[k], fmt(med), KSLO[k],
+			n == 1 ? "1 search" : sprintf("median of %d searches, %s-%s", n, fmt(KV[1]), fmt(KV[n])),
+			med == 0 ? "; no rate met it" : "",
+			KCB[k] ? sprintf("  [%d of %d searches stopped at a client-bound step: there the knee is the load generator's limit, not the server's]", KCB[k], n) : "")) }
 	# 2. The headline ratios, req/s, per core count.
 	section("Requests/s ratios (cores sweep):")
 	for (m in MODE) for (w in W) for (j = 1; j <= npairs; j++) {

@@ -6,6 +6,9 @@
 #      files, never in a line's (or a bar's); a point whose runs all failed
 #      is a break in its line; one where some failed is its good runs only;
 #      the key names the markers only in figures that have them;
+#   1b. an SLO search's rows (loadgen --search): latency-slo draws its steps
+#      sorted by rate with their verdicts, the knee apart; the latency-p99
+#      figures leave them out;
 #   2. a CSV older than the status column (status in labels, no
 #      failed_requests): a run with over 0.1% failed requests is a failed run;
 #   3. loadgen --timeline files: a figure per run, found beside the CSV (in
@@ -104,12 +107,23 @@ done
 run stalled httpd-epoll latency 0 target_rate=3000 repeat=1
 run errors httpd-epoll latency 777 target_rate=3000 repeat=2
 
+# An SLO search of epoll (latency sweep): steps out of rate order, one over
+# the SLO, one with failed requests, one client-bound; the knee row last.
+srch() { # rate req/s latency verdict phase status [capacity]
+	run "$6" httpd-epoll latency "$2" target_rate="$1" repeat=1 slo=p99=2ms slo_latency_us="$3" slo_verdict="$4" \
+		search_step=1 search_phase="$5" slo_capacity_req_s="${7:-}"
+}
+srch 4000 3990 400 pass exp ok; srch 16000 15000 9000 over_slo exp ok; srch 8000 7900 600 pass exp ok
+srch 32000 20000 50000 failed_requests exp errors; srch 12000 11800 3000 client_bound bisect ok
+srch 8000 7950 650 pass knee ok 8000
+
 PLOTS_DATA=$tmp/data scripts/plots.sh "$csv" "$tmp/out" >"$tmp/plots.out" 2>&1
 rc=$?
 sed 's/^/  | /' "$tmp/plots.out"
 check "plots.sh exits 0" [ "$rc" = 0 ]
 figs="cores-close-rps cores-close-gbps cores-keepalive-rps cores-keepalive-gbps concurrency-keepalive-rps
-	concurrency-keepalive-p99 pagesets-keepalive-rps pagesets-keepalive-gbps latency-p99 cpu-keepalive cpu-close"
+	concurrency-keepalive-p99 pagesets-keepalive-rps pagesets-keepalive-gbps latency-p99 cpu-keepalive cpu-close
+	latency-slo"
 missing=""
 for f in $figs; do
 	[ -s "$tmp/out/$f.svg" ] && grep -q '<svg' "$tmp/out/$f.svg" || missing+=" $f.svg"
@@ -133,6 +147,11 @@ check "a server with only failed runs: markers, no line" \
 	[ "$(cat "$d/cores-keepalive-rps/lighttpd.dat")" = "1 NaN NaN NaN 0 0" ] && [ "$(cat "$d/cores-keepalive-rps/lighttpd.failed")" = "$(printf '1 333\n1 777')" ]
 check "a run without a value: marker at 0 (the axis' bottom)" grep -qx '3000 0' "$d/latency-p99/epoll.stalled"
 check "failed open-loop run marked" grep -qx '3000 7770' "$d/latency-p99/epoll.failed"
+check "latency-slo: every step, by rate, with its verdict (1 pass, 0 failed, 2 client-bound)" \
+	[ "$(cat "$d/latency-slo/epoll.steps")" = "$(printf '3990 400 1\n7900 600 1\n11800 3000 2\n15000 9000 0\n20000 50000 0')" ]
+check "latency-slo: the knee apart" [ "$(cat "$d/latency-slo/epoll.knee")" = "7950 650" ]
+check "latency-slo: the SLO's line and the knee in the key" grep -q 'SLO p99=2ms' "$tmp/out/latency-slo.svg"
+check "latency-p99 leaves the search's rows out" bash -c '! grep -Eq "^(4000|8000|12000|16000|32000) " "$1"/latency-p99/epoll.*' sh "$d"
 check "page set with failed runs only: a category of its own" \
 	[ "$(cat "$d/pagesets-keepalive-rps/cats")" = "$(printf 'tiny 1\n1m 2\ncorpus 3')" ] && grep -qx '2 777' "$d/pagesets-keepalive-rps/nginx.failed"
 check "CPU bars: good runs only, a server with failed runs only has an empty bar" \

@@ -9,7 +9,11 @@
 #   5. the same input gives the same output (fixed seed);
 #   6. REPS=auto's decision (scripts/lib/reps-auto.awk) on the same data;
 #   7. a point whose repetitions' load generator CPU per request is 2x apart
-#      is listed as run in different states; one within 1.8x is not.
+#      is listed as run in different states; one within 1.8x is not;
+#   8. SLO searches (loadgen --search): the capacity is the median knee of a
+#      server's searches, a search stopped by a client-bound step says so,
+#      and the steps (failing above the knee by design) are neither runs nor
+#      failures.
 # Method: docs/statistics.md.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -179,6 +183,31 @@ grep -e '^timestamp' -e 'httpd-epoll' "$tmp/equal.csv" >"$tmp/lone.csv"
 check "decision: a lone steady server settles" bash -c '
 	awk -f scripts/lib/csv.awk -f scripts/lib/bootstrap.awk -f scripts/lib/runs.awk -f scripts/lib/reps-auto.awk "$1" |
 		grep -q "^1 keepalive 100 0 corpus 1500	settled	epoll: median +-0%"' sh "$tmp/lone.csv"
+
+# --- 8. SLO searches ----------------------------------------------------------------
+# epoll: two searches, knees 9000 and 11000 (median 10000), each with a step
+# over the SLO and one with failed requests (status errors) above its knee;
+# uring: one search whose first failing step was client-bound.
+hdr="timestamp,server,workers,mode,connections,target_rate,page_set,mtu,req_per_s,lat_p99_us,client_bound,repeat,labels,status,failed_requests,bound,slo,slo_latency_us,slo_verdict,search_step,search_phase,slo_capacity_req_s"
+srow() { # server rep rate verdict phase [capacity] [status]
+	echo "t,httpd-$1,1,keepalive,100,$3,corpus,1500,$3,900,0,$2,sweep=latency,${7:-ok},$([ "${7:-ok}" = ok ] && echo 0 || echo 50),server,p99=2ms,900,$4,1,$5,${6:-}"
+}
+{
+	echo "$hdr"
+	srow epoll 1 4000 pass exp; srow epoll 1 8000 pass exp; srow epoll 1 16000 failed_requests exp "" errors
+	srow epoll 1 12000 over_slo bisect; srow epoll 1 9000 pass repeat; srow epoll 1 9000 pass knee 9000
+	srow epoll 2 4000 pass exp; srow epoll 2 16000 over_slo exp; srow epoll 2 11000 pass repeat
+	srow epoll 2 11000 pass knee 11000
+	srow uring 1 4000 pass exp; srow uring 1 8000 client_bound exp; srow uring 1 4000 pass knee 4000
+} >"$tmp/slo.csv"
+scripts/summary.sh "$tmp/slo.csv" >"$tmp/slo.out" 2>&1
+check "searches: summary exits 0" [ "$?" = 0 ]
+sed 's/^/  | /' "$tmp/slo.out"
+check "searches: the median knee, its range" has "$tmp/slo.out" "epoll, keep-alive, 100 connections, corpus, MTU 1500, 1 worker: 10000 req/s under p99=2ms (median of 2 searches, 9000-11000)"
+check "searches: a knee bounded by a client-bound step says so" bash -c \
+	'grep -F "io_uring, keep-alive" "$1" | grep -qF "4000 req/s under p99=2ms (1 search)  [1 of 1 searches stopped at a client-bound step"' sh "$tmp/slo.out"
+check "searches: epoll's knees carry no client-bound note" bash -c '! grep -F "epoll, keep-alive" "$1" | grep -q "client-bound"' sh "$tmp/slo.out"
+check "searches: steps are neither runs nor failures" bash -c 'grep -q "^0 ok runs" "$1" && ! grep -q "failed or stalled" "$1"' sh "$tmp/slo.out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -18,11 +18,14 @@
 #   BASE_PAGESET BASE_CONC BASE_MTU BASE_MODE   what the other sweeps hold fixed
 #                (corpus 100 1500 keepalive)
 #   MAX_CORES    cap the cores sweep (default: every core the client leaves)
-#   CLIENT_CORES cores for the load generator (half the machine, at least 1)
+#   CLIENT_CORES cores for the load generator (half the machine, at least 1; on two
+#                hosts every CPU of the client host)
 #   OUT          the CSV (results/sweep-HOST-STAMP.csv); failures in OUT with -failures.csv
 #   PLOTS_DIR    where the figures go at the end (plots/out); NO_PLOTS=1 skips them
-#   DRY_RUN=1    print the points and the time estimate, run nothing
+#   DRY_RUN=1    print the CPU plan, the points and the time estimate, run nothing
 #   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts
+#   SIMULATE_NCPUS SIMULATE_NUMA SIMULATE_NIC_NODE (with DRY_RUN=1): the plan of
+#                another machine (scripts/lib/cpu-plan.sh)
 #
 # Points shared by several sweeps (the base point is in all of them) run once
 # per repetition; the `sweep` column lists every sweep a row belongs to.
@@ -72,7 +75,7 @@ fi
 [[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
 cpu_split
 export CLIENT_CORES CLIENT_CPUS
-host=$(run_side srv hostname)
+if plan_simulated; then host=$(hostname); else host=$(run_side srv hostname); fi
 stamp=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-results/sweep-$host-$stamp.csv}
 FAILURES=${OUT%.csv}-failures.csv
@@ -80,17 +83,23 @@ mkdir -p "$(dirname "$OUT")" || exit 1
 
 # --- which servers and cores --------------------------------------------------
 servers=()
-for s in $SERVERS; do
-	if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
-done
-if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+if plan_simulated; then
+	# A machine that is not this one: nothing there to check.
+	bb_log "sweep: simulated machine (SIMULATE_*): servers, loadgen and page sets not checked"
+	read -ra servers <<<"$SERVERS"
+else
+	for s in $SERVERS; do
+		if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
+	done
+	if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+fi
 [ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
 max_cores=$MAX_SERVER_CORES
 [ -n "${MAX_CORES:-}" ] && [ "$MAX_CORES" -lt "$max_cores" ] && max_cores=$MAX_CORES
 if [ "$MAX_SERVER_CORES" -lt 2 ] && [[ " $SWEEP " == *" cores "* ]]; then
 	bb_log "sweep: $SRV_NPROC CPUs here, $CLIENT_CORES for the load generator: the cores sweep has only 1 server core (2 or more need a larger machine or two hosts, SERVER_HOST/CLIENT_HOST); nothing is recorded for them"
 fi
-for ps in $PAGESETS $BASE_PAGESET; do
+plan_simulated || for ps in $PAGESETS $BASE_PAGESET; do
 	run_side srv test -d "$(pageset_dir "$ps")" || bb_die "page set '$ps' not found at $(pageset_dir "$ps") (make corpus)"
 done
 
@@ -160,6 +169,7 @@ else
 fi
 bb_log "sweep: results in $OUT (failures in $FAILURES)"
 if [ "${DRY_RUN:-0}" = 1 ]; then
+	plan_print "$max_cores" || exit 1
 	for key in "${closed[@]}" "${open[@]}"; do echo "$key ${point_sweeps[$key]}"; done
 	exit 0
 fi

@@ -41,6 +41,7 @@ machine_info() { # file
 		echo "server_host: ${SERVER_HOST:-local lab (network namespaces)}"
 		echo "client_host: ${CLIENT_HOST:-local lab (network namespaces)}"
 		echo "client_cores: $CLIENT_CORES ($CLIENT_CPUS); server cores up to $MAX_SERVER_CORES"
+		echo "server_cpu_order: $(cpu_list_compress $SERVER_CPU_ORDER) (a point with W workers takes the first W; scripts/lib/cpu-plan.sh)"
 		echo "lab: TOPO_GRO=${TOPO_GRO:-default} TOPO_RPS=${TOPO_RPS:-0} client tx checksum=${LAB_CLIENT_TX_CSUM:-off}"
 		local side
 		for side in srv cli; do

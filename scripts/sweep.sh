@@ -23,7 +23,9 @@
 #   OUT          the CSV (results/sweep-HOST-STAMP.csv); failures in OUT with -failures.csv
 #   PLOTS_DIR    where the figures go at the end (plots/out); NO_PLOTS=1 skips them
 #   DRY_RUN=1    print the CPU plan, the points and the time estimate, run nothing
-#   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts
+#   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts; the
+#                server's NIC is set up per point and restored at the end (NIC_SETUP=0:
+#                left alone; docs/real-hardware.md)
 #   SIMULATE_NCPUS SIMULATE_NUMA SIMULATE_NIC_NODE (with DRY_RUN=1): the plan of
 #                another machine (scripts/lib/cpu-plan.sh)
 #
@@ -178,6 +180,32 @@ fi
 RUN_POINT=${RUN_POINT:-scripts/run-point.sh}
 [ "$(id -u)" = 0 ] || is_remote || [ "$RUN_POINT" != scripts/run-point.sh ] ||
 	bb_die "the local lab needs root (network namespaces): run as root"
+
+# A real NIC: its settings saved once, each point sets its own (run-point.sh),
+# and the saved ones come back when the sweep ends, however it ends.
+nic_restore() {
+	[ -n "${NIC_STATE:-}" ] || return 0
+	run_side srv scripts/lib/nic-setup.sh restore --state "$NIC_STATE" ||
+		bb_log "sweep: the NIC's settings are not all restored: run scripts/lib/nic-setup.sh restore --state $NIC_STATE on the server host"
+	NIC_STATE=""
+}
+if plan_real_nic && [ "${NIC_SETUP:-1}" != 0 ]; then
+	export NIC_STATE=${NIC_STATE:-/tmp/bypassbench-nic-$SERVER_IFNAME.state}
+	if run_side srv test -e "$NIC_STATE"; then
+		bb_log "sweep: $NIC_STATE on the server host is left by a run that did not finish: the settings it holds are the ones restored at the end"
+	fi
+	trap nic_restore EXIT
+	run_side srv scripts/lib/nic-setup.sh save --ifname "$SERVER_IFNAME" --state "$NIC_STATE" || exit 1
+	# Before any load: every setting the largest point needs must take.
+	nic_check=$(run_side srv scripts/lib/nic-setup.sh apply --ifname "$SERVER_IFNAME" --state "$NIC_STATE" \
+		--cpus "$(server_cpus_for "$max_cores")" 2>&1) || bb_die "NIC set-up of $SERVER_IFNAME: $(printf '%s\n' "$nic_check" | grep . | tail -n 1)"
+	if [ "$nic_check" = nic_setup=virtual ]; then
+		bb_log "sweep: $SERVER_IFNAME is a virtual interface: no NIC set-up"
+		NIC_STATE=""
+	else
+		bb_log "sweep: NIC $SERVER_IFNAME set up for $max_cores server cores: $(printf '%s\n' "$nic_check" | tr '\n' ' ')"
+	fi
+fi
 BB_META_FIELDS=$(meta_row_fields | grep -v '^meta_timestamp=')
 export BB_META_FIELDS
 machine_file=$(dirname "$OUT")/machine-$host.txt

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Which CPUs each side gets: the CPU plan of a run or a sweep (sourced by
 # common.sh). One function turns a machine's facts (its CPUs, its NUMA nodes,
 # the node of the NIC) into the split, so the sweep, run-point and a simulated
@@ -131,8 +132,6 @@ _cpu_list_compress_to() { # VAR cpus...
 	_to=${out%,}
 }
 
-_cpu_range() { [ "$1" = "$2" ] && echo "$1" || echo "$1-$2"; }
-
 cpu_split() {
 	local srv_order cli_order c
 	PLAN_SRV_FACTS=$(_plan_facts srv) || exit 1
@@ -167,11 +166,13 @@ cpu_split() {
 		else
 			set -- "${@:$((CLI_NPROC - CLIENT_CORES + 1))}"
 		fi
+		# shellcheck disable=SC2046 # one CPU per word
 		CLIENT_CPUS=$(cpu_list_compress $(printf '%s\n' "$@" | sort -n))
 	fi
 	if [ "$PLAN_TWO_HOSTS" = 0 ]; then
 		SERVER_CPU_ORDER=""
-		local client=" $(cpu_list_expand "$CLIENT_CPUS") "
+		local client
+		client=" $(cpu_list_expand "$CLIENT_CPUS") "
 		for c in $srv_order; do
 			[[ $client == *" $c "* ]] || SERVER_CPU_ORDER+="$c "
 		done

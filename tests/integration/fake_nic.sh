@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A stand-in NIC for the tests of scripts/lib/nic-setup.sh (sourced): a /sys
 # and /proc tree with one 4-queue i40e-like interface (its queue IRQs named in
 # a fake /proc/interrupts, a misc IRQ and another device's queue IRQ beside

@@ -62,6 +62,8 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
+NETDIR=$SYSFS/class/net/$ifname
+
 # --- CPU lists and masks ---------------------------------------------------------
 cpus_expand() { # "0-2,5" -> "0 1 2 5"
 	local part a b out=""
@@ -84,24 +86,30 @@ cpu_mask() {
 	printf '%s' "$out"
 }
 
-# Mask ("00000000,00000014") -> CPU list ("2 4"), any width.
-mask_cpus() {
-	local hex=${1//,/} out="" i d bit pos=0
+# Mask ("00000000,00000014") -> CPU list ("2,4") into VAR, any width.
+mask_cpus_to() { # VAR mask
+	local -n _mc=$1
+	local hex=${2//,/} out="" i d bit pos=0
 	for ((i = ${#hex} - 1; i >= 0; i--)); do
 		d=$((16#${hex:i:1}))
 		for bit in 0 1 2 3; do
-			[ $((d >> bit & 1)) = 1 ] && out="$((pos + bit)) $out"
+			[ $((d >> bit & 1)) = 1 ] && out+="$((pos + bit)),"
 		done
 		pos=$((pos + 4))
 	done
-	printf '%s' "$(printf '%s\n' $out | sort -n | tr '\n' ' ' | sed 's/ $//')"
+	_mc=${out%,}
 }
 
-same_cpus() { [ "$(cpus_expand "$1")" = "$(cpus_expand "$2")" ]; }
 
 # --- reading the NIC ---------------------------------------------------------------
-netdir() { printf '%s/class/net/%s' "$SYSFS" "$ifname"; }
-is_virtual() { [ ! -e "$(netdir)/device" ]; }
+is_virtual() { [ ! -e "$NETDIR/device" ]; }
+
+# A one-line file into VAR without a fork (a loaded host makes each fork slow).
+readf() { # VAR file
+	local -n _rf=$1
+	_rf=""
+	IFS= read -r _rf 2>/dev/null <"$2"
+}
 
 combined_now() { # the current combined channel count
 	ethtool -l "$ifname" 2>/dev/null | awk '/^Current hardware settings/ { cur = 1 } cur && /^Combined:/ { print $2; exit }'
@@ -122,10 +130,10 @@ rss_tcp4_now() {
 # Every IRQ of the device: its MSI vectors (a virtio NIC's are its PCI
 # parent's), else the lines of /proc/interrupts that name the interface.
 device_irqs() {
-	if [ -d "$(netdir)/device/msi_irqs" ]; then
-		ls "$(netdir)/device/msi_irqs" | sort -n
-	elif [ -d "$(netdir)/device/../msi_irqs" ]; then
-		ls "$(netdir)/device/../msi_irqs" | sort -n
+	if [ -d "$NETDIR/device/msi_irqs" ]; then
+		ls "$NETDIR/device/msi_irqs" | sort -n
+	elif [ -d "$NETDIR/device/../msi_irqs" ]; then
+		ls "$NETDIR/device/../msi_irqs" | sort -n
 	else
 		awk -v ifc="$ifname" 'index($0, ifc) { sub(":", "", $1); print $1 }' "$PROCFS/interrupts"
 	fi
@@ -163,7 +171,7 @@ irqbalance_now() {
 save() {
 	[ -n "$ifname" ] || die "--ifname is required"
 	[ -n "$state" ] || die "--state is required"
-	[ -e "$(netdir)" ] || die "$ifname: no such interface ($(netdir))"
+	[ -e "$NETDIR" ] || die "$ifname: no such interface ($NETDIR)"
 	[ -e "$state" ] && return 0
 	command -v ethtool >/dev/null || die "ethtool is not installed (it sets the queues and the RSS hash)"
 	local tmp=$state.new irq q f v
@@ -172,14 +180,14 @@ save() {
 		echo "combined=$(combined_now)"
 		echo "rss_tcp4=$(rss_tcp4_now)"
 		for irq in $(device_irqs); do
-			[ -r "$PROCFS/irq/$irq/smp_affinity_list" ] && echo "irq_$irq=$(cat "$PROCFS/irq/$irq/smp_affinity_list")"
+			readf v "$PROCFS/irq/$irq/smp_affinity_list" && echo "irq_$irq=$v"
 		done
-		for q in "$(netdir)"/queues/tx-*; do
+		for q in "$NETDIR"/queues/tx-*; do
 			# (unreadable on a single-queue device: nothing to restore)
-			v=$(cat "$q/xps_cpus" 2>/dev/null) && echo "xps_${q##*/tx-}=$v"
+			readf v "$q/xps_cpus" && echo "xps_${q##*/tx-}=$v"
 		done
 		for f in napi_defer_hard_irqs gro_flush_timeout; do
-			[ -r "$(netdir)/$f" ] && echo "$f=$(cat "$(netdir)/$f")"
+			readf v "$NETDIR/$f" && echo "$f=$v"
 		done
 		echo "irqbalance=$(irqbalance_now)"
 	} >"$tmp" && mv "$tmp" "$state" || die "cannot write the state file $state"
@@ -193,6 +201,7 @@ restore() {
 	# Half a restore is worse than a late one: signals wait.
 	trap '' INT TERM HUP
 	ifname=$(state_get ifname)
+	NETDIR=$SYSFS/class/net/$ifname
 	local bad=0 v k irq q ib
 	v=$(state_get combined)
 	if [[ $v =~ ^[1-9][0-9]*$ ]] && [ "$(combined_now)" != "$v" ]; then
@@ -210,11 +219,11 @@ restore() {
 			[ -e "$PROCFS/irq/$irq/smp_affinity_list" ] || continue
 			echo "$v" >"$PROCFS/irq/$irq/smp_affinity_list" 2>/dev/null || { echo "nic-setup: restore: IRQ $irq affinity $v failed" >&2; bad=1; } ;;
 		xps_*)
-			q=$(netdir)/queues/tx-${k#xps_}/xps_cpus
+			q=$NETDIR/queues/tx-${k#xps_}/xps_cpus
 			[ -e "$q" ] || continue
 			echo "$v" >"$q" 2>/dev/null || { echo "nic-setup: restore: $q = $v failed" >&2; bad=1; } ;;
 		napi_defer_hard_irqs|gro_flush_timeout)
-			echo "$v" >"$(netdir)/$k" 2>/dev/null || { echo "nic-setup: restore: $(netdir)/$k = $v failed" >&2; bad=1; } ;;
+			echo "$v" >"$NETDIR/$k" 2>/dev/null || { echo "nic-setup: restore: $NETDIR/$k = $v failed" >&2; bad=1; } ;;
 		esac
 	done <"$state"
 	ib=$(state_get irqbalance)
@@ -249,13 +258,13 @@ apply() {
 		[[ $busy =~ ^([0-9]+):([0-9]+)$ ]] || die "--busy '$busy': expected DEFER:TIMEOUT (napi_defer_hard_irqs:gro_flush_timeout in ns)"
 		defer=${BASH_REMATCH[1]} flush=${BASH_REMATCH[2]}
 	fi
-	[ -e "$(netdir)" ] || die "$ifname: no such interface ($(netdir))"
+	[ -e "$NETDIR" ] || die "$ifname: no such interface ($NETDIR)"
 	if is_virtual; then echo nic_setup=virtual; return 0; fi
 	trap on_signal INT TERM HUP
 	save
 	local -a list
 	read -ra list <<<"$(cpus_expand "$cpus")"
-	local w=${#list[@]} max i irq q c ib err
+	local w=${#list[@]} max i irq q c ib err v
 
 	# irqbalance first, so it cannot move what the next steps pin.
 	ib=$(state_get irqbalance)
@@ -272,10 +281,10 @@ apply() {
 		[ "$(combined_now)" = "$w" ] || die "ethtool -L $ifname combined $w: the NIC reports $(combined_now)"
 		# Many drivers reset the link to change queues.
 		for ((i = 0; i < ${NIC_LINK_WAIT:-10} * 10; i++)); do
-			[ "$(cat "$(netdir)/operstate" 2>/dev/null)" = up ] && break
+			readf v "$NETDIR/operstate" && [ "$v" = up ] && break
 			sleep 0.1
 		done
-		[ "$(cat "$(netdir)/operstate" 2>/dev/null)" = up ] || die "$ifname: link not up ${NIC_LINK_WAIT:-10} s after the queue change"
+		[ "$v" = up ] || die "$ifname: link not up ${NIC_LINK_WAIT:-10} s after the queue change"
 	fi
 
 	if [ "$(rss_tcp4_now)" != "$RSS_WANT" ]; then
@@ -290,8 +299,8 @@ apply() {
 		[ "$q" -lt "$w" ] || continue
 		c=${list[q]}
 		write_checked "$PROCFS/irq/$irq/smp_affinity_list" "$c" "IRQ $irq (queue $q)"
-		same_cpus "$(cat "$PROCFS/irq/$irq/smp_affinity_list")" "$c" ||
-			die "IRQ $irq (queue $q): affinity reads back $(cat "$PROCFS/irq/$irq/smp_affinity_list"), not $c"
+		readf v "$PROCFS/irq/$irq/smp_affinity_list"
+		[ "$v" = "$c" ] || die "IRQ $irq (queue $q): affinity reads back '$v', not $c"
 		pinned[$q]=1
 	done < <(queue_irqs)
 	for ((i = 0; i < w; i++)); do
@@ -299,16 +308,18 @@ apply() {
 	done
 
 	for ((i = 0; i < w; i++)); do
-		q=$(netdir)/queues/tx-$i/xps_cpus
+		q=$NETDIR/queues/tx-$i/xps_cpus
 		[ -e "$q" ] || die "$ifname: no tx queue $i ($q)"
 		write_checked "$q" "$(cpu_mask "${list[i]}")" "XPS of tx queue $i"
-		[ "$(mask_cpus "$(cat "$q")")" = "${list[i]}" ] || die "XPS of tx queue $i reads back $(cat "$q"), not CPU ${list[i]}"
+		readf v "$q"
+		mask_cpus_to c "$v"
+		[ "$c" = "${list[i]}" ] || die "XPS of tx queue $i reads back '$v', not CPU ${list[i]}"
 	done
 
 	[ -n "$defer" ] || defer=$(state_get napi_defer_hard_irqs)
 	[ -n "$flush" ] || flush=$(state_get gro_flush_timeout)
-	[ -n "$defer" ] && write_checked "$(netdir)/napi_defer_hard_irqs" "$defer" "napi_defer_hard_irqs"
-	[ -n "$flush" ] && write_checked "$(netdir)/gro_flush_timeout" "$flush" "gro_flush_timeout"
+	[ -n "$defer" ] && write_checked "$NETDIR/napi_defer_hard_irqs" "$defer" "napi_defer_hard_irqs"
+	[ -n "$flush" ] && write_checked "$NETDIR/gro_flush_timeout" "$flush" "gro_flush_timeout"
 	trap - INT TERM HUP
 	show
 }
@@ -322,12 +333,11 @@ show() {
 	echo "nic_queues=${w:-unknown}"
 	local -A aff=()
 	while read -r irq q; do
-		[ -n "${aff[$q]:-}" ] || aff[$q]=$(cat "$PROCFS/irq/$irq/smp_affinity_list" 2>/dev/null)
+		[ -n "${aff[$q]:-}" ] || readf "aff[$q]" "$PROCFS/irq/$irq/smp_affinity_list"
 	done < <(queue_irqs)
 	for ((i = 0; i < ${w:-0}; i++)); do
 		out+="${aff[$i]:-?}/"
-		q=$(netdir)/queues/tx-$i/xps_cpus
-		if v=$(cat "$q" 2>/dev/null); then xps+="$(mask_cpus "$v" | tr ' ' ',')/"; else xps+="?/"; fi
+		if readf v "$NETDIR/queues/tx-$i/xps_cpus"; then mask_cpus_to v "$v"; xps+="$v/"; else xps+="?/"; fi
 	done
 	echo "nic_irq_cpus=${out%/}"
 	echo "nic_xps_cpus=${xps%/}"

@@ -20,7 +20,8 @@ fake_nic_init() { # dir ifname
 	export PATH=$FAKE_NIC_BIN:$PATH
 	mkdir -p "$FAKE_NIC_BIN"
 	# A stand-in ethtool: -l/-L (combined channels), -n/-N rx-flow-hash tcp4.
-	# FAKE_SLOW_N=1: -N says it started, then takes 2 s (a run to interrupt).
+	# FAKE_SLOW_N=1: -N says it started (slow-started), then waits for the test
+	# to create slow-release (at most 10 s): a run to interrupt, at a known step.
 	# FAKE_FAIL_N=1: -N fails as a driver without the feature does.
 	cat >"$FAKE_NIC_BIN/ethtool" <<-'EOF'
 	#!/bin/bash
@@ -39,7 +40,10 @@ fake_nic_init() { # dir ifname
 		true ;;
 	"-N rx-flow-hash tcp4")
 		[ -n "${FAKE_FAIL_N:-}" ] && { echo "Cannot change RX network flow hashing options: Operation not supported" >&2; exit 1; }
-		[ -n "${FAKE_SLOW_N:-}" ] && { touch "$FAKE_TREE/slow-started"; sleep 2; }
+		if [ -n "${FAKE_SLOW_N:-}" ]; then
+			touch "$FAKE_TREE/slow-started"
+			for i in $(seq 100); do [ -e "$FAKE_TREE/slow-release" ] && break; sleep 0.1; done
+		fi
 		echo "$5" >"$S/rss" ;;
 	*) echo "stand-in ethtool: unexpected: $*" >&2; exit 1 ;;
 	esac

@@ -99,15 +99,17 @@ make_tree
 # (a background job of a script starts with SIGINT ignored).
 FAKE_SLOW_N=1 setsid env --default-signal=INT "$NIC" apply --ifname eth9 --state "$STATE" --cpus 0-1 >"$tmp/int.out" 2>&1 &
 bg_pid=$!
-for ((i = 0; i < 100; i++)); do [ -e "$T/slow-started" ] && break; sleep 0.1; done
+for ((i = 0; i < 600; i++)); do [ -e "$T/slow-started" ] && break; sleep 0.1; done
 check "apply reached ethtool -N (queues already changed)" is "$(cat "$T/state/combined")" 2
 kill -INT "$bg_pid"
+sleep 0.2
+touch "$T/slow-release" # the shell runs its trap once ethtool returns
 wait "$bg_pid"
 rc=$?
 bg_pid=""
 sed 's/^/  | /' "$tmp/int.out"
 check "interrupted apply exits 130" is "$rc" 130
-rm -f "$T/slow-started"
+rm -f "$T/slow-started" "$T/slow-release"
 snapshot >"$tmp/after"
 check "every setting as before" diff "$tmp/before" "$tmp/after"
 check "state file removed" test ! -e "$STATE"
@@ -160,7 +162,7 @@ PAGES_DIR=$tmp/pages LOADGEN=/bin/true SERVERS=epoll SWEEP=cores MODES=keepalive
 	NIC_STATE=$STATE \
 	setsid env --default-signal=INT scripts/sweep.sh >"$tmp/sweep.out" 2>&1 &
 bg_pid=$!
-for ((i = 0; i < 100; i++)); do [ -e "$T/point-started" ] && break; sleep 0.1; done
+for ((i = 0; i < 600; i++)); do [ -e "$T/point-started" ] && break; sleep 0.1; done
 check "a point ran with the set-up applied" is "$(cat "$T/state/combined")" 1
 check "the sweep checked the largest point first (2 queues)" grep -qx 'ethtool -L eth9 combined 2' "$T/calls"
 kill -INT -- "-$bg_pid"

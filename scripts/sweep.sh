@@ -204,6 +204,7 @@ if plan_real_nic && [ "${NIC_SETUP:-1}" != 0 ]; then
 		NIC_STATE=""
 	else
 		bb_log "sweep: NIC $SERVER_IFNAME set up for $max_cores server cores: $(printf '%s\n' "$nic_check" | tr '\n' ' ')"
+		NIC_SHOW=$nic_check # for the machine file
 	fi
 fi
 BB_META_FIELDS=$(meta_row_fields | grep -v '^meta_timestamp=')

@@ -76,6 +76,11 @@ machine_info() { # file
 			echo
 			echo "### before the sweep (restored at its end)"
 			run_side srv cat "$NIC_STATE" 2>&1
+			if [ -n "${NIC_SHOW:-}" ]; then
+				echo
+				echo "### after the set-up for the largest point, checked before any load"
+				printf '%s\n' "$NIC_SHOW"
+			fi
 		fi
 		if ! is_remote; then
 			echo

@@ -176,6 +176,8 @@ check "every setting as before" diff "$tmp/before" "$tmp/after"
 check "state file removed" test ! -e "$STATE"
 check "machine file: the NIC section with the values from before" \
 	grep -q '^combined=4$' "$tmp/sweep/machine-$(hostname).txt"
+check "machine file: the set-up as checked before any load" \
+	grep -q '^nic_irq_cpus=0/1$' "$tmp/sweep/machine-$(hostname).txt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

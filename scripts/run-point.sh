@@ -14,7 +14,8 @@
 #   --concurrency C      connections (100)
 #   --rate R             open loop at R req/s; 0 = closed loop (0)
 #   --pageset SET        tiny 10k 150k 1m corpus (build/pages/SET) or a folder (corpus)
-#   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1)
+#   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1); a real NIC
+#                        gets one queue per server core (the queues column says so)
 #   --duration S --warmup S --timeout S   measured seconds (5), warm-up (1), request timeout
 #                        (2, or C/200 s above 400 connections: a closed loop of C
 #                        connections queues C/throughput; a 1 MiB page at 1000
@@ -29,7 +30,10 @@
 #   --search-args ARGS   more loadgen options for the search (e.g. "--search-start 5000")
 #
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
-# CLIENT_IFNAME to run on two hosts (docs/sweeps.md), CLIENT_CORES, CLIENT_CPUS,
+# CLIENT_IFNAME to run on two hosts (docs/sweeps.md; the server's NIC is set up
+# for the point by scripts/lib/nic-setup.sh and restored at the end, NIC_SETUP=0
+# leaves it alone, NIC_STATE names a state its caller restores: docs/real-hardware.md),
+# CLIENT_CORES, CLIENT_CPUS,
 # TOPO_GRO, TOPO_RPS, TOPO_NAPI (inline), TOPO_NAPI_DEFER_IRQS, TOPO_GRO_FLUSH_TIMEOUT
 # (recorded as labels: what the server's interface has), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
 # LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
@@ -107,6 +111,7 @@ CLI_TMP=/tmp/bypassbench-$LAB_NAME-cli
 tmp=$(mktemp -d /tmp/bypassbench-point.XXXXXX) || exit 1
 SRV_LOG=$tmp/server.log
 SRV_PID="" SRV_LAUNCH="" lg_pid="" nap_pid="" perf_pid="" lab_up=0 interrupted=0
+nic_state="" # set while this script owns a NIC set-up to restore
 
 # A sleep that a trapped signal interrupts at once.
 nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=""; }
@@ -121,6 +126,11 @@ cleanup() {
 		lg_pid=""
 	fi
 	server_stop 2>/dev/null
+	if [ -n "$nic_state" ]; then
+		run_side srv scripts/lib/nic-setup.sh restore --state "$nic_state" ||
+			bb_log "run-point: the NIC's settings are not all restored: run scripts/lib/nic-setup.sh restore --state $nic_state on the server host"
+		nic_state=""
+	fi
 	if [ "$lab_up" = 1 ]; then
 		topo_down "$LAB_NAME"
 		lab_up=0
@@ -182,6 +192,26 @@ if is_remote; then
 		mtu_now=$(run_side srv cat "/sys/class/net/$SERVER_IFNAME/mtu" 2>/dev/null)
 		[ "${mtu_now:-0}" = "$mtu" ] || fail mtu "MTU $mtu asked, $SERVER_IFNAME is at ${mtu_now:-unknown}; set CLIENT_IFNAME to let the scripts change both ends"
 	fi
+	# The NIC for this point: a queue per server core, its IRQ and XPS on
+	# that core, RSS on the 4-tuple, irqbalance stopped (docs/real-hardware.md).
+	if [ "${NIC_SETUP:-1}" = 0 ]; then
+		nic_labels=nic_setup=off
+	else
+		state=${NIC_STATE:-}
+		if [ -z "$state" ]; then
+			state=/tmp/bypassbench-nic-$SERVER_IFNAME.state
+			nic_state=$state
+		fi
+		busy=()
+		server_is_busy "$server" && busy=(--busy "${TOPO_NAPI_DEFER_IRQS:-2}:${TOPO_GRO_FLUSH_TIMEOUT:-200000}")
+		nic_labels=$(run_side srv scripts/lib/nic-setup.sh apply --ifname "$SERVER_IFNAME" --state "$state" \
+			--cpus "$server_cpus" "${busy[@]}" 2>"$tmp/nic.log") ||
+			fail nic "$(grep . "$tmp/nic.log" | tail -n 1)"
+		if [ "$nic_labels" != nic_setup=virtual ]; then
+			nic_labels=$(printf 'nic_setup=on\n%s' "$nic_labels")
+			queues=$(plan_queues "$workers")
+		fi
+	fi
 else
 	SRV_ADDR=$TOPO_SRV_ADDR
 	lab_up=1
@@ -228,6 +258,7 @@ lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "
 	--label "host=$(meta_get host)" --label "kernel=$(meta_get kernel)" --label "cpu_model=$(meta_get cpu_model)"
 	--label "client_tx_csum=$tx_csum")
 for t in "${tags[@]}"; do lg+=(--label "$t"); done
+while read -r t; do [ -n "$t" ] && lg+=(--label "$t"); done <<<"${nic_labels:-}"
 # What busy polling depends on, as the server's interface has it (the lab's
 # TOPO_NAPI_DEFER_IRQS / TOPO_GRO_FLUSH_TIMEOUT, or a real NIC's settings).
 srv_if=${SERVER_IFNAME:-$TOPO_SRV_IF}

@@ -22,11 +22,16 @@
 #   BASE_PAGESET BASE_CONC BASE_MTU BASE_MODE   what the other sweeps hold fixed
 #                (corpus 100 1500 keepalive)
 #   MAX_CORES    cap the cores sweep (default: every core the client leaves)
-#   CLIENT_CORES cores for the load generator (half the machine, at least 1)
+#   CLIENT_CORES cores for the load generator (half the machine, at least 1; on two
+#                hosts every CPU of the client host)
 #   OUT          the CSV (results/sweep-HOST-STAMP.csv); failures in OUT with -failures.csv
 #   PLOTS_DIR    where the figures go at the end (plots/out); NO_PLOTS=1 skips them
-#   DRY_RUN=1    print the points and the time estimate, run nothing
-#   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts
+#   DRY_RUN=1    print the CPU plan, the points and the time estimate, run nothing
+#   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts; the
+#                server's NIC is set up per point and restored at the end (NIC_SETUP=0:
+#                left alone; docs/real-hardware.md)
+#   SIMULATE_NCPUS SIMULATE_NUMA SIMULATE_NIC_NODE (with DRY_RUN=1): the plan of
+#                another machine (scripts/lib/cpu-plan.sh)
 #
 # Points shared by several sweeps (the base point is in all of them) run once
 # per repetition; the `sweep` column lists every sweep a row belongs to.
@@ -84,7 +89,7 @@ fi
 [[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
 cpu_split
 export CLIENT_CORES CLIENT_CPUS
-host=$(run_side srv hostname)
+if plan_simulated; then host=$(hostname); else host=$(run_side srv hostname); fi
 stamp=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-results/sweep-$host-$stamp.csv}
 FAILURES=${OUT%.csv}-failures.csv
@@ -92,17 +97,23 @@ mkdir -p "$(dirname "$OUT")" || exit 1
 
 # --- which servers and cores --------------------------------------------------
 servers=()
-for s in $SERVERS; do
-	if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
-done
-if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+if plan_simulated; then
+	# A machine that is not this one: nothing there to check.
+	bb_log "sweep: simulated machine (SIMULATE_*): servers, loadgen and page sets not checked"
+	read -ra servers <<<"$SERVERS"
+else
+	for s in $SERVERS; do
+		if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
+	done
+	if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+fi
 [ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
 max_cores=$MAX_SERVER_CORES
 [ -n "${MAX_CORES:-}" ] && [ "$MAX_CORES" -lt "$max_cores" ] && max_cores=$MAX_CORES
 if [ "$MAX_SERVER_CORES" -lt 2 ] && [[ " $SWEEP " == *" cores "* ]]; then
 	bb_log "sweep: $SRV_NPROC CPUs here, $CLIENT_CORES for the load generator: the cores sweep has only 1 server core (2 or more need a larger machine or two hosts, SERVER_HOST/CLIENT_HOST); nothing is recorded for them"
 fi
-for ps in $PAGESETS $BASE_PAGESET; do
+plan_simulated || for ps in $PAGESETS $BASE_PAGESET; do
 	run_side srv test -d "$(pageset_dir "$ps")" || bb_die "page set '$ps' not found at $(pageset_dir "$ps") (make corpus)"
 done
 
@@ -183,6 +194,7 @@ else
 fi
 bb_log "sweep: results in $OUT (failures in $FAILURES)"
 if [ "${DRY_RUN:-0}" = 1 ]; then
+	plan_print "$max_cores" || exit 1
 	for key in "${closed[@]}" "${open[@]}"; do echo "$key ${point_sweeps[$key]}"; done
 	exit 0
 fi
@@ -191,6 +203,33 @@ fi
 RUN_POINT=${RUN_POINT:-scripts/run-point.sh}
 [ "$(id -u)" = 0 ] || is_remote || [ "$RUN_POINT" != scripts/run-point.sh ] ||
 	bb_die "the local lab needs root (network namespaces): run as root"
+
+# A real NIC: its settings saved once, each point sets its own (run-point.sh),
+# and the saved ones come back when the sweep ends, however it ends.
+nic_restore() {
+	[ -n "${NIC_STATE:-}" ] || return 0
+	run_side srv scripts/lib/nic-setup.sh restore --state "$NIC_STATE" ||
+		bb_log "sweep: the NIC's settings are not all restored: run scripts/lib/nic-setup.sh restore --state $NIC_STATE on the server host"
+	NIC_STATE=""
+}
+if plan_real_nic && [ "${NIC_SETUP:-1}" != 0 ]; then
+	export NIC_STATE=${NIC_STATE:-/tmp/bypassbench-nic-$SERVER_IFNAME.state}
+	if run_side srv test -e "$NIC_STATE"; then
+		bb_log "sweep: $NIC_STATE on the server host is left by a run that did not finish: the settings it holds are the ones restored at the end"
+	fi
+	trap nic_restore EXIT
+	run_side srv scripts/lib/nic-setup.sh save --ifname "$SERVER_IFNAME" --state "$NIC_STATE" || exit 1
+	# Before any load: every setting the largest point needs must take.
+	nic_check=$(run_side srv scripts/lib/nic-setup.sh apply --ifname "$SERVER_IFNAME" --state "$NIC_STATE" \
+		--cpus "$(server_cpus_for "$max_cores")" 2>&1) || bb_die "NIC set-up of $SERVER_IFNAME: $(printf '%s\n' "$nic_check" | grep . | tail -n 1)"
+	if [ "$nic_check" = nic_setup=virtual ]; then
+		bb_log "sweep: $SERVER_IFNAME is a virtual interface: no NIC set-up"
+		NIC_STATE=""
+	else
+		bb_log "sweep: NIC $SERVER_IFNAME set up for $max_cores server cores: $(printf '%s\n' "$nic_check" | tr '\n' ' ')"
+		NIC_SHOW=$nic_check # for the machine file
+	fi
+fi
 BB_META_FIELDS=$(meta_row_fields | grep -v '^meta_timestamp=')
 export BB_META_FIELDS
 machine_file=$(dirname "$OUT")/machine-$host.txt

@@ -82,35 +82,6 @@ cpu_list_count() { local l; l=$(cpu_list_expand "$1"); set -- $l; echo $#; }
 # "0 1 2" -> "0,1,2"
 cpu_list_join() { local IFS=,; printf '%s' "$*"; }
 
-# Number of CPUs on a side (one host, or this machine for the lab).
-side_nproc() { run_side "$1" nproc; }
-
-# The CPU split of ARCHITECTURE.md: the server gets the first cores, the load
-# generator the last CLIENT_CORES cores (default: half, at least one). On two
-# hosts each side has its own machine, so both start at CPU 0.
-# Sets: SRV_NPROC CLI_NPROC CLIENT_CORES CLIENT_CPUS MAX_SERVER_CORES
-cpu_split() {
-	SRV_NPROC=$(side_nproc srv) || bb_die "cannot count the server side's CPUs"
-	CLI_NPROC=$(side_nproc cli) || bb_die "cannot count the client side's CPUs"
-	if [ -z "${CLIENT_CORES:-}" ]; then
-		CLIENT_CORES=$((CLI_NPROC / 2))
-		[ "$CLIENT_CORES" -ge 1 ] || CLIENT_CORES=1
-	fi
-	if [ -n "${CLIENT_HOST:-}" ] && [ -n "${SERVER_HOST:-}" ] && [ "$SERVER_HOST" != "$CLIENT_HOST" ]; then
-		CLIENT_CPUS=${CLIENT_CPUS:-$(_cpu_range 0 $((CLIENT_CORES - 1)))}
-		MAX_SERVER_CORES=$SRV_NPROC
-	else
-		CLIENT_CPUS=${CLIENT_CPUS:-$(_cpu_range $((CLI_NPROC - CLIENT_CORES)) $((CLI_NPROC - 1)))}
-		MAX_SERVER_CORES=$((SRV_NPROC - CLIENT_CORES))
-	fi
-	[ "$MAX_SERVER_CORES" -ge 1 ] || bb_die "no CPU left for the server ($SRV_NPROC CPUs, $CLIENT_CORES for the client)"
-}
-
-_cpu_range() { [ "$1" = "$2" ] && echo "$1" || echo "$1-$2"; }
-
-# Server CPUs for W workers: the first W cores.
-server_cpus_for() { _cpu_range 0 $(($1 - 1)); }
-
 # The page set folder and its URI index (written by `make corpus`, see tools/).
 # A page set is a name under build/pages or any folder; the index is the first
 # of the known names that exists, else every file of the folder, listed into
@@ -148,3 +119,6 @@ fmt_secs() {
 	elif [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60))
 	else printf '%ds' "$s"; fi
 }
+
+# The CPU split (which CPUs each side gets): its own file.
+source "$BB_ROOT/scripts/lib/cpu-plan.sh"

@@ -41,6 +41,7 @@ machine_info() { # file
 		echo "server_host: ${SERVER_HOST:-local lab (network namespaces)}"
 		echo "client_host: ${CLIENT_HOST:-local lab (network namespaces)}"
 		echo "client_cores: $CLIENT_CORES ($CLIENT_CPUS); server cores up to $MAX_SERVER_CORES"
+		echo "server_cpu_order: $(cpu_list_compress $SERVER_CPU_ORDER) (a point with W workers takes the first W; scripts/lib/cpu-plan.sh)"
 		echo "lab: TOPO_GRO=${TOPO_GRO:-default} TOPO_RPS=${TOPO_RPS:-0} client tx checksum=${LAB_CLIENT_TX_CSUM:-off}"
 		local side
 		for side in srv cli; do
@@ -66,6 +67,21 @@ machine_info() { # file
 					echo; echo "### ethtool -l $i"; ethtool -l "$i" 2>/dev/null
 				done' 2>&1
 		done
+		if [ -n "${NIC_STATE:-}" ]; then
+			echo
+			echo "## NIC set-up of $SERVER_IFNAME (scripts/lib/nic-setup.sh)"
+			echo "each point: ethtool -L combined = server cores; queue i's IRQs (smp_affinity_list) and XPS (tx-i/xps_cpus) on server CPU i;"
+			echo "ethtool -N rx-flow-hash tcp4 sdfn; irqbalance stopped; busy variants: napi_defer_hard_irqs=${TOPO_NAPI_DEFER_IRQS:-2} gro_flush_timeout=${TOPO_GRO_FLUSH_TIMEOUT:-200000}, the others: as before."
+			echo "every row's labels hold what the NIC had (nic_queues, nic_irq_cpus, nic_xps_cpus, nic_rss_tcp4, irqbalance, napi_defer_hard_irqs, gro_flush_timeout)"
+			echo
+			echo "### before the sweep (restored at its end)"
+			run_side srv cat "$NIC_STATE" 2>&1
+			if [ -n "${NIC_SHOW:-}" ]; then
+				echo
+				echo "### after the set-up for the largest point, checked before any load"
+				printf '%s\n' "$NIC_SHOW"
+			fi
+		fi
 		if ! is_remote; then
 			echo
 			echo "## lab offloads (veth, as created by scripts/lib/topology.sh for each point)"

@@ -9,7 +9,9 @@
 #      mode runs and is recorded;
 #   2. the two-host path: SERVER_HOST/CLIENT_HOST through a stand-in `ssh`
 #      that maps a host name to a namespace, MTU set through the interfaces,
-#      the server's CPU sampled by the script (loadgen cannot see it);
+#      the server's CPU sampled by the script (loadgen cannot see it); then
+#      with a stand-in NIC behind the server's interface name: set up for the
+#      run, recorded in the row, restored after;
 #   3. a sweep interrupted mid-run (SIGINT to its process group, as Ctrl-C)
 #      leaves no namespace, no process and no XDP program behind.
 # Checks behaviour, never speed.
@@ -163,6 +165,27 @@ check "server CPU sampled by the script" all_positive $(col "$tmp/remote.csv" se
 check "MTU set on both hosts' interfaces" [ "$(ip netns exec "$LAB-srv" cat /sys/class/net/veth-srv/mtu)/$(ip netns exec "$LAB-cli" cat /sys/class/net/veth-cli/mtu)" = 4000/4000 ]
 check "mtu column" all_equal 4000 $(col "$tmp/remote.csv" mtu)
 check "no server left on the server host" [ -z "$(ip netns pids "$LAB-srv")" ]
+check "a veth is no NIC: left alone, and the row says so" grep -q 'nic_setup=virtual' "$tmp/remote.csv"
+# The same run with a stand-in NIC behind veth-srv's name (tests/integration/fake_nic.sh):
+# run-point sets it up for its one server core, records it, and restores it.
+(
+	source tests/integration/fake_nic.sh
+	fake_nic_init "$tmp" veth-srv
+	fake_nic_snapshot >"$tmp/nic.before"
+	PATH=$tmp/fakebin:$PATH SERVER_HOST=$LAB-srv CLIENT_HOST=$LAB-cli SERVER_ADDR=$TOPO_SRV_ADDR \
+		SERVER_IFNAME=veth-srv CLIENT_IFNAME=veth-cli CLIENT_CPUS=1 \
+		scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 1 --warmup 0.3 \
+		--csv "$tmp/nic.csv" >"$tmp/nic.out" 2>&1
+	echo "rc=$?" >>"$tmp/nic.out"
+	fake_nic_snapshot >"$tmp/nic.after"
+)
+sed 's/^/  | /' "$tmp/nic.out" | tail -n 3
+check "stand-in NIC: run exits 0" grep -qx 'rc=0' "$tmp/nic.out"
+check "stand-in NIC: one queue, its IRQ and XPS on server CPU 0, recorded" \
+	grep -q 'nic_setup=on;nic_queues=1;nic_irq_cpus=0;nic_xps_cpus=0;nic_rss_tcp4=sdfn;irqbalance=off' "$tmp/nic.csv"
+check "stand-in NIC: queues column 1" all_equal 1 $(col "$tmp/nic.csv" queues)
+check "stand-in NIC: set for the run (ethtool -L combined 1)" grep -qx 'ethtool -L veth-srv combined 1' "$tmp/fake-nic-tree/calls"
+check "stand-in NIC: every setting restored after the run" diff "$tmp/nic.before" "$tmp/nic.after"
 topo_down "$LAB"
 
 # --- 3. an interrupted sweep --------------------------------------------------------

@@ -14,7 +14,8 @@
 #   --concurrency C      connections (100)
 #   --rate R             open loop at R req/s; 0 = closed loop (0)
 #   --pageset SET        tiny 10k 150k 1m corpus (build/pages/SET) or a folder (corpus)
-#   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1); a real NIC
+#   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1; httpd-xdp: one
+#                        per worker, and the client's txrehash off); a real NIC
 #                        gets one queue per server core (the queues column says so)
 #   --duration S --warmup S --timeout S   measured seconds (5), warm-up (1), request timeout
 #                        (2, or C/200 s above 400 connections: a closed loop of C
@@ -61,7 +62,7 @@ source "$BB_ROOT/scripts/lib/metadata.sh"
 source "$BB_ROOT/scripts/lib/profile.sh"
 cd "$BB_ROOT" || exit 1
 
-server="" workers=1 mode=keepalive conc=100 rate=0 pageset=corpus mtu=1500 queues=1
+server="" workers=1 mode=keepalive conc=100 rate=0 pageset=corpus mtu=1500 queues=""
 duration=5 warmup=1 timeout="" rep=1 csv="" failures="" tags=() slo="" search_args=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -91,6 +92,17 @@ done
 [ -n "$server" ] || bb_die "--server is required"
 [ -n "$csv" ] || bb_die "--csv is required"
 case $mode in keepalive|close) ;; *) bb_die "--mode must be keepalive or close, not '$mode'" ;; esac
+# The lab's veth: one queue, except for httpd-xdp, whose workers each serve
+# one queue (a worker without its queue has nothing to bind to). Its flows must
+# then stay on their queue: on veth the client's tx queue is the server's rx
+# queue, so the client must not rehash a flow after a timeout.
+if [ -z "$queues" ]; then
+	queues=1
+	if [ "$(server_base "${server##*/}")" = xdp ] || [ "${server##*/}" = httpd-xdp ]; then
+		queues=$workers
+		export TOPO_CLIENT_TXREHASH=${TOPO_CLIENT_TXREHASH:-0}
+	fi
+fi
 for v in workers conc mtu queues rep; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || bb_die "--$v must be a positive integer, not '${!v}'"
 done

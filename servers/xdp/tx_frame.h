@@ -21,9 +21,11 @@
 #define BB_TX_FRAME_H
 
 #include <linux/if_xdp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "frame_pool.h"
 #include "umem_mirror.h"
 
 /* Descriptors per frame at most. Copy mode takes the first into the skb's
@@ -58,5 +60,15 @@ int tx_frame_plan(struct tx_frame_plan *pl, const struct umem_mirror *m, uint32_
 void tx_frame_write(const struct tx_frame_plan *pl, const struct umem_mirror *m,
 		    uint8_t *area, uint32_t room, uint32_t md_len, const struct iovec *iov,
 		    int iovcnt, const uint64_t *chunks, struct xdp_desc *out);
+
+/* One address from the completion ring: a frame-pool chunk goes back to
+ * the pool and its tag is returned (0: none); a mirror address (a page
+ * body) is nothing to give back: never pooled, *body set. m may be NULL. */
+static inline uint32_t tx_frame_done(struct frame_pool *fp, const struct umem_mirror *m,
+				     uint64_t addr, bool *body)
+{
+	*body = m && umem_mirror_owns(m, addr);
+	return *body ? 0 : frame_pool_tx_done(fp, addr);
+}
 
 #endif

@@ -308,13 +308,10 @@ void xsk_port_reclaim(struct xsk_port *p)
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++) {
-		uint64_t addr = *xsk_ring_cons__comp_addr(&p->comp, idx + i);
-		/* A page body: not the pool's, nothing to give back. */
-		if (p->mirror && umem_mirror_owns(p->mirror, addr)) {
-			p->stats.tx_body_done++;
-			continue;
-		}
-		uint32_t tag = frame_pool_tx_done(&p->pool, addr);
+		bool body;
+		uint32_t tag = tx_frame_done(&p->pool, p->mirror,
+					     *xsk_ring_cons__comp_addr(&p->comp, idx + i), &body);
+		p->stats.tx_body_done += body;
 		if (tag && p->tx_done)
 			p->tx_done(p->tx_done_ctx, tag);
 	}

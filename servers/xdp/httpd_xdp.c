@@ -533,6 +533,12 @@ static void to_server_stats(const struct netstack_stats *s, const struct xdp_htt
 	out->errors = s->conns_timed_out;
 }
 
+/* MiB with two decimals: "1 MiB over a 1 MiB limit" would read as a bug. */
+static double mib(uint64_t bytes)
+{
+	return (double)bytes / (1 << 20);
+}
+
 /* The page cache's copy in the UMEM (--tx-body umem), shared by every
  * queue: its chunks go behind each queue's frames. */
 static void make_mirror(const struct server_options *o, const struct xdp_config *cfg,
@@ -546,15 +552,15 @@ static void make_mirror(const struct server_options *o, const struct xdp_config 
 		server_die_usage(o, "the page set (%zu MiB) cannot be laid out in UMEM chunks: "
 				 "serve it with --tx-body copy", len >> 20);
 	if (umem_mirror_bytes(m) > cfg->umem_pages_max)
-		server_die_usage(o, "the page set takes %" PRIu64 " MiB of UMEM per queue, over "
-				 "--umem-pages-max (%" PRIu64 " MiB): raise it, or serve the pages "
-				 "with --tx-body copy", umem_mirror_bytes(m) >> 20,
-				 cfg->umem_pages_max >> 20);
+		server_die_usage(o, "the page set takes %.2f MiB of UMEM per queue, over "
+				 "--umem-pages-max (%.2f MiB): raise it, or serve the pages "
+				 "with --tx-body copy", mib(umem_mirror_bytes(m)),
+				 mib(cfg->umem_pages_max));
 	if (umem_mirror_create(m, arena, len, FRAME_SIZE, frames_len)) {
 		if (errno == ENOMEM || errno == ENOSPC)
-			server_die_usage(o, "no memory for the %" PRIu64 " MiB copy of the page set "
+			server_die_usage(o, "no memory for the %.2f MiB copy of the page set "
 					 "in the UMEM (%s): serve it with --tx-body copy",
-					 umem_mirror_bytes(m) >> 20, strerror(errno));
+					 mib(umem_mirror_bytes(m)), strerror(errno));
 		server_die_errno(o, "creating the UMEM copy of the page set (memfd)");
 	}
 }
@@ -669,9 +675,9 @@ int main(int argc, char **argv)
 		w->poll = cfg.poll;
 		rc = xsk_port_open(&w->port, &pcfg, err, sizeof(err));
 		if (rc == -2 && pcfg.mirror)
-			server_die_usage(&o, "%s; the page set takes %" PRIu64 " MiB of each queue's "
+			server_die_usage(&o, "%s; the page set takes %.2f MiB of each queue's "
 					 "UMEM: serve it with --tx-body copy", err,
-					 umem_mirror_bytes(&mirror) >> 20);
+					 mib(umem_mirror_bytes(&mirror)));
 		if (rc)
 			server_die(&o, "%s", err);
 		if (cfg.csum == CSUM_OFFLOAD && !w->port.tx_md_len)
@@ -710,12 +716,12 @@ int main(int argc, char **argv)
 		server_die(&o, "%s", err);
 
 	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s csum=%s "
-		 "umem_frames=%u umem_pages_mib=%" PRIu64 " tx_body=%s rx_ring=%u tx_ring=%u "
+		 "umem_frames=%u umem_pages_mib=%.1f tx_body=%s rx_ring=%u tx_ring=%u "
 		 "conn_tx_frames=%u multibuffer=%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
 		 offloaded == cfg.queues ? "offload" : offloaded ? "mixed" : "software",
-		 cfg.frames, umem_mirror_bytes(&mirror) >> 20,
+		 cfg.frames, mib(umem_mirror_bytes(&mirror)),
 		 cfg.tx_body == TX_BODY_UMEM ? "umem" : "copy", cfg.rx_ring, cfg.tx_ring, conn_cap,
 		 sg ? "yes" : "no");
 	/* Frames that arrive before a worker runs wait in its rx ring. */

@@ -40,6 +40,11 @@ server_base() {
 	esac
 }
 server_is_busy() { case " $SERVER_NAMES_BUSY " in *" $1 "*) return 0 ;; esac; return 1; }
+server_is_variant() {
+	server_is_busy "$1" && return 0
+	case " $SERVER_NAMES_VARIANTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 server_variant_args() {
 	case $1 in
 	xdp-busy) printf '%s' "--poll busy" ;;
@@ -50,8 +55,7 @@ server_variant_args() {
 
 server_is_ours() {
 	case $1 in */*) return 0 ;; esac
-	server_is_busy "$1" && return 0
-	case " $SERVER_NAMES_VARIANTS " in *" $1 "*) return 0 ;; esac
+	server_is_variant "$1" && return 0
 	case " $SERVER_NAMES_OURS " in *" $1 "*) return 0 ;; esac
 	return 1
 }
@@ -194,7 +198,7 @@ server_start() { # name workers cpus pageset
 		cmd=("$(server_bin "$name")" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
 		case $name in *xdp*) cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}") ;; esac
 		# shellcheck disable=SC2207
-		cmd+=($(server_variant_args "$name"))
+		server_is_variant "$name" && cmd+=($(server_variant_args "$name"))
 		# shellcheck disable=SC2206
 		cmd+=(${SERVER_ARGS:-}) ;;
 	esac

@@ -2,10 +2,6 @@
 
 #include <string.h>
 
-#ifndef XDP_PKT_CONTD
-#define XDP_PKT_CONTD (1 << 0) /* Debian 12's headers (6.1) lack it */
-#endif
-
 /* The descriptors of pieces [from, iovcnt), all in the mirror: one per
  * mirror chunk a piece touches, a piece that continues the previous one in
  * the same chunk merged into its descriptor. out NULL: count only. */

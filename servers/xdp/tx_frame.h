@@ -28,6 +28,10 @@
 #include "frame_pool.h"
 #include "umem_mirror.h"
 
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0) /* Debian 12's headers (6.1) lack it */
+#endif
+
 /* Descriptors per frame at most. Copy mode takes the first into the skb's
  * linear part and each further one as a page fragment, refusing a frame
  * past MAX_SKB_FRAGS (17) fragments (xsk_build_skb: -EOVERFLOW); zero-copy

@@ -181,8 +181,15 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		}
 		p->area_len += (size_t)umem_mirror_bytes(cfg->mirror);
 	}
-	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	/* Populated: the frames only (the mirror's pages replace the rest). */
+	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p->area != MAP_FAILED &&
+	    mmap(p->area, frames_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0) == MAP_FAILED) {
+		munmap(p->area, p->area_len);
+		p->area = MAP_FAILED;
+	}
 	if (p->area == MAP_FAILED) {
 		int e = errno;
 		p->area = NULL;

@@ -62,7 +62,13 @@ static void bind_error(const struct xsk_port_config *cfg, int e, char *err, size
 		snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
 	else if (cfg->zerocopy && (e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EINVAL))
 		snprintf(err, errlen, "the driver of %s refuses AF_XDP zero-copy on queue %d (%s); "
-			 "run without --zerocopy for copy mode", cfg->ifname, cfg->queue, strerror(e));
+			 "run without --zerocopy for copy mode%s", cfg->ifname, cfg->queue, strerror(e),
+			 cfg->mirror ? ", or with --tx-body copy if it lacks multi-buffer zero-copy"
+			 : "");
+	else if (cfg->sg && e == EOPNOTSUPP && cfg->mirror)
+		snprintf(err, errlen, "binding an AF_XDP socket with XDP_USE_SG (multi-buffer, "
+			 "which page bodies in the UMEM need) on %s in %s mode: not supported by "
+			 "this kernel or driver; use --tx-body copy", cfg->ifname, mode);
 	else if (cfg->sg && e == EOPNOTSUPP)
 		snprintf(err, errlen, "binding an AF_XDP socket with XDP_USE_SG (multi-buffer, "
 			 "needed for MTU above one page) on %s: not supported by this kernel or "

@@ -51,7 +51,8 @@ $(FUZZ_DIR)/fuzz_http_core: $(FUZZ_HTTP_CORE_SRCS) $(wildcard servers/common/*.h
 # The stack's sources come from servers/xdp/netstack.mk (NETSTACK_SRCS), so a
 # file added to the stack is fuzzed without touching this.
 FUZZ_NETSTACK_SRCS := tests/fuzz/fuzz_netstack.c \
-		$(addprefix servers/xdp/, $(NETSTACK_SRCS) $(XDP_HTTP_SRCS)) $(FUZZ_COMMON_SRCS)
+		$(addprefix servers/xdp/, $(NETSTACK_SRCS) $(XDP_HTTP_SRCS)) $(FUZZ_COMMON_SRCS) \
+		$(addprefix servers/xdp/, tx_frame.c umem_mirror.c frame_pool.c)
 # A script of a few hundred operations reaches far; longer inputs mostly
 # repeat themselves and run slower.
 FUZZ_NETSTACK_MAX_LEN ?= 4096

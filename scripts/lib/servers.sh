@@ -28,18 +28,34 @@ SERVER_NAMES_REF="nginx lighttpd"
 # for xdp. Its runs get the lab busy polling needs (run-point.sh).
 SERVER_NAMES_BUSY="epoll-busy uring-busy xdp-busy"
 BUSY_POLL_US=${BUSY_POLL_US:-50}
-server_base() { case $1 in *-busy) printf '%s' "${1%-busy}" ;; *) printf '%s' "$1" ;; esac; }
+# xdp-copybody is httpd-xdp copying every segment's body into its frame
+# (--tx-body copy), against the default, bodies that live in the UMEM:
+# scripts/bench-xdp.sh body measures one against the other.
+SERVER_NAMES_VARIANTS="xdp-copybody"
+server_base() {
+	case $1 in
+	*-busy) printf '%s' "${1%-busy}" ;;
+	xdp-copybody) printf '%s' xdp ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
 server_is_busy() { case " $SERVER_NAMES_BUSY " in *" $1 "*) return 0 ;; esac; return 1; }
+server_is_variant() {
+	server_is_busy "$1" && return 0
+	case " $SERVER_NAMES_VARIANTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 server_variant_args() {
 	case $1 in
 	xdp-busy) printf '%s' "--poll busy" ;;
 	*-busy) printf '%s' "--busy-poll $BUSY_POLL_US" ;;
+	xdp-copybody) printf '%s' "--tx-body copy" ;;
 	esac
 }
 
 server_is_ours() {
 	case $1 in */*) return 0 ;; esac
-	server_is_busy "$1" && return 0
+	server_is_variant "$1" && return 0
 	case " $SERVER_NAMES_OURS " in *" $1 "*) return 0 ;; esac
 	return 1
 }
@@ -182,7 +198,7 @@ server_start() { # name workers cpus pageset
 		cmd=("$(server_bin "$name")" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
 		case $name in *xdp*) cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}") ;; esac
 		# shellcheck disable=SC2207
-		server_is_busy "$name" && cmd+=($(server_variant_args "$name"))
+		server_is_variant "$name" && cmd+=($(server_variant_args "$name"))
 		# shellcheck disable=SC2206
 		cmd+=(${SERVER_ARGS:-}) ;;
 	esac

@@ -476,3 +476,9 @@ size_t page_cache_bytes(const struct page_cache *pc)
 	return sizeof(*pc) + pc->arena_len + pc->count * sizeof(struct page) +
 	       (pc->table_mask + 1) * sizeof(struct table_slot);
 }
+
+const char *page_cache_arena(const struct page_cache *pc, size_t *len)
+{
+	*len = pc->arena_len;
+	return pc->arena;
+}

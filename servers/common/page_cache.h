@@ -66,4 +66,9 @@ size_t page_cache_count(const struct page_cache *pc);
 const struct page *page_cache_at(const struct page_cache *pc, size_t i);
 size_t page_cache_bytes(const struct page_cache *pc); /* memory held */
 
+/* The one block that holds every page's response (not the error pages'),
+ * for an engine that keeps a copy of it elsewhere: httpd-xdp mirrors it
+ * into its UMEM, so that segments can point at the bodies. */
+const char *page_cache_arena(const struct page_cache *pc, size_t *len);
+
 #endif

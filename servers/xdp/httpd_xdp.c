@@ -27,6 +27,7 @@
 #include "page_sums.h"
 #include "parse_size.h"
 #include "server.h"
+#include "umem_mirror.h"
 #include "xdp_prog.h"
 #include "xdp_http.h"
 #include "xsk_port.h"
@@ -60,6 +61,12 @@
 enum poll_mode { POLL_BLOCK, POLL_BUSY };
 /* TCP checksums: by the kernel/device through AF_XDP tx metadata, or ours. */
 enum csum_mode { CSUM_AUTO, CSUM_SOFTWARE, CSUM_OFFLOAD };
+/* Where a segment's body comes from: descriptors pointing at the pages'
+ * copy in the UMEM (umem_mirror.h), or bytes copied into each frame. */
+enum tx_body { TX_BODY_UMEM, TX_BODY_COPY };
+/* Page bytes a UMEM may mirror by default (--umem-pages-max): every queue
+ * registers (pins and accounts) them, on top of its frames. */
+#define DEFAULT_UMEM_PAGES_MAX (1ull << 30)
 
 struct xdp_config {
 	const char *ifname;
@@ -70,6 +77,8 @@ struct xdp_config {
 	uint32_t frames;
 	uint32_t rx_ring, tx_ring;
 	enum csum_mode csum;
+	enum tx_body tx_body;
+	uint64_t umem_pages_max;
 };
 
 struct worker {
@@ -180,6 +189,27 @@ static int opt_csum(void *cfg, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int opt_tx_body(void *cfg, const char *v, char *err, size_t errlen)
+{
+	struct xdp_config *c = cfg;
+
+	if (!strcmp(v, "umem"))
+		c->tx_body = TX_BODY_UMEM;
+	else if (!strcmp(v, "copy"))
+		c->tx_body = TX_BODY_COPY;
+	else {
+		snprintf(err, errlen, "expected 'umem' or 'copy'");
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_umem_pages_max(void *cfg, const char *v, char *err, size_t errlen)
+{
+	return parse_size(v, 1 << 20, 1ull << 40, &((struct xdp_config *)cfg)->umem_pages_max,
+			  err, errlen);
+}
+
 static const struct engine_option xdp_options[] = {
 	{ "ifname", 1, "interface to bind (required); --addr must be one of its IPv4 addresses",
 	  opt_ifname },
@@ -196,6 +226,10 @@ static const struct engine_option xdp_options[] = {
 	{ "tx-ring", 1, "tx ring entries, a power of two (default 2048)", opt_tx_ring },
 	{ "csum", 1, "TCP checksums: auto (default; offload where the kernel can), software, "
 	  "offload (exit 1 if the kernel cannot)", opt_csum },
+	{ "tx-body", 1, "umem (default): page bodies live in the UMEM and segments point at "
+	  "them; copy: every segment's body is copied into its frame", opt_tx_body },
+	{ "umem-pages-max", 1, "most page bytes a queue's UMEM mirrors with --tx-body umem "
+	  "(default 1G); a larger page set exits 2", opt_umem_pages_max },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -244,6 +278,16 @@ static const char help_extra[] =
 	"mode when the kernel supports it, else software; zero-copy always sums in\n"
 	"software (the driver's support is not queried), and --csum offload with\n"
 	"--zerocopy is refused. The ready line says which is in use (csum=...).\n"
+	"\n"
+	"Page bodies (--tx-body): with umem (the default) the page cache is copied\n"
+	"once, at start, into UMEM chunks behind each queue's frames (one memfd,\n"
+	"mapped by every queue), and a data segment is one small frame (headers,\n"
+	"and in a reply's first segment the HTTP head) plus multi-buffer\n"
+	"descriptors (XDP_USE_SG) pointing at the body: sending writes only the\n"
+	"headers. Completions of body descriptors are skipped, never pooled. The\n"
+	"UMEM grows by the page set (a 67 MB corpus: 67 MiB per queue, held once);\n"
+	"a page set over --umem-pages-max, or one the kernel cannot lock, exits 2.\n"
+	"copy: every segment's body is copied into its frame (the old path).\n"
 	"\n"
 	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
 	"NICs whose driver supports it, and the server exits with a clear message\n"
@@ -417,6 +461,9 @@ static void print_xdp_stats(const struct worker *w, int n)
 		x.rx_oversize += p->rx_oversize;
 		x.tx_frames += p->tx_frames;
 		x.tx_descs += p->tx_descs;
+		x.tx_body_descs += p->tx_body_descs;
+		x.tx_copy_bytes += p->tx_copy_bytes;
+		x.tx_body_done += p->tx_body_done;
 		x.tx_no_frame += p->tx_no_frame;
 		x.tx_no_slot += p->tx_no_slot;
 		x.tx_too_big += p->tx_too_big;
@@ -437,12 +484,14 @@ static void print_xdp_stats(const struct worker *w, int n)
 		used += (size_t)snprintf(per_queue + used, sizeof(per_queue) - used, "%s%" PRIu64,
 					 i ? "/" : "", w[i].port.stats.rx_frames);
 	printf("xsk rx_per_queue=%s rx_frames=%" PRIu64 " rx_descs=%" PRIu64 " rx_oversize=%" PRIu64
-	       " tx_frames=%" PRIu64 " tx_descs=%" PRIu64 " tx_no_frame=%" PRIu64
+	       " tx_frames=%" PRIu64 " tx_descs=%" PRIu64 " tx_body_descs=%" PRIu64
+	       " tx_copy_bytes=%" PRIu64 " tx_body_done=%" PRIu64 " tx_no_frame=%" PRIu64
 	       " tx_data_capped=%" PRIu64 " tx_pool_data_refused=%" PRIu64
 	       " tx_pool_ctl_refused=%" PRIu64
 	       " tx_pool_low=%" PRIu32 " tx_no_slot=%" PRIu64 " tx_too_big=%" PRIu64
 	       " tx_kicks=%" PRIu64 " tx_kick_again=%" PRIu64 " rx_wakeups=%" PRIu64 " fill_short=%" PRIu64 "\n",
-	       per_queue, x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs, x.tx_no_frame,
+	       per_queue, x.rx_frames, x.rx_descs, x.rx_oversize, x.tx_frames, x.tx_descs,
+	       x.tx_body_descs, x.tx_copy_bytes, x.tx_body_done, x.tx_no_frame,
 	       data_capped, data_refused, ctl_refused, pool_low, x.tx_no_slot, x.tx_too_big, x.tx_kicks,
 	       x.tx_kick_again, x.rx_wakeups, x.fill_short);
 	printf("tcp frames_in=%" PRIu64 " frames_out=%" PRIu64 " tx_full=%" PRIu64
@@ -484,10 +533,45 @@ static void to_server_stats(const struct netstack_stats *s, const struct xdp_htt
 	out->errors = s->conns_timed_out;
 }
 
+/* MiB with two decimals: "1 MiB over a 1 MiB limit" would read as a bug. */
+static double mib(uint64_t bytes)
+{
+	return (double)bytes / (1 << 20);
+}
+
+/* The page cache's copy in the UMEM (--tx-body umem), shared by every
+ * queue: its chunks go behind each queue's frames. */
+static void make_mirror(const struct server_options *o, const struct xdp_config *cfg,
+			const struct page_cache *pc, struct umem_mirror *m)
+{
+	size_t len;
+	const char *arena = page_cache_arena(pc, &len);
+	uint64_t frames_len = (uint64_t)cfg->frames * FRAME_SIZE;
+
+	if (umem_mirror_layout(m, arena, len, FRAME_SIZE, frames_len))
+		server_die_usage(o, "the page set (%zu MiB) cannot be laid out in UMEM chunks: "
+				 "serve it with --tx-body copy", len >> 20);
+	if (umem_mirror_bytes(m) > cfg->umem_pages_max)
+		server_die_usage(o, "the page set takes %.2f MiB of UMEM per queue, over "
+				 "--umem-pages-max (%.2f MiB): raise it, or serve the pages "
+				 "with --tx-body copy", mib(umem_mirror_bytes(m)),
+				 mib(cfg->umem_pages_max));
+	if (umem_mirror_create(m, arena, len, FRAME_SIZE, frames_len)) {
+		if (errno == ENOMEM || errno == ENOSPC)
+			server_die_usage(o, "no memory for the %.2f MiB copy of the page set "
+					 "in the UMEM (%s): serve it with --tx-body copy",
+					 mib(umem_mirror_bytes(m)), strerror(errno));
+		server_die_errno(o, "creating the UMEM copy of the page set (memfd)");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct xdp_config cfg = { .poll = POLL_BLOCK, .frames = DEFAULT_FRAMES,
-				  .rx_ring = DEFAULT_RX_RING, .tx_ring = DEFAULT_TX_RING };
+				  .rx_ring = DEFAULT_RX_RING, .tx_ring = DEFAULT_TX_RING,
+				  .tx_body = TX_BODY_UMEM,
+				  .umem_pages_max = DEFAULT_UMEM_PAGES_MAX };
+	struct umem_mirror mirror = { .memfd = -1 };
 	struct engine_desc desc = {
 		.name = "httpd-xdp",
 		.summary = "AF_XDP sockets, one per queue, under a userspace TCP/IP stack",
@@ -549,6 +633,8 @@ int main(int argc, char **argv)
 	server_install_signals();
 	pc = server_load_pages(&o);
 	raise_memlock();
+	if (cfg.tx_body == TX_BODY_UMEM)
+		make_mirror(&o, &cfg, pc, &mirror);
 
 	if (xdp_prog_load(&prog, o.addr, htons(o.port), cfg.queues, err, sizeof(err)))
 		server_die(&o, "%s", err);
@@ -559,7 +645,7 @@ int main(int argc, char **argv)
 	/* Frames up to MTU + Ethernet header (+ a VLAN tag's room). */
 	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
 	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
-	bool sg = max_frame > FRAME_SIZE - 256;
+	bool sg = max_frame > FRAME_SIZE - 256 || cfg.tx_body == TX_BODY_UMEM;
 	int offloaded = 0;
 	for (int q = 0; q < cfg.queues; q++) {
 		struct worker *w = &workers[q];
@@ -581,12 +667,18 @@ int main(int argc, char **argv)
 			.busy_poll_usecs = BUSY_POLL_USECS,
 			.busy_poll_budget = BUSY_POLL_BUDGET,
 			.tx_csum = cfg.csum != CSUM_SOFTWARE && !cfg.zerocopy,
+			.mirror = cfg.tx_body == TX_BODY_UMEM ? &mirror : NULL,
 		};
 
 		w->queue = q;
 		w->o = &o;
 		w->poll = cfg.poll;
-		if (xsk_port_open(&w->port, &pcfg, err, sizeof(err)))
+		rc = xsk_port_open(&w->port, &pcfg, err, sizeof(err));
+		if (rc == -2 && pcfg.mirror)
+			server_die_usage(&o, "%s; the page set takes %.2f MiB of each queue's "
+					 "UMEM: serve it with --tx-body copy", err,
+					 mib(umem_mirror_bytes(&mirror)));
+		if (rc)
 			server_die(&o, "%s", err);
 		if (cfg.csum == CSUM_OFFLOAD && !w->port.tx_md_len)
 			server_die(&o, "--csum offload: this kernel cannot offload AF_XDP tx checksums "
@@ -624,11 +716,14 @@ int main(int argc, char **argv)
 		server_die(&o, "%s", err);
 
 	snprintf(details, sizeof(details), "ifname=%s queues=%d mtu=%d mode=%s/%s poll=%s csum=%s "
-		 "umem_frames=%u rx_ring=%u tx_ring=%u conn_tx_frames=%u multibuffer=%s",
+		 "umem_frames=%u umem_pages_mib=%.1f tx_body=%s rx_ring=%u tx_ring=%u "
+		 "conn_tx_frames=%u multibuffer=%s",
 		 cfg.ifname, cfg.queues, ifc.mtu, cfg.skb_mode ? "skb" : "native",
 		 cfg.zerocopy ? "zerocopy" : "copy", cfg.poll == POLL_BUSY ? "busy" : "block",
 		 offloaded == cfg.queues ? "offload" : offloaded ? "mixed" : "software",
-		 cfg.frames, cfg.rx_ring, cfg.tx_ring, conn_cap, sg ? "yes" : "no");
+		 cfg.frames, mib(umem_mirror_bytes(&mirror)),
+		 cfg.tx_body == TX_BODY_UMEM ? "umem" : "copy", cfg.rx_ring, cfg.tx_ring, conn_cap,
+		 sg ? "yes" : "no");
 	/* Frames that arrive before a worker runs wait in its rx ring. */
 	const struct server_worker_fns fns = { .run = worker_main };
 	struct server_workers *ws = server_workers_start(&o, cfg.queues, &fns, workers,
@@ -655,6 +750,7 @@ int main(int argc, char **argv)
 		xdp_http_free(workers[q].http);
 		xsk_port_close(&workers[q].port);
 	}
+	umem_mirror_close(&mirror);
 	page_sums_release(pc);
 	page_cache_free(pc);
 	free(stats);

@@ -8,7 +8,8 @@
 
 XDP_DIR        := servers/xdp
 XDP_BUILD      := $(BUILD)/$(XDP_DIR)
-XDP_DATAPATH   := httpd_xdp.c xdp_prog.c xsk_port.c xsk_sock.c frame_pool.c iface.c
+XDP_DATAPATH   := httpd_xdp.c xdp_prog.c xsk_port.c xsk_sock.c frame_pool.c iface.c \
+		  umem_mirror.c tx_frame.c
 XDP_OBJS       := $(XDP_DATAPATH:%.c=$(XDP_BUILD)/%.o)
 XDP_BPF_OBJ    := $(XDP_BUILD)/xdp_redirect.bpf.o
 XDP_SKEL       := $(XDP_BUILD)/xdp_redirect.skel.h

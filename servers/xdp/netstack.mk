@@ -19,11 +19,13 @@ NETSTACK_TEST_BINS := $(NETSTACK_TESTS:%=$(BUILD)/tests/%)
 UNIT_TESTS += $(NETSTACK_TEST_BINS)
 EXTRA_TARGETS += $(NETSTACK_TEST_BINS) $(BUILD)/tests/bench_netstack
 
-# frame_pool (the UMEM budget) is sans-I/O too: test_netstack_budget runs it
-# under the stack.
+# frame_pool (the UMEM budget) and the tx descriptors of a frame over the
+# page mirror (tx_frame, umem_mirror) are sans-I/O too: test_netstack_budget
+# and test_netstack_umem run them under the stack.
 NETSTACK_TEST_PEER := $(BUILD)/tests/unit/netstack_test_util.o $(BUILD)/tests/unit/test_util.o
 NETSTACK_TEST_UTIL := $(NETSTACK_TEST_PEER) $(BUILD)/tests/unit/netstack_test_http.o \
-		      $(BUILD)/servers/xdp/frame_pool.o
+		      $(BUILD)/servers/xdp/frame_pool.o $(BUILD)/servers/xdp/tx_frame.o \
+		      $(BUILD)/servers/xdp/umem_mirror.o
 
 $(BUILD)/tests/unit/test_netstack_%.o $(BUILD)/tests/unit/netstack_test_util.o \
 $(BUILD)/tests/unit/netstack_test_http.o $(BUILD)/tests/unit/bench_netstack.o: CFLAGS += -Iservers/xdp \

@@ -1,6 +1,7 @@
 #include "xsk_port.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/if_xdp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "tx_frame.h"
 
 /* Puts the stashed rx chunks back into the fill ring. The fill ring is
  * twice the rx reserve (xsk_port_open), so every chunk we hold has a slot
@@ -59,7 +62,13 @@ static void bind_error(const struct xsk_port_config *cfg, int e, char *err, size
 		snprintf(err, errlen, "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)");
 	else if (cfg->zerocopy && (e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EINVAL))
 		snprintf(err, errlen, "the driver of %s refuses AF_XDP zero-copy on queue %d (%s); "
-			 "run without --zerocopy for copy mode", cfg->ifname, cfg->queue, strerror(e));
+			 "run without --zerocopy for copy mode%s", cfg->ifname, cfg->queue, strerror(e),
+			 cfg->mirror ? ", or with --tx-body copy if it lacks multi-buffer zero-copy"
+			 : "");
+	else if (cfg->sg && e == EOPNOTSUPP && cfg->mirror)
+		snprintf(err, errlen, "binding an AF_XDP socket with XDP_USE_SG (multi-buffer, "
+			 "which page bodies in the UMEM need) on %s in %s mode: not supported by "
+			 "this kernel or driver; use --tx-body copy", cfg->ifname, mode);
 	else if (cfg->sg && e == EOPNOTSUPP)
 		snprintf(err, errlen, "binding an AF_XDP socket with XDP_USE_SG (multi-buffer, "
 			 "needed for MTU above one page) on %s: not supported by this kernel or "
@@ -111,6 +120,24 @@ static void open_error(const struct xsk_port *p, const struct xsk_port_config *c
 	}
 }
 
+/* Every descriptor in flight comes back through the completion ring, and
+ * the kernel stops sending when it has no slot for one: room for every
+ * chunk, and with a mirror for the body descriptors of every data frame
+ * in flight too. */
+static uint32_t comp_ring_size(const struct xsk_port_config *cfg)
+{
+	uint64_t need = cfg->nframes, size = 1;
+
+	if (cfg->mirror)
+		need += (uint64_t)cfg->tx_data_max * (TX_FRAME_MAX_DESCS - 1);
+	while (size < need)
+		size <<= 1;
+	return (uint32_t)size;
+}
+
+/* sendto() rounds per flush (see TX_KICK_ROUNDS). */
+static uint32_t kick_rounds(const struct xsk_port_config *cfg);
+
 int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen)
 {
@@ -129,7 +156,7 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		/* Every chunk can be in flight on tx at once (veth completes a
 		 * frame only when the receiver frees it), so the completion ring
 		 * holds them all: the kernel never stalls tx for lack of room. */
-		.comp_size = cfg->nframes,
+		.comp_size = comp_ring_size(cfg),
 		.rx_size = cfg->rx_ring,
 		.tx_size = cfg->tx_ring,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (cfg->zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
@@ -146,14 +173,43 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 	p->sg = cfg->sg;
 	p->zerocopy = cfg->zerocopy;
 	p->busy_poll = cfg->busy_poll;
-	p->area_len = (size_t)cfg->nframes * cfg->frame_size;
-	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	p->mirror = cfg->mirror;
+	p->max_tx_descs = cfg->zerocopy ? TX_FRAME_MAX_DESCS_ZC : TX_FRAME_MAX_DESCS;
+	p->kick_rounds = kick_rounds(cfg);
+	size_t frames_len = (size_t)cfg->nframes * cfg->frame_size;
+	p->area_len = frames_len;
+	if (cfg->mirror) {
+		if (!cfg->sg || cfg->mirror->base != frames_len ||
+		    cfg->mirror->frame_size != cfg->frame_size || XSK_TX_MD_LEN != UMEM_MIRROR_GAP) {
+			snprintf(err, errlen, "queue %d: the page mirror does not fit this UMEM "
+				 "(an internal error)", cfg->queue);
+			return -1;
+		}
+		p->area_len += (size_t)umem_mirror_bytes(cfg->mirror);
+	}
+	/* Populated: the frames only (the mirror's pages replace the rest). */
+	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p->area != MAP_FAILED &&
+	    mmap(p->area, frames_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0) == MAP_FAILED) {
+		munmap(p->area, p->area_len);
+		p->area = MAP_FAILED;
+	}
 	if (p->area == MAP_FAILED) {
+		int e = errno;
 		p->area = NULL;
 		snprintf(err, errlen, "mmap of a %zu MiB UMEM for queue %d: %s",
-			 p->area_len >> 20, cfg->queue, strerror(errno));
-		return -1;
+			 p->area_len >> 20, cfg->queue, strerror(e));
+		return e == ENOMEM ? -2 : -1;
+	}
+	if (cfg->mirror && umem_mirror_map(cfg->mirror, p->area + frames_len)) {
+		int e = errno;
+		snprintf(err, errlen, "mapping the %" PRIu64 " MiB of page bodies into the UMEM "
+			 "of queue %d: %s", umem_mirror_bytes(cfg->mirror) >> 20, cfg->queue,
+			 strerror(e));
+		xsk_port_close(p);
+		return e == ENOMEM ? -2 : -1;
 	}
 	p->tx_done = cfg->tx_done;
 	p->tx_done_ctx = cfg->tx_done_ctx;
@@ -175,8 +231,11 @@ int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 	scfg.area_len = p->area_len;
 	step = xsk_sock_open(&p->sock, &scfg, &p->fill, &p->comp, &p->rx, &p->tx);
 	if (step != XSK_SOCK_OK) {
-		open_error(p, cfg, step, errno, err, errlen);
-		goto fail;
+		int e = errno;
+		open_error(p, cfg, step, e, err, errlen);
+		xsk_port_close(p);
+		return step == XSK_SOCK_UMEM_REG && (e == ENOMEM || e == ENOBUFS || e == EPERM)
+		       ? -2 : -1;
 	}
 	p->fd = p->sock.fd;
 	p->tx_md_len = p->sock.tx_metadata_len;
@@ -262,7 +321,10 @@ void xsk_port_reclaim(struct xsk_port *p)
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++) {
-		uint32_t tag = frame_pool_tx_done(&p->pool, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+		bool body;
+		uint32_t tag = tx_frame_done(&p->pool, p->mirror,
+					     *xsk_ring_cons__comp_addr(&p->comp, idx + i), &body);
+		p->stats.tx_body_done += body;
 		if (tag && p->tx_done)
 			p->tx_done(p->tx_done_ctx, tag);
 	}
@@ -283,6 +345,15 @@ static uint32_t tx_in_ring(const struct xsk_port *p)
  * rx, keeps both rings moving. */
 #define TX_KICK_ROUNDS 4
 
+/* The kernel's batch counts descriptors, not frames: with page bodies in
+ * the UMEM a full MTU-1500 data frame is a header and one or two body
+ * descriptors (2.4 on average), so twice the rounds keep a flush near the
+ * 128 frames of the copying path. */
+static uint32_t kick_rounds(const struct xsk_port_config *cfg)
+{
+	return cfg->mirror ? 2 * TX_KICK_ROUNDS : TX_KICK_ROUNDS;
+}
+
 /* tx ring slots only frames without data may take (an eighth of a small
  * ring), as the frame pool keeps chunks for them: a SYN-ACK or an ACK never waits behind a full ring of
  * data (a waiting SYN-ACK is a connect() that times out). */
@@ -300,7 +371,7 @@ static void tx_kick(struct xsk_port *p)
 	 * answers EAGAIN when its budget is spent), so loop while the kernel
 	 * keeps taking descriptors, a few rounds at most (see above); the
 	 * worker loop comes back while descriptors wait. */
-	for (int round = 0; round < TX_KICK_ROUNDS; round++) {
+	for (uint32_t round = 0; round < p->kick_rounds; round++) {
 		if (!xsk_ring_prod__needs_wakeup(&p->tx))
 			return;
 		p->stats.tx_kicks++;
@@ -353,22 +424,18 @@ static void tx_csum_request(const struct xsk_port *p, uint8_t *data, struct xdp_
 int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool data,
 		uint32_t tag, uint16_t csum_start, uint16_t csum_offset)
 {
-	const size_t room = p->frame_size - p->tx_md_len; /* frame bytes per chunk */
-	uint64_t addrs[16];
-	size_t len = 0, done = 0;
-	uint32_t ndesc, idx, i;
-	int v = 0;
-	size_t voff = 0;
+	const uint32_t room = p->frame_size - p->tx_md_len; /* frame bytes per chunk */
+	struct tx_frame_plan pl;
+	struct xdp_desc descs[TX_FRAME_MAX_DESCS];
+	uint64_t addrs[TX_FRAME_MAX_DESCS];
+	uint32_t idx, ndesc;
 
-	for (int k = 0; k < iovcnt; k++)
-		len += iov[k].iov_len;
-	if (len == 0)
-		return -1;
-	ndesc = (uint32_t)((len + room - 1) / room);
-	if ((ndesc > 1 && !p->sg) || ndesc > sizeof(addrs) / sizeof(addrs[0])) {
+	if (iovcnt <= 0 || tx_frame_plan(&pl, p->mirror, room, iov, iovcnt, p->max_tx_descs) ||
+	    (pl.ndesc > 1 && !p->sg)) {
 		p->stats.tx_too_big++;
 		return -1;
 	}
+	ndesc = pl.ndesc;
 	/* A full ring is not flushed from here: on veth a kick runs the
 	 * peer's receive on this core and fills our rx ring with its ACKs, so
 	 * only the worker loop kicks, a bounded amount per turn, between rx
@@ -378,44 +445,25 @@ int xsk_port_tx(struct xsk_port *p, const struct iovec *iov, int iovcnt, bool da
 		p->stats.tx_no_slot++;
 		return -1;
 	}
-	if (!frame_pool_tx_take(&p->pool, ndesc, data, tag, addrs)) {
+	if (!frame_pool_tx_take(&p->pool, pl.ncopy, data, tag, addrs)) {
 		xsk_port_reclaim(p);
-		if (!frame_pool_tx_take(&p->pool, ndesc, data, tag, addrs)) {
+		if (!frame_pool_tx_take(&p->pool, pl.ncopy, data, tag, addrs)) {
 			/* Give the reserved slots back: nothing was written. */
 			p->tx.cached_prod -= ndesc;
 			p->stats.tx_no_frame++;
 			return -1;
 		}
 	}
-	for (i = 0; i < ndesc; i++) {
-		uint64_t addr = addrs[i] + p->tx_md_len;
-		uint8_t *dst = xsk_umem__get_data(p->area, addr);
-		size_t chunk = len - done < room ? len - done : room;
-		size_t filled = 0;
-		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
-
-		while (filled < chunk) {
-			size_t take = iov[v].iov_len - voff;
-			if (take > chunk - filled)
-				take = chunk - filled;
-			memcpy(dst + filled, (const uint8_t *)iov[v].iov_base + voff, take);
-			filled += take;
-			voff += take;
-			if (voff == iov[v].iov_len) {
-				v++;
-				voff = 0;
-			}
-		}
-		d->addr = addr;
-		d->len = (uint32_t)chunk;
-		d->options = i + 1 < ndesc ? XDP_PKT_CONTD : 0;
-		if (i == 0 && csum_start)
-			tx_csum_request(p, dst, d, csum_start, csum_offset);
-		done += chunk;
-	}
+	tx_frame_write(&pl, p->mirror, p->area, room, p->tx_md_len, iov, iovcnt, addrs, descs);
+	if (csum_start)
+		tx_csum_request(p, p->area + descs[0].addr, &descs[0], csum_start, csum_offset);
+	for (uint32_t i = 0; i < ndesc; i++)
+		*xsk_ring_prod__tx_desc(&p->tx, idx + i) = descs[i];
 	p->tx_unsubmitted += ndesc;
 	p->stats.tx_frames++;
 	p->stats.tx_descs += ndesc;
+	p->stats.tx_body_descs += pl.nref;
+	p->stats.tx_copy_bytes += pl.copy_len;
 	return 0;
 }
 

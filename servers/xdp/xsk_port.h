@@ -13,6 +13,12 @@
  * buffer so the handler always sees one contiguous Ethernet frame, and tx
  * splits a large frame the same way. This needs XDP_USE_SG at bind time.
  *
+ * Page bodies in the UMEM (umem_mirror.h, tx_frame.h): with a mirror, the
+ * UMEM is [rx reserve | tx pool | mirror chunks], the last mapped from the
+ * mirror's memfd; a frame's pieces that lie in the mirror go out as
+ * descriptors pointing there, and only the rest is copied into a pool
+ * chunk. Completions of mirror addresses are counted and skipped.
+ *
  * Checksum offload: with tx metadata (xsk_sock.h) every tx descriptor's
  * data starts tx_md_len bytes into its chunk, the metadata of the first
  * descriptor of a frame sits in those bytes, and a chunk carries
@@ -27,6 +33,7 @@
 #include <xdp/xsk.h>
 
 #include "frame_pool.h"
+#include "umem_mirror.h"
 #include "xsk_sock.h"
 
 /* Debian 12's linux-libc-dev (6.1) predates AF_XDP multi-buffer (6.6). */
@@ -57,6 +64,9 @@ struct xsk_port_config {
 	void *tx_done_ctx;
 	bool tx_csum;          /* ask for AF_XDP tx checksum offload (tx metadata,
 				* 6.10+): the outcome is xsk_port.tx_md_len */
+	/* Page bodies in the UMEM: mapped behind the nframes chunks (its base
+	 * must be nframes * frame_size); needs sg. NULL: every frame copied. */
+	const struct umem_mirror *mirror;
 };
 
 struct xsk_port_stats {
@@ -65,6 +75,9 @@ struct xsk_port_stats {
 	uint64_t rx_oversize;     /* multi-buffer frames larger than max_frame, dropped */
 	uint64_t tx_frames;       /* frames queued on the tx ring */
 	uint64_t tx_descs;
+	uint64_t tx_body_descs;   /* of which point at page bodies in the UMEM mirror */
+	uint64_t tx_copy_bytes;   /* frame bytes copied into tx chunks */
+	uint64_t tx_body_done;    /* completions of mirror descriptors (skipped) */
 	uint64_t tx_no_frame;     /* tx refused: no free UMEM chunk (or, for data, only the reserve) */
 	uint64_t tx_no_slot;      /* tx refused: tx ring full */
 	uint64_t tx_too_big;      /* tx refused: frame needs multi-buffer without XDP_USE_SG */
@@ -90,7 +103,10 @@ struct xsk_port {
 	struct xsk_ring_prod fill, tx;
 	struct xsk_ring_cons comp, rx;
 	uint8_t *area;
-	size_t area_len;
+	size_t area_len;           /* the frames and, behind them, the mirror */
+	const struct umem_mirror *mirror;
+	uint32_t max_tx_descs;     /* per frame (tx_frame.h) */
+	uint32_t kick_rounds;      /* sendto() rounds per flush */
 	uint32_t frame_size;
 	uint32_t nframes;
 	/* Tx metadata bytes before every tx frame (0: no checksum offload);
@@ -116,7 +132,9 @@ struct xsk_port {
 
 /* Creates the UMEM, the socket (bound to cfg->queue, xsk_sock.h) and fills
  * the fill ring.
- * Returns 0, or -1 with one line in err (and nothing left allocated). */
+ * Returns 0, or -1 with one line in err (and nothing left allocated); -2
+ * when the UMEM could not be mapped or registered for lack of memory (the
+ * locked-memory limit, or plain RAM): what a too-large page set hits. */
 int xsk_port_open(struct xsk_port *p, const struct xsk_port_config *cfg,
 		  char *err, size_t errlen);
 void xsk_port_close(struct xsk_port *p);
@@ -131,7 +149,8 @@ unsigned xsk_port_rx(struct xsk_port *p, unsigned budget, xsk_frame_handler hand
 /* Gives the fill ring every rx chunk it lacks (cheap when none). */
 void xsk_port_fill(struct xsk_port *p);
 
-/* Copies one Ethernet frame, given as iovecs, into UMEM chunks and reserves
+/* Copies one Ethernet frame, given as iovecs, into UMEM chunks (or with a
+ * mirror, the part before its page-body pieces: tx_frame.h) and reserves
  * its tx descriptors. Nothing is sent before xsk_port_flush(). `data`: the
  * frame carries payload, so it may not use the control reserve; `tag`: what
  * tx_done reports when the frame completes (0: nothing).

@@ -63,7 +63,11 @@
  *   netstack_abort_all nothing is left (and LeakSanitizer runs).
  *
  * Adapting to another tx callback signature: only fuzz_tx() gathers the
- * frame; everything else takes (frame, len). The white-box parts read
+ * frame; everything else takes (frame, len). It gathers it as httpd-xdp
+ * sends it with page bodies in the UMEM (tx_frame.h): planned and written
+ * as descriptors on a scratch UMEM behind which the page cache is mirrored,
+ * each descriptor checked as the kernel checks it, the frame read back from
+ * them. The white-box parts read
  * netstack_internal.h: check_internal() (tables, lists, heap, sequence
  * variables) and, in oracle_frame(), ns_conn_lookup() with the connection's
  * iss, irs, snd_una, snd_wnd, cwnd and rcv_wscale.
@@ -86,6 +90,8 @@
 #include "netstack_internal.h" /* white-box checks: check_internal() */
 #include "page_cache.h"
 #include "page_sums.h"
+#include "tx_frame.h"
+#include "umem_mirror.h"
 #include "xdp_http.h"
 
 /* The checks and the oracle run without coverage instrumentation: they
@@ -115,6 +121,13 @@ static uint32_t srv_ip, cli_ips[2]; /* network order */
 static char pages_dir[] = "/tmp/bb-fuzz-ns-XXXXXX";
 static const uint16_t mtus[3] = { 576, 1500, 9000 };
 static struct page_cache *caches[3];
+/* Each cache's arena mirrored behind a few scratch frame chunks, as in a
+ * queue's UMEM (umem_mirror.h): fuzz_tx sends through it. */
+#define UMEM_CHUNK 4096u
+#define UMEM_TX_MD 24u
+#define UMEM_POOL (((MAX_FRAME + 64) / (UMEM_CHUNK - UMEM_TX_MD)) + 1)
+static struct umem_mirror mirrors[3];
+static uint8_t *umems[3];
 static struct http_clock clk;
 
 /* The stream oracle's candidates, per cache: page x {keep-alive, close} x
@@ -166,6 +179,7 @@ static void cleanup(void)
 	for (int i = 0; i < 3; i++) {
 		page_sums_release(caches[i]);
 		page_cache_free(caches[i]);
+		free(umems[i]);
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", pages_dir, names[i]);
@@ -206,6 +220,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			fprintf(stderr, "page cache: %s\n", caches[i] ? "prepare" : err);
 			abort();
 		}
+		size_t alen;
+		const char *arena = page_cache_arena(caches[i], &alen);
+		if (umem_mirror_layout(&mirrors[i], arena, alen, UMEM_CHUNK,
+				       (uint64_t)UMEM_POOL * UMEM_CHUNK) < 0 ||
+		    !(umems[i] = calloc(1, (size_t)UMEM_POOL * UMEM_CHUNK +
+					      umem_mirror_bytes(&mirrors[i]))))
+			abort();
+		umem_mirror_fill(&mirrors[i], umems[i] + (size_t)UMEM_POOL * UMEM_CHUNK);
 		unsigned n = 0;
 		for (size_t k = 0; k < page_cache_count(caches[i]); k++)
 			cand_pages[i][n++] = page_cache_at(caches[i], k);
@@ -833,11 +855,36 @@ NO_COV static int fuzz_tx(void *ctx, const struct netstack_frame *fr)
 	size_t off = 0;
 	for (int i = 0; i < iovcnt; i++) {
 		CHECK(iov[i].iov_len > 0 || i == 0, "empty piece %d", i);
-		CHECK(off + iov[i].iov_len <= sizeof(f), "frame larger than any MTU");
-		memcpy(f + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
+		CHECK(off <= sizeof(f), "frame larger than any MTU");
 	}
 	CHECK(off == frame_len, "pieces add up to %zu, frame_len %zu", off, frame_len);
+	/* As httpd-xdp sends it: headers copied into pool chunks, page bodies
+	 * as descriptors into the mirror (tx_frame.h). */
+	const struct umem_mirror *m = &mirrors[R.cache_idx];
+	uint8_t *umem = umems[R.cache_idx];
+	struct tx_frame_plan pl;
+	struct xdp_desc d[TX_FRAME_MAX_DESCS];
+	uint64_t chunks[TX_FRAME_MAX_DESCS];
+	CHECK(tx_frame_plan(&pl, m, UMEM_CHUNK - UMEM_TX_MD, iov, iovcnt, TX_FRAME_MAX_DESCS) == 0,
+	      "a frame of %zu bytes needs more than %u descriptors", off, TX_FRAME_MAX_DESCS);
+	CHECK(pl.ncopy >= 1 && pl.ncopy <= UMEM_POOL, "%u header chunks", pl.ncopy);
+	for (uint32_t i = 0; i < pl.ncopy; i++)
+		chunks[i] = (uint64_t)i * UMEM_CHUNK;
+	tx_frame_write(&pl, m, umem, UMEM_CHUNK - UMEM_TX_MD, UMEM_TX_MD, iov, iovcnt, chunks, d);
+	size_t got = 0;
+	for (uint32_t i = 0; i < pl.ndesc; i++) {
+		uint64_t in = d[i].addr % UMEM_CHUNK;
+		CHECK(d[i].len > 0 && in >= UMEM_TX_MD && in + d[i].len <= UMEM_CHUNK,
+		      "descriptor %u: %llu + %u leaves its chunk or the metadata gap", i,
+		      (unsigned long long)d[i].addr, d[i].len);
+		CHECK(d[i].options == (i + 1 < pl.ndesc ? XDP_PKT_CONTD : 0), "options of %u", i);
+		CHECK((i < pl.ncopy) != umem_mirror_owns(m, d[i].addr), "descriptor %u misplaced", i);
+		CHECK(got + d[i].len <= off, "descriptors longer than the frame");
+		memcpy(f + got, umem + d[i].addr, d[i].len);
+		got += d[i].len;
+	}
+	CHECK(got == off, "descriptors carry %zu bytes of %zu", got, off);
 	return on_frame(f, off);
 }
 

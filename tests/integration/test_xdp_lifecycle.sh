@@ -3,12 +3,13 @@
 # SIGINT, SIGTERM, kill -9 and a startup error no XDP program stays attached
 # (ip link, bpftool net); while it runs, ARP and ICMP still reach the kernel;
 # a bad interface, an address not on it, a foreign XDP program already
-# attached, missing privileges, and --csum offload where it cannot be had
-# each give one line on stderr and a non-zero exit.
+# attached, missing privileges, --csum offload where it cannot be had, and a
+# page set that does not fit the UMEM (--tx-body umem: exit 2) each give one
+# line on stderr and a non-zero exit.
 . "$(dirname "$0")/lib.sh"
 t_need_root
 t_need_server xdp
-t_need_tools ip bpftool curl ping setpriv timeout
+t_need_tools ip bpftool curl ping setpriv prlimit timeout
 
 export TOPO_CLIENT_TX_CSUM=off # the stack verifies every checksum
 SUITE_QUEUES=1
@@ -63,6 +64,7 @@ expect_startup_failure() {
 	srv "${pre[@]}" timeout 20 bin/httpd-xdp --addr "$SRV_ADDR" --port "$SRV_PORT" \
 		--corpus "$SRV_CORPUS" "$@" >"$out" 2>"$err"
 	rc=$?
+	FAIL_RC=$rc
 	lines=$(wc -l <"$err")
 	if [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$lines" = 1 ] && ! grep -q '^ready' "$out" &&
 		nothing_attached; then
@@ -143,6 +145,29 @@ if srv_start xdp --ifname "$IFC" --umem-frames 1024 --rx-ring 512 --tx-ring 256;
 else
 	t_not_ok "--umem-frames 1024 with smaller rings starts" "$(srv_stderr_tail)"
 fi
+# Page bodies in the UMEM: the 1 MiB page set takes a little more than
+# 1 MiB of chunks (24 bytes of each 4 KiB stay free for tx metadata).
+expect_startup_failure "a page set over --umem-pages-max" -- --ifname "$IFC" --umem-pages-max 1M
+t_check "a page set over --umem-pages-max: exit 2" test "$FAIL_RC" = 2
+# Locked memory for the frames (4 MiB) but not for the pages too: without
+# CAP_IPC_LOCK (and CAP_SYS_RESOURCE, which would lift the limit) the UMEM
+# registration fails on RLIMIT_MEMLOCK, in one line, exit 2; the copying
+# path, which needs no page bytes in the UMEM, starts at the same limit.
+no_lock=(prlimit --memlock=5000000:5000000 setpriv --inh-caps=-ipc_lock,-sys_resource
+	--bounding-set=-ipc_lock,-sys_resource)
+small_umem=(--ifname "$IFC" --umem-frames 1024 --rx-ring 512 --tx-ring 256)
+expect_startup_failure "locked memory for the frames, not the pages" "${no_lock[@]}" -- \
+	"${small_umem[@]}"
+t_check "locked memory for the frames, not the pages: exit 2" test "$FAIL_RC" = 2
+srv "${no_lock[@]}" timeout 3 bin/httpd-xdp --addr "$SRV_ADDR" --port "$SRV_PORT" \
+	--corpus "$SRV_CORPUS" "${small_umem[@]}" --tx-body copy >"$T_TMP/copy.out" 2>"$T_TMP/copy.err"
+if grep -q '^ready.*tx_body=copy' "$T_TMP/copy.out"; then
+	t_ok "--tx-body copy starts at the same locked-memory limit"
+else
+	t_not_ok "--tx-body copy starts at the same locked-memory limit" "$(cat "$T_TMP/copy.err")"
+fi
+check_detached "after the page-set cases: nothing left attached"
+expect_startup_failure "bad --tx-body value" -- --ifname "$IFC" --tx-body zero
 expect_startup_failure "unprivileged" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	-- --ifname "$IFC"
 expect_startup_failure "--csum offload with --zerocopy" -- --ifname "$IFC" --csum offload --zerocopy

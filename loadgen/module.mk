@@ -1,7 +1,8 @@
 # loadgen: bin/loadgen and its unit tests.
 LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule.c \
                     loadgen/paths.c loadgen/verify.c loadgen/cpu_usage.c loadgen/options.c \
-                    loadgen/report.c loadgen/worker.c loadgen/send_lag.c
+                    loadgen/report.c loadgen/worker.c loadgen/send_lag.c \
+                    loadgen/share.c loadgen/hist_io.c loadgen/merge.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
 # Shared with the servers: percent-decoding (--verify maps a URI to its

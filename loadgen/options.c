@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpu_list.h"
+#include "share.h"
 
 static const char usage[] =
 	"usage: loadgen --url http://HOST[:PORT][/path] [options]\n"
@@ -61,6 +62,16 @@ static const char usage[] =
 	"  --server-cpus LIST     sample these CPUs in /proc/stat: server user/sys/softirq/idle\n"
 	"                         and CPU time per request\n"
 	"  --server-pid PID       the server process's own CPU time per request\n"
+	"Several client hosts (each runs the same command but for --share; then\n"
+	"`loadgen merge FILE...` makes the run's one row: loadgen merge --help)\n"
+	"  --share I/N            this is host I of N (1..N): it opens its share of\n"
+	"                         --connections and sends every N-th request of the --rate\n"
+	"                         schedule, so the N hosts together are one client's load\n"
+	"  --start-at T           start at T, in seconds since the epoch (CLOCK_REALTIME,\n"
+	"                         decimals allowed), so that all hosts start together;\n"
+	"                         more than 5 s in the past is an error\n"
+	"  --hist-out FILE        write the run's histograms, counters, window and CPU\n"
+	"                         figures to FILE for loadgen merge (docs/hist-format.md)\n"
 	"  --help\n"
 	"\n"
 	"Exit status: 0 after a run (errors are counted, not fatal), 1 when the run could\n"
@@ -71,6 +82,7 @@ enum {
 	OPT_MODE, OPT_RPC, OPT_LINGER0, OPT_SOURCE, OPT_PIPELINE, OPT_RATE, OPT_DURATION,
 	OPT_WARMUP, OPT_TIMEOUT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_CSV, OPT_JSON, OPT_QUIET,
 	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_HELP,
+	OPT_SHARE, OPT_START_AT, OPT_HIST_OUT,
 };
 
 static const struct option long_options[] = {
@@ -99,6 +111,9 @@ static const struct option long_options[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "server-cpus", required_argument, NULL, OPT_SERVER_CPUS },
 	{ "server-pid", required_argument, NULL, OPT_SERVER_PID },
+	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "start-at", required_argument, NULL, OPT_START_AT },
+	{ "hist-out", required_argument, NULL, OPT_HIST_OUT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -245,7 +260,7 @@ static int parse_sources(struct lg_options *o, const char *list, char *err, size
 	return 0;
 }
 
-static int add_label(struct lg_options *o, char *kv, char *err, size_t errlen)
+int lg_options_add_label(struct lg_options *o, char *kv, char *err, size_t errlen)
 {
 	char *eq = strchr(kv, '=');
 	if (!eq || eq == kv) {
@@ -305,6 +320,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	o->max_send_lag_s = 0.001;
 	o->progress = -1;
 	o->server_pid = 0;
+	o->share_count = 1;
 
 	opterr = 0;
 	optind = 1;
@@ -387,7 +403,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		case OPT_JSON: o->json = true; break;
 		case OPT_QUIET: o->quiet = true; break;
 		case OPT_LABEL:
-			if (add_label(o, optarg, err, errlen) < 0)
+			if (lg_options_add_label(o, optarg, err, errlen) < 0)
 				return -1;
 			break;
 		case OPT_SERVER_CPUS:
@@ -400,6 +416,15 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 				BAD("--server-pid '%s': expected a process id", a);
 			o->server_pid = (pid_t)v;
 			break;
+		case OPT_SHARE:
+			if (share_parse(a, &o->share_index, &o->share_count) < 0)
+				BAD("--share '%s': expected I/N, host I of N (1 <= I <= N <= %d)", a, SHARE_MAX);
+			break;
+		case OPT_START_AT:
+			if (start_at_parse(a, &o->start_at_ns, why, sizeof(why)) < 0)
+				BAD("--start-at '%s': %s", a, why);
+			break;
+		case OPT_HIST_OUT: o->hist_out = a; break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 1;
@@ -416,6 +441,14 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		BAD("--url is required (e.g. --url http://198.18.0.1:8080/)");
 	if (lg_parse_url(o, o->url, err, errlen) < 0)
 		return -1;
+	/* This host's share; the row of the whole run is loadgen merge's. */
+	o->connections_total = o->connections;
+	o->connections = share_connections(o->connections_total, o->share_index, o->share_count);
+	o->rate /= o->share_count;
+	if (o->share_count > 1 && o->connections < o->threads)
+		BAD("--share %d/%d of --connections %d is %d connections, fewer than --threads %d: "
+		    "every thread needs a connection", o->share_index + 1, o->share_count,
+		    o->connections_total, o->connections, o->threads);
 	if (o->connections < o->threads)
 		BAD("--connections %d is fewer than --threads %d: every thread needs a connection",
 		    o->connections, o->threads);

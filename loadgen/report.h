@@ -31,6 +31,11 @@ struct lg_result {
 	time_t start_wall;
 	char first_error[160];
 	char first_connect_error[160];
+
+	/* Set by loadgen merge (merge.h), NULL/0 for a run of one host. */
+	const char *hosts_client_bound; /* the hosts that were client-bound, and why */
+	const char *json_extra;         /* more members for the JSON object (",\"k\":v...") */
+	long max_rss_kib;               /* the largest host's; 0: this process's */
 };
 
 /* Derived figures. */

@@ -232,11 +232,12 @@ static char *hosts_json(const struct lg_merged *m, uint64_t start)
 		json_text(f, h->nodename);
 		fprintf(f, ",\"connections\":%d,\"threads\":%d,\"requests\":%" PRIu64 ",\"req_per_s\":%.1f"
 			   ",\"window_start_offset_s\":%.6f,\"duration_s\":%.3f,\"failed_requests\":%" PRIu64
+			   ",\"sent\":%" PRIu64 ",\"never_sent\":%" PRIu64
 			   ",\"loadgen_cpu_s\":%.3f,\"client_bound\":%d,\"client_bound_reason\":",
 			h->connections, h->threads, h->c.requests, el > 0 ? (double)h->c.requests / el : 0,
 			(double)(h->window_start_realtime_ns - start) / 1e9, el,
 			h->c.connect_errors + h->c.read_errors + h->c.timeouts + h->c.non_2xx + h->c.verify_mismatches,
-			h->thread_user_s + h->thread_sys_s, h->client_bound);
+			h->lag.lag.count, h->lag.never_sent, h->thread_user_s + h->thread_sys_s, h->client_bound);
 		if (h->client_bound)
 			json_text(f, h->client_bound_reason);
 		else

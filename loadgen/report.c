@@ -70,6 +70,11 @@ void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len
 	uint64_t lag;
 
 	buf[0] = '\0';
+	if (hosts_client_bound(r)) {
+		/* Merged: each host said why; the pooled figures add nothing. */
+		snprintf(buf, len, "%s", r->hosts_client_bound);
+		return;
+	}
 	if (client_cpu_bound(r)) {
 		bool cpus = r->have_client_cpus && r->client.busy_pct > result_loadgen_cpu_pct(r);
 		used += (size_t)snprintf(buf, len, "loadgen's %s were %.0f%% busy", cpus ? "CPUs" : "threads",
@@ -87,10 +92,7 @@ void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len
 			 "%sp99 send lag %s, over --max-send-lag %.3f ms (%" PRIu64 " of %" PRIu64
 			 " requests never sent, %" PRIu64 " found no free connection)",
 			 used ? "; " : "", p99, r->o->max_send_lag_s * 1e3, s->never_sent, due, s->no_free_conn);
-		used = strlen(buf);
 	}
-	if (used < len && hosts_client_bound(r))
-		snprintf(buf + used, len - used, "%s%s", used ? "; " : "", r->hosts_client_bound);
 }
 
 /* Failed requests above this share of all requests make a run's status

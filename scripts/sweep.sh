@@ -23,6 +23,8 @@
 #   PLOTS_DIR    where the figures go at the end (plots/out); NO_PLOTS=1 skips them
 #   DRY_RUN=1    print the points and the time estimate, run nothing
 #   SERVER_HOST CLIENT_HOST SERVER_ADDR SERVER_IFNAME CLIENT_IFNAME: two hosts
+#   CLIENT_HOSTS="a b c" (instead of CLIENT_HOST): several client hosts, each
+#                with its share of every point's load, one merged row per run
 #
 # Points shared by several sweeps (the base point is in all of them) run once
 # per repetition; the `sweep` column lists every sweep a row belongs to.
@@ -70,6 +72,7 @@ else
 fi
 [[ $DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "DURATION must be seconds, not '$DURATION'"
 [[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
+client_hosts_check
 cpu_split
 export CLIENT_CORES CLIENT_CPUS
 host=$(run_side srv hostname)
@@ -83,7 +86,13 @@ servers=()
 for s in $SERVERS; do
 	if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
 done
-if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+if [ -n "${CLIENT_HOSTS:-}" ]; then
+	for h in $CLIENT_HOSTS; do
+		CLIENT_HOST=$h run_side cli test -x "${LOADGEN:-bin/loadgen}" ||
+			bb_die "${LOADGEN:-bin/loadgen} is not built on client host $h (make)"
+	done
+	[ -x "${LOADGEN:-bin/loadgen}" ] || bb_die "${LOADGEN:-bin/loadgen} is not built here, where loadgen merge runs (make)"
+elif ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
 [ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
 max_cores=$MAX_SERVER_CORES
 [ -n "${MAX_CORES:-}" ] && [ "$MAX_CORES" -lt "$max_cores" ] && max_cores=$MAX_CORES

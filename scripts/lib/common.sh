@@ -27,7 +27,9 @@ bb_die() { printf '%s: %s\n' "${BB_PROG:-bypassbench}" "$*" >&2; exit 1; }
 side_host() {
 	case $1 in
 	srv) printf '%s' "${SERVER_HOST:-}" ;;
-	cli) local hosts=(${CLIENT_HOSTS:-}); printf '%s' "${CLIENT_HOST:-${hosts[0]:-}}" ;;
+	cli) local first
+		read -r first _ <<<"${CLIENT_HOSTS:-}"
+		printf '%s' "${CLIENT_HOST:-$first}" ;;
 	*) bb_die "side_host: unknown side '$1'" ;;
 	esac
 }

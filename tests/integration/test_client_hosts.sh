@@ -68,7 +68,7 @@ for ((i = 1; i <= NCLI; i++)); do
 		ip -n "$ns" link set veth-cli up || { echo "not ok - lab: client $i"; exit 1; }
 done
 for ns in "${CLI_NS[@]}"; do
-	for try in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		ip netns exec "$ns" ping -c1 -W1 198.18.0.1 >/dev/null 2>&1 && break
 		sleep 0.3
 	done
@@ -132,7 +132,7 @@ echo "# loadgen --share / --start-at / --hist-out, then loadgen merge --json"
 ip netns exec "$SRV_NS" bin/httpd-epoll --addr 198.18.0.1 --port 8080 --workers 1 \
 	--corpus build/pages/tiny >"$tmp/srv.log" 2>&1 &
 srv_pid=$!
-for try in $(seq 50); do grep -q ready "$tmp/srv.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q ready "$tmp/srv.log" && break; sleep 0.1; done
 start_at=$(awk -v now="$(date +%s.%N)" 'BEGIN { printf "%.3f", now + 1 }')
 lg_pids=()
 for ((i = 1; i <= NCLI; i++)); do

@@ -422,7 +422,8 @@ int lg_merge_main(int argc, char **argv)
 			static struct lg_options check;
 			char copy[HIST_TEXT_MAX];
 			snprintf(copy, sizeof(copy), "%s", optarg);
-			if (lg_options_add_label(&check, copy, err, sizeof(err)) < 0) {
+			if (lg_options_add_label(&check, copy, err, sizeof(err)) < 0 ||
+			    report_check_labels(&check, err, sizeof(err)) < 0) {
 				fprintf(stderr, "loadgen merge: %s\n", err);
 				return 2;
 			}

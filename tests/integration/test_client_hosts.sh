@@ -154,6 +154,11 @@ check "the merged row: 600 due" bash -c 'grep -q "\"never_sent\":$((600 - $2)),.
 check "the merged row: 3 hosts' requests" bash -c '[ "$(grep -o "\"requests\":[0-9]*" "$1" | sed -n 1p | cut -d: -f2)" = \
 	"$(grep -o "\"requests\":[0-9]*" "$1" | sed -n "2,4p" | cut -d: -f2 | awk "{ s += \$1 } END { print s }")" ]' sh "$tmp/merged.json"
 
+bin/loadgen merge "$tmp/h1" "$tmp/h2" >/dev/null 2>"$tmp/merge2.err"
+check "merge of 2 of the 3 shares: exit 1, says so" bash -c '[ "$1" = 1 ] && grep -q "give all 3 shares" "$2"' sh $? "$tmp/merge2.err"
+bin/loadgen --url http://198.18.0.1:8080/ --start-at "$(($(date +%s) - 60))" >/dev/null 2>"$tmp/late.err"
+check "--start-at a minute ago: exit 2, one line" bash -c '[ "$1" = 2 ] && [ "$(wc -l <"$2")" = 1 ] && grep -q "in the past" "$2"' sh $? "$tmp/late.err"
+
 # --- 2. closed loop, close mode -------------------------------------------------------
 echo "# closed loop, close mode, 3 hosts"
 run_point "$tmp/close.csv" --concurrency 6 --mode close >"$tmp/close.out" 2>&1

@@ -7,7 +7,7 @@
 #   1. open loop: the three shares of a 600 req/s schedule are exactly the
 #      one schedule's requests, the row's count is the hosts' sum, no
 #      failures, percentiles present, the whole run's options in the row;
-#   2. closed loop, close mode: the same sums;
+#   2. closed loop, close mode: the same sums; Ctrl-C leaves nothing on any host;
 #   3. the sweep takes CLIENT_HOSTS and its machine file records every
 #      client host; CLIENT_HOSTS with CLIENT_HOST is refused.
 # Checks behaviour, never speed (about 30 s).
@@ -174,6 +174,30 @@ check "close mode: p99 present" positive "$(col "$tmp/close.csv" lat_p99_us)"
 check "close mode: 6 connections" [ "$(col "$tmp/close.csv" connections)" = 6 ]
 check "no server left" [ -z "$(ip netns pids "$SRV_NS")" ]
 check "no loadgen left" bash -c 'for ns; do [ -z "$(ip netns pids "$ns")" ] || exit 1; done' sh "${CLI_NS[@]}"
+
+# --- 2b. interrupted ----------------------------------------------------------------------
+echo "# run-point interrupted while the hosts load"
+PATH=$tmp/fakebin:$PATH SERVER_HOST=$SRV_NS CLIENT_HOSTS=$hosts SERVER_ADDR=198.18.0.1 \
+	SERVER_IFNAME=br0 CLIENT_CPUS=1 CLIENT_START_DELAY=0.5 setsid env --default-signal=INT \
+	scripts/run-point.sh --server epoll --pageset tiny --duration 30 --warmup 0.2 --concurrency 6 \
+	--csv "$tmp/int.csv" >"$tmp/int.out" 2>&1 &
+rp=$!
+loading=0
+for _ in $(seq 150); do
+	n=0
+	for ns in "${CLI_NS[@]}"; do [ -n "$(ip netns pids "$ns")" ] && n=$((n + 1)); done
+	[ "$n" = "$NCLI" ] && { loading=1; break; }
+	sleep 0.1
+done
+check "every host was loading" [ "$loading" = 1 ]
+sleep 0.5
+kill -INT -- "-$rp"
+for _ in $(seq 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+wait "$rp"
+check "interrupted run-point exits 130" [ $? = 130 ]
+check "no loadgen left on any host" bash -c 'for ns; do [ -z "$(ip netns pids "$ns")" ] || exit 1; done' sh "${CLI_NS[@]}"
+check "no server left" [ -z "$(ip netns pids "$SRV_NS")" ]
+check "no row from a cut run" [ ! -s "$tmp/int.csv" ]
 
 # --- 3. the sweep: its checks, and its machine file ---------------------------------------
 echo "# the sweep with CLIENT_HOSTS"

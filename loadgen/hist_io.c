@@ -44,7 +44,8 @@ static void put_cpu(FILE *f, const char *key, const struct cpu_share *s)
 		s->softirq_pct, s->idle_pct, s->busy_pct, s->busy_s, s->work_s, s->total_s);
 }
 
-void hist_write_text(FILE *f, const char *name, const struct histogram *h)
+/* A histogram: its header, then each non-empty slot. */
+static void hist_write_text(FILE *f, const char *name, const struct histogram *h)
 {
 	uint32_t nonzero = 0;
 	for (uint32_t i = 0; i < HIST_SLOTS; i++)

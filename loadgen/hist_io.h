@@ -73,9 +73,6 @@ int hist_out_check(const char *file, char *err, size_t errlen);
 int hist_out_write(const char *file, const struct lg_result *r, uint64_t window_start_realtime_ns,
 		   char *err, size_t errlen);
 
-/* One histogram as text, and back (exposed for the unit tests). */
-void hist_write_text(FILE *f, const char *name, const struct histogram *h);
-
 /* Reads FILE into *h (a struct of about 1 MB: allocate it). Returns 0, or -1
  * with err naming the file and line. */
 int host_run_read(const char *file, struct host_run *h, char *err, size_t errlen);

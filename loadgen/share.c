@@ -72,5 +72,9 @@ int start_at_wait(uint64_t realtime_ns)
 	 * wall clock stepped meanwhile is honoured. */
 	while ((rc = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL)) == EINTR)
 		;
-	return rc == 0 ? 0 : -1;
+	if (rc) {
+		errno = rc; /* clock_nanosleep returns its error, sets no errno */
+		return -1;
+	}
+	return 0;
 }

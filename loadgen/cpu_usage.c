@@ -71,6 +71,7 @@ void cpu_times_share(const struct cpu_times *a, const struct cpu_times *b, struc
 	o->busy_pct = 100.0 - o->idle_pct;
 	o->busy_s = (user + sys + si + steal) / hz;
 	o->work_s = (user + sys + si) / hz;
+	o->total_s = total / hz;
 }
 
 int thread_cpu_us(uint64_t *user_us, uint64_t *sys_us)

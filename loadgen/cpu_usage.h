@@ -27,6 +27,7 @@ struct cpu_share {
 	double busy_pct;   /* 100 - idle */
 	double busy_s;     /* CPU-seconds not idle (user+sys+softirq+steal) */
 	double work_s;     /* CPU-seconds of work (user+sys+softirq, no steal) */
+	double total_s;    /* CPU-seconds in the window, idle included (to pool hosts) */
 };
 
 /* Sums the /proc/stat lines of the given CPUs. Returns 0, or -1 with err. */

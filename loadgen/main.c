@@ -22,10 +22,13 @@
 
 #include "clock.h"
 #include "cpu_usage.h"
+#include "hist_io.h"
+#include "merge.h"
 #include "options.h"
 #include "paths.h"
 #include "report.h"
 #include "search.h"
+#include "share.h"
 #include "timeline_report.h"
 #include "verify.h"
 #include "worker.h"
@@ -173,6 +176,8 @@ int main(int argc, char **argv)
 		timeline_print_schema(stdout);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "merge"))
+		return lg_merge_main(argc - 1, argv + 1);
 	int rc = lg_options_parse(o, argc, argv, err, sizeof(err));
 	if (rc == 1)
 		return 0;
@@ -200,8 +205,13 @@ int main(int argc, char **argv)
 		die(1, "%s", err);
 	if (o->csv_file && report_csv_check(o->csv_file, err, sizeof(err)) < 0)
 		die(1, "%s", err);
+	if (o->hist_out && hist_out_check(o->hist_out, err, sizeof(err)) < 0)
+		die(1, "%s", err);
 	raise_nofile(o);
 	signal(SIGPIPE, SIG_IGN);
+	/* All hosts of a run start together: everything slow is done by now. */
+	if (o->start_at_ns && start_at_wait(o->start_at_ns) < 0)
+		die(1, "--start-at: cannot wait on the wall clock: %s", strerror(errno));
 
 	if (o->search) {
 		struct window_ctx ctx = { &paths, expect };
@@ -228,6 +238,9 @@ int main(int argc, char **argv)
 		report_human(stdout, &r);
 	fflush(stdout);
 	if (o->csv_file && !got_signal && report_csv_append(o->csv_file, &r, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	if (o->hist_out && !got_signal &&
+	    hist_out_write(o->hist_out, &r, r.measure_realtime_ns, err, sizeof(err)) < 0)
 		die(1, "%s", err);
 
 	free(r.latency);
@@ -258,6 +271,7 @@ static int measure_window(const struct lg_options *o, const struct path_set *pat
 
 	struct lg_run run = { .o = o, .paths = paths, .expect = expect };
 	run.t0_ns = now_ns();
+	uint64_t t0_realtime_ns = realtime_now_ns();
 	run.measure_ns = run.t0_ns + (uint64_t)(o->warmup_s * 1e9);
 	run.end_ns = run.measure_ns + (uint64_t)(o->duration_s * 1e9);
 
@@ -419,6 +433,7 @@ static int measure_window(const struct lg_options *o, const struct path_set *pat
 	}
 
 	free(w);
+	r.measure_realtime_ns = t0_realtime_ns + (run.measure_ns - run.t0_ns);
 	*out = r;
 	return got_signal != 0;
 }

@@ -3,7 +3,8 @@ LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule
                     loadgen/paths.c loadgen/verify.c loadgen/cpu_usage.c loadgen/options.c \
                     loadgen/report.c loadgen/worker.c loadgen/send_lag.c \
                     loadgen/timeline.c loadgen/timeline_report.c \
-                    loadgen/slo.c loadgen/search.c
+                    loadgen/slo.c loadgen/search.c \
+                    loadgen/share.c loadgen/hist_io.c loadgen/merge.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
 # Shared with the servers: percent-decoding (--verify maps a URI to its

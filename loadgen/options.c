@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpu_list.h"
+#include "share.h"
 
 static const char usage[] =
 	"usage: loadgen --url http://HOST[:PORT][/path] [options]\n"
@@ -84,6 +85,16 @@ static const char usage[] =
 	"  --server-cpus LIST     sample these CPUs in /proc/stat: server user/sys/softirq/idle\n"
 	"                         and CPU time per request\n"
 	"  --server-pid PID       the server process's own CPU time per request\n"
+	"Several client hosts (each runs the same command but for --share; then\n"
+	"`loadgen merge FILE...` makes the run's one row: loadgen merge --help)\n"
+	"  --share I/N            this is host I of N (1..N): it opens its share of\n"
+	"                         --connections and sends every N-th request of the --rate\n"
+	"                         schedule, so the N hosts together are one client's load\n"
+	"  --start-at T           start at T, in seconds since the epoch (CLOCK_REALTIME,\n"
+	"                         decimals allowed), so that all hosts start together;\n"
+	"                         more than 5 s in the past is an error\n"
+	"  --hist-out FILE        write the run's histograms, counters, window and CPU\n"
+	"                         figures to FILE for loadgen merge (docs/hist-format.md)\n"
 	"  --help\n"
 	"\n"
 	"Exit status: 0 after a run (errors are counted, not fatal), 1 when the run could\n"
@@ -98,6 +109,7 @@ enum {
 	OPT_HELP,
 	OPT_SLO, OPT_SEARCH, OPT_SEARCH_START, OPT_SEARCH_MAX, OPT_SEARCH_GROWTH, OPT_SEARCH_PRECISION,
 	OPT_SEARCH_STEPS, OPT_SEARCH_REPEATS,
+	OPT_SHARE, OPT_START_AT, OPT_HIST_OUT,
 };
 
 static const struct option long_options[] = {
@@ -136,6 +148,9 @@ static const struct option long_options[] = {
 	{ "search-precision", required_argument, NULL, OPT_SEARCH_PRECISION },
 	{ "search-steps", required_argument, NULL, OPT_SEARCH_STEPS },
 	{ "search-repeats", required_argument, NULL, OPT_SEARCH_REPEATS },
+	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "start-at", required_argument, NULL, OPT_START_AT },
+	{ "hist-out", required_argument, NULL, OPT_HIST_OUT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -296,7 +311,7 @@ static int parse_sources(struct lg_options *o, const char *list, char *err, size
 	return 0;
 }
 
-static int add_label(struct lg_options *o, char *kv, char *err, size_t errlen)
+int lg_options_add_label(struct lg_options *o, char *kv, char *err, size_t errlen)
 {
 	char *eq = strchr(kv, '=');
 	if (!eq || eq == kv) {
@@ -362,6 +377,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 	o->search_p.precision = 0.05;
 	o->search_p.max_steps = 30;
 	o->search_p.repeats = 1;
+	o->share_count = 1;
 
 	opterr = 0;
 	optind = 1;
@@ -454,7 +470,7 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		case OPT_JSON: o->json = true; break;
 		case OPT_QUIET: o->quiet = true; break;
 		case OPT_LABEL:
-			if (add_label(o, optarg, err, errlen) < 0)
+			if (lg_options_add_label(o, optarg, err, errlen) < 0)
 				return -1;
 			break;
 		case OPT_SERVER_CPUS:
@@ -505,6 +521,15 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 				BAD("--search-repeats '%s': expected 0..10", a);
 			o->search_p.repeats = (int)v;
 			break;
+		case OPT_SHARE:
+			if (share_parse(a, &o->share_index, &o->share_count) < 0)
+				BAD("--share '%s': expected I/N, host I of N (1 <= I <= N <= %d)", a, SHARE_MAX);
+			break;
+		case OPT_START_AT:
+			if (start_at_parse(a, &o->start_at_ns, why, sizeof(why)) < 0)
+				BAD("--start-at '%s': %s", a, why);
+			break;
+		case OPT_HIST_OUT: o->hist_out = a; break;
 		case OPT_HELP:
 			fputs(usage, stdout);
 			return 1;
@@ -521,6 +546,14 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		BAD("--url is required (e.g. --url http://198.18.0.1:8080/)");
 	if (lg_parse_url(o, o->url, err, errlen) < 0)
 		return -1;
+	/* This host's share; the row of the whole run is loadgen merge's. */
+	o->connections_total = o->connections;
+	o->connections = share_connections(o->connections_total, o->share_index, o->share_count);
+	o->rate /= o->share_count;
+	if (o->share_count > 1 && o->connections < o->threads)
+		BAD("--share %d/%d of --connections %d is %d connections, fewer than --threads %d: "
+		    "every thread needs a connection", o->share_index + 1, o->share_count,
+		    o->connections_total, o->connections, o->threads);
 	if (o->connections < o->threads)
 		BAD("--connections %d is fewer than --threads %d: every thread needs a connection",
 		    o->connections, o->threads);
@@ -534,6 +567,8 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 			BAD("--source: address %d is not of the target's address family", i + 1);
 	if (o->search && !o->have_slo)
 		BAD("--search needs --slo (e.g. --slo p99=2ms): the target the rate must meet");
+	if (o->search && (o->share_count > 1 || o->hist_out))
+		BAD("--search runs on one client host: --share and --hist-out are for one window");
 	if (o->search && o->rate_milli)
 		BAD("--search picks the rates itself: give --search-start instead of --rate");
 	if (o->have_slo && !o->search && !o->rate_milli)

@@ -77,6 +77,17 @@ struct lg_options {
 	struct lg_slo slo;
 	bool search;                    /* --search: the capacity under the SLO */
 	struct search_params search_p;  /* --search-start/-max/-growth/-precision/-steps/-repeats */
+
+	/* Several client hosts (share.h). With --share I/N, `connections` is
+	 * this host's share and `rate` its share of the req/s (what this host's
+	 * own row reports), while connections_total and rate_milli stay the
+	 * whole run's: the open-loop schedule is the whole run's, of which this
+	 * host takes every N-th request. Without --share: 0 of 1. */
+	int share_index;                /* 0-based: --share 1/N is index 0 */
+	int share_count;
+	int connections_total;          /* --connections as given */
+	uint64_t start_at_ns;           /* --start-at, CLOCK_REALTIME ns; 0: at once */
+	const char *hist_out;           /* --hist-out FILE */
 };
 
 /* Returns 0 to run, 1 when --help was printed, -1 with one line in err. */
@@ -85,6 +96,9 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 /* Helpers shared with the tests. */
 int lg_parse_seconds(const char *s, double *out);
 int lg_parse_url(struct lg_options *o, const char *url, char *err, size_t errlen);
+
+/* Adds (or replaces) one KEY=VALUE label; kv is modified and kept. */
+int lg_options_add_label(struct lg_options *o, char *kv, char *err, size_t errlen);
 
 /* A label's value, or NULL. */
 const char *lg_label(const struct lg_options *o, const char *key);

@@ -53,9 +53,16 @@ bool result_send_lag_over(const struct lg_result *r, uint64_t *observed_ns)
 	return send_lag_over(r->lag, max_send_lag_ns(r), observed_ns);
 }
 
+/* Merged over several hosts: one client-bound host is enough, since its
+ * lateness is in the merged figures (pooled CPU can hide one busy host). */
+static bool hosts_client_bound(const struct lg_result *r)
+{
+	return r->hosts_client_bound && r->hosts_client_bound[0];
+}
+
 bool result_client_bound(const struct lg_result *r)
 {
-	return client_cpu_bound(r) || result_send_lag_over(r, NULL);
+	return client_cpu_bound(r) || result_send_lag_over(r, NULL) || hosts_client_bound(r);
 }
 
 void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len)
@@ -64,6 +71,11 @@ void result_client_bound_reason(const struct lg_result *r, char *buf, size_t len
 	uint64_t lag;
 
 	buf[0] = '\0';
+	if (hosts_client_bound(r)) {
+		/* Merged: each host said why; the pooled figures add nothing. */
+		snprintf(buf, len, "%s", r->hosts_client_bound);
+		return;
+	}
 	if (client_cpu_bound(r)) {
 		bool cpus = r->have_client_cpus && r->client.busy_pct > result_loadgen_cpu_pct(r);
 		used += (size_t)snprintf(buf, len, "loadgen's %s were %.0f%% busy", cpus ? "CPUs" : "threads",
@@ -509,12 +521,14 @@ void report_json(FILE *f, const struct lg_result *r)
 		r->c.verified, r->c.status_class[1], r->c.status_class[2], r->c.status_class[3],
 		r->c.status_class[4], r->c.status_class[5], r->c.status_class[0]);
 	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
+	if (r->max_rss_kib)
+		fprintf(f, ",\"max_rss_kib\":%ld", r->max_rss_kib);
+	else if (getrusage(RUSAGE_SELF, &ru) == 0)
 		fprintf(f, ",\"max_rss_kib\":%ld", ru.ru_maxrss);
 	if (o->rate_milli && r->lag)
 		fprintf(f, ",\"sent\":%" PRIu64 ",\"no_free_conn\":%" PRIu64, r->lag->lag.count,
 			r->lag->no_free_conn);
-	char why[512];
+	char why[2048];
 	result_client_bound_reason(r, why, sizeof(why));
 	fputs(",\"client_bound_reason\":", f);
 	if (why[0])
@@ -531,6 +545,8 @@ void report_json(FILE *f, const struct lg_result *r)
 		json_string(f, r->first_connect_error);
 	else
 		fputs("null", f);
+	if (r->json_extra)
+		fputs(r->json_extra, f);
 	fputs("}\n", f);
 }
 
@@ -638,7 +654,7 @@ void report_human(FILE *f, const struct lg_result *r)
 			strcmp(status, "stalled") ? "" : "; neither side's CPUs were saturated");
 	fputc('\n', f);
 	if (result_client_bound(r)) {
-		char why[512];
+		char why[2048];
 		result_client_bound_reason(r, why, sizeof(why));
 		fprintf(f, "  CLIENT-BOUND: %s: this run measured the client, not the server's limit\n", why);
 	}

@@ -39,6 +39,12 @@ struct lg_result {
 	char first_error[160];
 	char first_connect_error[160];
 	const struct lg_search_row *search;
+
+	/* Set by loadgen merge (merge.h), NULL/0 for a run of one host. */
+	const char *hosts_client_bound; /* the hosts that were client-bound, and why */
+	const char *json_extra;         /* more members for the JSON object (",\"k\":v...") */
+	long max_rss_kib;               /* the largest host's; 0: this process's */
+	uint64_t measure_realtime_ns;   /* the measured window's start, wall clock (--hist-out) */
 };
 
 /* Derived figures. */

@@ -36,6 +36,7 @@
 #include "http_response.h"
 #include "rng.h"
 #include "schedule.h"
+#include "share.h"
 
 #define READ_BUF_BYTES (128 * 1024) /* per thread, shared by its connections */
 #define MAX_EVENTS 256
@@ -922,9 +923,11 @@ void *lg_worker_main(void *arg)
 		ws.housekeeping_every = 20 * NS_PER_MS;
 	if (ws.housekeeping_every < NS_PER_MS)
 		ws.housekeeping_every = NS_PER_MS;
-	rng_seed(&ws.rng, o->seed, (uint64_t)w->index);
+	/* As sender share_sender() of the whole run (share.h): the run's
+	 * schedule interleaved over every thread of every client host. */
+	rng_seed(&ws.rng, o->seed, share_sender(o, w->index));
 	if (ws.open_loop)
-		schedule_init(&ws.sched, run->t0_ns, o->rate_milli, (uint32_t)o->threads, (uint32_t)w->index);
+		schedule_init(&ws.sched, run->t0_ns, o->rate_milli, share_stride(o), share_sender(o, w->index));
 
 	ws.epfd = epoll_create1(EPOLL_CLOEXEC);
 	ws.conns = calloc((size_t)ws.nconns, sizeof(*ws.conns));

@@ -33,15 +33,17 @@
 # Environment: SERVER_HOST / CLIENT_HOST / SERVER_ADDR / SERVER_IFNAME /
 # CLIENT_IFNAME to run on two hosts (docs/sweeps.md; the server's NIC is set up
 # for the point by scripts/lib/nic-setup.sh and restored at the end, NIC_SETUP=0
-# leaves it alone, NIC_STATE names a state its caller restores: docs/real-hardware.md),
-# CLIENT_CORES, CLIENT_CPUS,
+# leaves it alone, NIC_STATE names a state its caller restores: docs/real-hardware.md);
+# CLIENT_HOSTS="a b c" for several client hosts (each runs loadgen with its share
+# of the connections and of the rate, all from one start, CLIENT_START_DELAY
+# seconds ahead (2); loadgen merge makes the one row), CLIENT_CORES, CLIENT_CPUS,
 # TOPO_GRO, TOPO_RPS, TOPO_NAPI (inline), TOPO_NAPI_DEFER_IRQS, TOPO_GRO_FLUSH_TIMEOUT
 # (recorded as labels: what the server's interface has), LAB_CLIENT_TX_CSUM (off), SRV_PORT (8080),
 # LOADGEN (bin/loadgen), LOADGEN_ARGS, SERVER_ARGS, READY_TIMEOUT (20),
 # PROFILE_OUT (a report file: record the server cores under perf, see
 # scripts/profile.sh), TIMELINE (1: also the run over time, loadgen --timeline
 # at TIMELINE_INTERVAL, default 1 s, appended to FILE-timelines/POINT.csv beside
-# the CSV, where `make plots` finds it).
+# the CSV, where `make plots` finds it; with CLIENT_HOSTS, the first host's share).
 #
 # A search's rows: the server's CPU columns are loadgen's own per step (same
 # host); across two hosts, and for server_proc_cpu_us_per_req, they stay
@@ -113,6 +115,8 @@ done
 [ -n "$failures" ] || failures=${csv%.csv}-failures.csv
 [ -n "$slo" ] && [ -n "${PROFILE_OUT:-}" ] && bb_die "PROFILE_OUT profiles one window; a --slo search has many"
 [ -z "$search_args" ] || [ -n "$slo" ] || bb_die "--search-args needs --slo"
+client_hosts_check
+[ -n "$slo" ] && [ -n "${CLIENT_HOSTS:-}" ] && bb_die "a --slo search runs from one client host, not CLIENT_HOSTS"
 [ "$(id -u)" = 0 ] || is_remote || bb_die "the local lab needs root (network namespaces)"
 
 LAB_NAME=bbp$$ # LAB (the namespaces run_side uses) is set once the lab is up
@@ -122,8 +126,28 @@ SRV_TMP=/tmp/bypassbench-$LAB_NAME-srv
 CLI_TMP=/tmp/bypassbench-$LAB_NAME-cli
 tmp=$(mktemp -d /tmp/bypassbench-point.XXXXXX) || exit 1
 SRV_LOG=$tmp/server.log
-SRV_PID="" SRV_LAUNCH="" lg_pid="" nap_pid="" perf_pid="" lab_up=0 interrupted=0
+SRV_PID="" SRV_LAUNCH="" lg_pids=() nap_pid="" perf_pid="" lab_up=0 interrupted=0
 nic_state="" # set while this script owns a NIC set-up to restore
+mapfile -t hosts < <(client_hosts)
+multi=0
+[ -n "${CLIENT_HOSTS:-}" ] && multi=1
+# on_client I cmd...: on client host I (0-based; the one client side without
+# CLIENT_HOSTS). for_clients cmd...: on each, stopping at the first failure.
+on_client() {
+	local i=$1
+	shift
+	if [ "$multi" = 1 ]; then CLIENT_HOST=${hosts[$i]} run_side cli "$@"; else run_side cli "$@"; fi
+}
+client_argv() { # like side_argv cli, for client host I
+	local i=$1
+	shift
+	if [ "$multi" = 1 ]; then CLIENT_HOST=${hosts[$i]} side_argv cli "$@"; else side_argv cli "$@"; fi
+}
+for_clients() {
+	local i n=1
+	[ "$multi" = 1 ] && n=${#hosts[@]}
+	for ((i = 0; i < n; i++)); do on_client "$i" "$@" || return 1; done
+}
 
 # A sleep that a trapped signal interrupts at once.
 nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=""; }
@@ -131,11 +155,14 @@ nap() { sleep "$1" & nap_pid=$!; wait "$nap_pid"; nap_pid=""; }
 cleanup() {
 	[ -n "$nap_pid" ] && kill "$nap_pid" 2>/dev/null
 	[ -n "$perf_pid" ] && { kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null; }
-	if [ -n "$lg_pid" ]; then
-		run_side cli sh -c 'p=$(cat "$1" 2>/dev/null) && kill -TERM "$p"' sh "$CLI_TMP/loadgen.pid" 2>/dev/null
-		kill -TERM "$lg_pid" 2>/dev/null
-		wait "$lg_pid" 2>/dev/null
-		lg_pid=""
+	if [ ${#lg_pids[@]} -gt 0 ]; then
+		local i
+		for i in "${!lg_pids[@]}"; do
+			on_client "$i" sh -c 'p=$(cat "$1" 2>/dev/null) && kill -TERM "$p"' sh "$CLI_TMP/loadgen$i.pid" 2>/dev/null
+			kill -TERM "${lg_pids[$i]}" 2>/dev/null
+			wait "${lg_pids[$i]}" 2>/dev/null
+		done
+		lg_pids=()
 	fi
 	server_stop 2>/dev/null
 	if [ -n "$nic_state" ]; then
@@ -150,7 +177,7 @@ cleanup() {
 	fi
 	if is_remote; then
 		run_side srv rm -rf "$SRV_TMP" 2>/dev/null
-		run_side cli rm -rf "$CLI_TMP" 2>/dev/null
+		for_clients rm -rf "$CLI_TMP" 2>/dev/null
 	else
 		rm -rf "$SRV_TMP" "$CLI_TMP"
 	fi
@@ -174,6 +201,8 @@ fail() { # status reason
 }
 
 # --- where things run -------------------------------------------------------
+nclients=1
+[ "$multi" = 1 ] && nclients=${#hosts[@]}
 cpu_split
 server_cpus=$(server_cpus_for "$workers")
 if [ "$workers" -gt "$MAX_SERVER_CORES" ]; then
@@ -183,7 +212,13 @@ client_threads=$(cpu_list_count "$CLIENT_CPUS")
 
 reason=$(server_check "$server") || fail not_built "$reason"
 LOADGEN=${LOADGEN:-bin/loadgen}
-run_side cli test -x "$LOADGEN" 2>/dev/null || fail not_built "$LOADGEN is not built"
+for_clients test -x "$LOADGEN" 2>/dev/null || fail not_built "$LOADGEN is not built (on every client host)"
+if [ "$multi" = 1 ]; then
+	# The hosts' files are merged here.
+	[ -x "$LOADGEN" ] || fail not_built "$LOADGEN is not built here, where loadgen merge runs"
+	[ "$conc" -ge "$((nclients * client_threads))" ] ||
+		fail too_few_connections "$conc connections cannot give each of $nclients client hosts' $client_threads threads one"
+fi
 pdir=$(pageset_dir "$pageset")
 run_side srv test -d "$pdir" || fail no_pages "page set '$pageset' not found at $pdir (make corpus)"
 index=$(pageset_index "$pageset" "$tmp/uris") || fail no_pages "page set '$pageset' has no pages"
@@ -198,7 +233,7 @@ if is_remote; then
 	[ -n "${SERVER_IFNAME:-}" ] || bb_die "SERVER_HOST/CLIENT_HOST need SERVER_IFNAME (the server's NIC)"
 	if [ -n "${CLIENT_IFNAME:-}" ]; then
 		run_side srv ip link set dev "$SERVER_IFNAME" mtu "$mtu" &&
-			run_side cli ip link set dev "$CLIENT_IFNAME" mtu "$mtu" ||
+			for_clients ip link set dev "$CLIENT_IFNAME" mtu "$mtu" ||
 			fail mtu "cannot set MTU $mtu on $SERVER_IFNAME/$CLIENT_IFNAME"
 	else
 		mtu_now=$(run_side srv cat "/sys/class/net/$SERVER_IFNAME/mtu" 2>/dev/null)
@@ -238,8 +273,10 @@ else
 		fail lab "topo_up failed: $(tr '\n' ' ' <"$tmp/topo.log")"
 	LAB=$LAB_NAME
 fi
-run_side cli mkdir -p "$CLI_TMP" && run_side cli sh -c 'cat > "$1"' sh "$CLI_TMP/paths" <"$index" ||
-	fail client "cannot write the URI list on the client side"
+for ((i = 0; i < nclients; i++)); do
+	on_client "$i" mkdir -p "$CLI_TMP" && on_client "$i" sh -c 'cat > "$1"' sh "$CLI_TMP/paths" <"$index" ||
+		fail client "cannot write the URI list on the client side${hosts[$i]:+ ($i: ${hosts[$i]})}"
+done
 
 # --- the server -----------------------------------------------------------------
 server_start "$server" "$workers" "$server_cpus" "$pageset" || fail server_start "$SRV_ERROR"
@@ -281,7 +318,7 @@ done
 # In the lab loadgen sees the server's cores too and samples them over its
 # exact window; across two hosts this script samples them instead.
 same_host=0
-if ! is_remote || [ "$(side_host cli)" = "$(side_host srv)" ]; then
+if ! is_remote || { [ "$multi" = 0 ] && [ "$(side_host cli)" = "$(side_host srv)" ]; }; then
 	same_host=1
 	lg+=(--server-cpus "$server_cpus")
 fi
@@ -298,10 +335,31 @@ fi
 # shellcheck disable=SC2206
 lg+=(${LOADGEN_ARGS:-})
 # loadgen appends its row to a fresh file on the client side; we read it back.
-side_argv cli sh -c 'out=$1 pidf=$2; shift 2; rm -f "$out"; "$@" --csv "$out" >&2 & echo $! >"$pidf"; wait $!; rc=$?; cat "$out" 2>/dev/null; exit $rc' \
-	sh "$CLI_TMP/run.csv" "$CLI_TMP/loadgen.pid" "${lg[@]}"
-"${SIDE_ARGV[@]}" >"$tmp/loadgen.csv" 2>"$tmp/loadgen.log" &
-lg_pid=$!
+# Several client hosts: each writes its histograms (--hist-out) instead, sent
+# back on ssh's stdout, and loadgen merge makes the row here from them. Each
+# takes its share of the load (--share I/N) and all start at the same time
+# (--start-at), far enough ahead for every ssh to be up and loadgen ready.
+lead=0
+if [ "$multi" = 1 ]; then
+	lead=${CLIENT_START_DELAY:-2}
+	[[ $lead =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "CLIENT_START_DELAY must be seconds, not '$lead'"
+	start_at=$(awk -v now="$(date +%s.%N)" -v lead="$lead" 'BEGIN { printf "%.3f", now + lead }')
+fi
+for ((i = 0; i < nclients; i++)); do
+	if [ "$multi" = 1 ]; then
+		out_opt=--hist-out
+		out=$CLI_TMP/hist$i
+		share=(--share "$((i + 1))/$nclients" --start-at "$start_at")
+	else
+		out_opt=--csv
+		out=$CLI_TMP/run.csv
+		share=()
+	fi
+	client_argv "$i" sh -c 'out=$1 pidf=$2 opt=$3; shift 3; rm -f "$out"; "$@" "$opt" "$out" >&2 & echo $! >"$pidf"; wait $!; rc=$?; cat "$out" 2>/dev/null; exit $rc' \
+		sh "$out" "$CLI_TMP/loadgen$i.pid" "$out_opt" "${lg[@]}" "${share[@]}"
+	"${SIDE_ARGV[@]}" >"$tmp/loadgen$i.out" 2>"$tmp/loadgen$i.log" &
+	lg_pids[$i]=$!
+done
 
 # The server side's cores and the server's processes (its whole session:
 # nginx's and lighttpd's workers are processes), sampled inside the measured
@@ -309,6 +367,7 @@ lg_pid=$!
 # before its end. CPU per request is a ratio of rates, so the window need not
 # match loadgen's exactly.
 window=$(awk -v d="$duration" 'BEGIN { d -= 0.4; print (d > 0.1 ? d : 0.1) }')
+[ "$multi" = 1 ] && nap "$(awk -v s="$start_at" -v now="$(date +%s.%N)" 'BEGIN { d = s - now; print (d > 0 ? d : 0) }')"
 [ -z "$slo" ] && nap "$warmup" && nap 0.2
 cpu_sample srv "$tmp/srv.0" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"
 if [ -n "$slo" ]; then
@@ -322,14 +381,21 @@ elif [ -n "${PROFILE_OUT:-}" ]; then
 fi
 [ -z "$slo" ] && nap "$window"
 [ -z "$slo" ] && { cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"; }
-wait "$lg_pid"
-lg_rc=$?
+lg_rc=0
+for i in "${!lg_pids[@]}"; do
+	wait "${lg_pids[$i]}"
+	rc=$?
+	[ "$lg_rc" = 0 ] && [ "$rc" != 0 ] && lg_rc=$rc lg_failed=$i
+done
+lg_pids=()
 [ -n "$slo" ] && { cpu_sample srv "$tmp/srv.1" "$SRV_PID" || fail sample "cannot sample /proc/stat on the server side"; }
-lg_pid=""
 # Who kept the TIME_WAIT of close mode (docs/csv-schema.md); httpd-xdp keeps
-# its own, outside the kernel's tables.
+# its own, outside the kernel's tables. Several client hosts: their sum.
 timewait_count() { run_side "$1" ss -Htan state time-wait 2>/dev/null | wc -l; }
-tw_cli=$(timewait_count cli)
+tw_cli=0
+for ((i = 0; i < nclients; i++)); do
+	tw_cli=$((tw_cli + $(on_client "$i" ss -Htan state time-wait 2>/dev/null | wc -l)))
+done
 tw_srv=""
 [ "$server" = xdp ] || tw_srv=$(timewait_count srv)
 if [ -n "${PROFILE_OUT:-}" ]; then
@@ -344,8 +410,23 @@ server_stop
 [ "$status" = ok ] && [ -n "$SRV_ERROR" ] && status=server_hung
 [ "$status" = ok ] && [ "$SRV_EXIT" != 0 ] && status=server_exit_$SRV_EXIT
 
+if [ "$multi" = 1 ]; then
+	if [ "$lg_rc" = 0 ]; then
+		hist_files=()
+		for ((i = 0; i < nclients; i++)); do hist_files+=("$tmp/loadgen$i.out"); done
+		"$LOADGEN" merge --quiet --csv "$tmp/loadgen.csv" --label "client_hosts=$(client_hosts | paste -sd + -)" \
+			"${hist_files[@]}" >"$tmp/merge.log" 2>&1 ||
+			fail loadgen "loadgen merge failed: $(tail -n 3 "$tmp/merge.log" | tr '\n' ' ')"
+		cat "$tmp/merge.log" >&2
+	fi
+	lg_log=$tmp/loadgen${lg_failed:-0}.log
+	lg_who=" on ${hosts[${lg_failed:-0}]}"
+else
+	mv "$tmp/loadgen0.out" "$tmp/loadgen.csv"
+	lg_log=$tmp/loadgen0.log lg_who=""
+fi
 if [ "$lg_rc" != 0 ] || [ "$(wc -l <"$tmp/loadgen.csv")" -lt 2 ]; then
-	fail loadgen "loadgen exit $lg_rc: $(tail -n 3 "$tmp/loadgen.log" | tr '\n' ' ') (server: $status $(tail -n 2 "$SRV_LOG" | tr '\n' ' '))"
+	fail loadgen "loadgen$lg_who exit $lg_rc: $(tail -n 3 "$lg_log" | tr '\n' ' ') (server: $status $(tail -n 2 "$SRV_LOG" | tr '\n' ' '))"
 fi
 
 # The run over time (TIMELINE=1), one file per point, its repetitions appended

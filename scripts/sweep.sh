@@ -32,6 +32,8 @@
 #                left alone; docs/real-hardware.md)
 #   SIMULATE_NCPUS SIMULATE_NUMA SIMULATE_NIC_NODE (with DRY_RUN=1): the plan of
 #                another machine (scripts/lib/cpu-plan.sh)
+#   CLIENT_HOSTS="a b c" (instead of CLIENT_HOST): several client hosts, each
+#                with its share of every point's load, one merged row per run
 #
 # Points shared by several sweeps (the base point is in all of them) run once
 # per repetition; the `sweep` column lists every sweep a row belongs to.
@@ -87,6 +89,7 @@ else
 fi
 [[ $DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "DURATION must be seconds, not '$DURATION'"
 [[ $WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || bb_die "WARMUP must be seconds, not '$WARMUP'"
+client_hosts_check
 cpu_split
 export CLIENT_CORES CLIENT_CPUS
 if plan_simulated; then host=$(hostname); else host=$(run_side srv hostname); fi
@@ -105,7 +108,13 @@ else
 	for s in $SERVERS; do
 		if why=$(server_check "$s"); then servers+=("$s"); else bb_log "sweep: skipping $s: $why"; fi
 	done
-	if ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
+	if [ -n "${CLIENT_HOSTS:-}" ]; then
+		for h in $CLIENT_HOSTS; do
+			CLIENT_HOST=$h run_side cli test -x "${LOADGEN:-bin/loadgen}" ||
+				bb_die "${LOADGEN:-bin/loadgen} is not built on client host $h (make)"
+		done
+		[ -x "${LOADGEN:-bin/loadgen}" ] || bb_die "${LOADGEN:-bin/loadgen} is not built here, where loadgen merge runs (make)"
+	elif ! run_side cli test -x "${LOADGEN:-bin/loadgen}"; then bb_die "${LOADGEN:-bin/loadgen} is not built (make)"; fi
 fi
 [ ${#servers[@]} -gt 0 ] || bb_die "no server to measure (SERVERS=$SERVERS)"
 max_cores=$MAX_SERVER_CORES

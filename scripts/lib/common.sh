@@ -7,6 +7,10 @@
 #   local (default)   run_side srv cmd...  ==  ip netns exec $LAB-srv cmd...
 #                     (or cmd... itself while LAB is unset: machine-wide facts)
 #   SERVER_HOST=h     run_side srv cmd...  ==  ssh h 'cmd...'   (same for CLIENT_HOST)
+#   CLIENT_HOSTS="a b c"  several client hosts: run_side cli reaches the first
+#                     (facts: CPU count, files); run-point.sh runs loadgen on
+#                     each, with its share of the load (docs/sweeps.md).
+#                     CLIENT_HOST=h run_side cli ... reaches one of them.
 #
 # On remote hosts the suite is expected at the same path ($BB_REMOTE_DIR,
 # default this checkout), built there, with the page sets generated there.
@@ -23,12 +27,32 @@ bb_die() { printf '%s: %s\n' "${BB_PROG:-bypassbench}" "$*" >&2; exit 1; }
 side_host() {
 	case $1 in
 	srv) printf '%s' "${SERVER_HOST:-}" ;;
-	cli) printf '%s' "${CLIENT_HOST:-}" ;;
+	cli) local first
+		read -r first _ <<<"${CLIENT_HOSTS:-}"
+		printf '%s' "${CLIENT_HOST:-$first}" ;;
 	*) bb_die "side_host: unknown side '$1'" ;;
 	esac
 }
 
-is_remote() { [ -n "${SERVER_HOST:-}${CLIENT_HOST:-}" ]; }
+is_remote() { [ -n "${SERVER_HOST:-}${CLIENT_HOST:-}${CLIENT_HOSTS:-}" ]; }
+
+# The client hosts, one per line: CLIENT_HOSTS, or CLIENT_HOST alone.
+client_hosts() {
+	local h
+	for h in ${CLIENT_HOSTS:-${CLIENT_HOST:-}}; do printf '%s\n' "$h"; done
+}
+
+# Several client hosts and one client host are two ways to say where the
+# load comes from: one of them.
+client_hosts_check() {
+	if [ -n "${CLIENT_HOSTS:-}" ] && [ -n "${CLIENT_HOST:-}" ]; then
+		bb_die "set CLIENT_HOSTS (several client hosts) or CLIENT_HOST (one), not both"
+	fi
+	if [ -n "${CLIENT_HOSTS:-}" ] && [ "$(client_hosts | sort | uniq -d)" != "" ]; then
+		bb_die "CLIENT_HOSTS names a host twice: '$CLIENT_HOSTS'"
+	fi
+	return 0
+}
 
 # Words quoted so a remote POSIX shell reads them back unchanged.
 shell_quote() {

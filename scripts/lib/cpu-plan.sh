@@ -34,7 +34,11 @@
 plan_simulated() { [ -n "${SIMULATE_NCPUS:-}${SIMULATE_NUMA:-}${SIMULATE_NIC_NODE:-}${SIMULATE_CLIENT_NCPUS:-}" ]; }
 
 # Two machines: the sides run on different hosts (one of them may be this one).
-plan_two_hosts() { [ "$(side_host srv)" != "$(side_host cli)" ]; }
+# With CLIENT_HOSTS the client side is the first host, whose CPUs count for
+# every client host; the server must be none of them.
+plan_two_hosts() {
+	[ "$(side_host srv)" != "$(side_host cli)" ] && ! client_hosts | grep -qxF "$(side_host srv)"
+}
 
 # The facts of one side, one per line:
 #   allowed LIST        the CPUs this side may use (its Cpus_allowed_list)
@@ -228,7 +232,7 @@ plan_print() { # max_cores
 	if [ "$PLAN_TWO_HOSTS" = 1 ]; then
 		echo "plan: two hosts$sim"
 		echo "plan: server host ${SERVER_HOST:-(this one)}: $(_plan_describe "$PLAN_SRV_FACTS" "${SERVER_IFNAME:-}")"
-		echo "plan: client host ${CLIENT_HOST:-(this one)}: $(_plan_describe "$PLAN_CLI_FACTS" "${CLIENT_IFNAME:-}")"
+		echo "plan: client host ${CLIENT_HOST:-${CLIENT_HOSTS:-(this one)}}: $(_plan_describe "$PLAN_CLI_FACTS" "${CLIENT_IFNAME:-}")"
 	else
 		echo "plan: one host$sim: $(_plan_describe "$PLAN_SRV_FACTS" "${SERVER_IFNAME:-}")"
 	fi

@@ -39,16 +39,23 @@ machine_info() { # file
 		echo "# bypassbench machine metadata, written $(date -u +%Y-%m-%dT%H:%M:%SZ) by scripts/sweep.sh"
 		echo "git_commit: $(git -C "$BB_ROOT" rev-parse HEAD 2>/dev/null) $(meta_source_dirty && echo '(uncommitted changes)')"
 		echo "server_host: ${SERVER_HOST:-local lab (network namespaces)}"
-		echo "client_host: ${CLIENT_HOST:-local lab (network namespaces)}"
+		if [ -n "${CLIENT_HOSTS:-}" ]; then
+			echo "client_hosts: $CLIENT_HOSTS (each takes its share of the load: loadgen --share, merged by loadgen merge)"
+		else
+			echo "client_host: ${CLIENT_HOST:-local lab (network namespaces)}"
+		fi
 		echo "client_cores: $CLIENT_CORES ($CLIENT_CPUS); server cores up to $MAX_SERVER_CORES"
 		echo "server_cpu_order: $(cpu_list_compress $SERVER_CPU_ORDER) (a point with W workers takes the first W; scripts/lib/cpu-plan.sh)"
 		echo "lab: TOPO_GRO=${TOPO_GRO:-default} TOPO_RPS=${TOPO_RPS:-0} client tx checksum=${LAB_CLIENT_TX_CSUM:-off}"
-		local side
-		for side in srv cli; do
-			[ "$side" = cli ] && [ "$(side_host cli)" = "$(side_host srv)" ] && break
+		local side host
+		for host in "" $(client_hosts); do
+			# "": the server side, then each client host (one: the lab's or CLIENT_HOST).
+			side=srv
+			[ -n "$host" ] && side=cli
+			[ "$side" = cli ] && [ "$host" = "$(side_host srv)" ] && continue
 			echo
-			echo "## $side side"
-			run_side "$side" sh -c '
+			echo "## $side side${host:+ ($host)}"
+			CLIENT_HOST=${host:-${CLIENT_HOST:-}} run_side "$side" sh -c '
 				echo "hostname: $(hostname)"
 				echo "kernel: $(uname -a)"
 				echo "cmdline: $(cat /proc/cmdline)"

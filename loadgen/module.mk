@@ -1,7 +1,8 @@
 # loadgen: bin/loadgen and its unit tests.
 LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule.c \
                     loadgen/paths.c loadgen/verify.c loadgen/cpu_usage.c loadgen/options.c \
-                    loadgen/report.c loadgen/worker.c loadgen/send_lag.c
+                    loadgen/report.c loadgen/worker.c loadgen/send_lag.c \
+                    loadgen/engine_epoll.c loadgen/engine_uring.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
 # Shared with the servers: percent-decoding (--verify maps a URI to its
@@ -12,8 +13,11 @@ $(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o) $(LOADGEN_COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# --engine uring (liburing via pkg-config, as servers/uring).
+$(BUILD)/loadgen/engine_uring.o: CFLAGS += $(shell pkg-config --cflags liburing)
+
 $(BIN)/loadgen: $(BUILD)/loadgen/main.o $(LOADGEN_LIB) | $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs liburing) -lm
 
 BINARIES += $(BIN)/loadgen
 

@@ -28,7 +28,11 @@ static const char usage[] =
 	"  --verify DIR           check every 2xx body against DIR/<path> (length + hash);\n"
 	"                         \"/\" and \"/dir/\" mean index.html\n"
 	"Load\n"
-	"  --threads N            worker threads, one epoll loop each (default 1)\n"
+	"  --threads N            worker threads, one event loop each (default 1)\n"
+	"  --engine epoll|uring   how each thread does its I/O: epoll (default; a send and a\n"
+	"                         read per request) or io_uring (multishot receive into a\n"
+	"                         provided buffer ring, sends batched: one io_uring_enter per\n"
+	"                         loop turn; Linux 6.0+). Both measure the same things\n"
 	"  --cpus LIST            pin thread i to the i-th CPU of LIST, e.g. 1 or 2-3,6\n"
 	"  --connections N        connections across all threads (default 10)\n"
 	"  --mode keepalive|close keep connections (default), or one connection per request,\n"
@@ -70,7 +74,7 @@ enum {
 	OPT_URL = 256, OPT_PATHS, OPT_SEED, OPT_VERIFY, OPT_THREADS, OPT_CPUS, OPT_CONNECTIONS,
 	OPT_MODE, OPT_RPC, OPT_LINGER0, OPT_SOURCE, OPT_PIPELINE, OPT_RATE, OPT_DURATION,
 	OPT_WARMUP, OPT_TIMEOUT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_CSV, OPT_JSON, OPT_QUIET,
-	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_HELP,
+	OPT_LABEL, OPT_SERVER_CPUS, OPT_SERVER_PID, OPT_MAX_SEND_LAG, OPT_ENGINE, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -86,6 +90,7 @@ static const struct option long_options[] = {
 	{ "linger0", no_argument, NULL, OPT_LINGER0 },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
@@ -349,6 +354,14 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		case OPT_SOURCE:
 			if (parse_sources(o, a, err, errlen) < 0)
 				return -1;
+			break;
+		case OPT_ENGINE:
+			if (!strcmp(a, "epoll"))
+				o->engine = LG_ENGINE_EPOLL;
+			else if (!strcmp(a, "uring") || !strcmp(a, "io_uring"))
+				o->engine = LG_ENGINE_URING;
+			else
+				BAD("--engine '%s': expected epoll or uring", a);
 			break;
 		case OPT_PIPELINE:
 			if (parse_u64(a, 1, LG_MAX_PIPELINE, &v) < 0)

@@ -37,7 +37,7 @@ run_load() { # mode
 	ip netns exec "$LAB-cli" bin/loadgen --url "http://$SRV_ADDR:$SRV_PORT/" \
 		--paths "$(dirname "$SRV_CORPUS")/corpus.uris" --verify "$SRV_CORPUS" \
 		--connections "$CONNS" --mode "$mode" --duration "$SECONDS_" --timeout "$TIMEOUT" \
-		--no-progress --json >"$json" 2>"$T_TMP/load-$mode.err"
+		--engine "${LOADGEN_ENGINE:-epoll}" --no-progress --json >"$json" 2>"$T_TMP/load-$mode.err"
 	local rc=$?
 	srv_stop || t_not_ok "$mode: server stopped cleanly" "exit $SRV_EXIT" "$(srv_stderr_tail)"
 	echo "# $mode: server: $SRV_STATS"

@@ -67,6 +67,7 @@ if srv_start epoll; then
 	expect_eq "keepalive: loadgen requests = server requests" "$n" "$(stat_of requests)"
 	t_check "keepalive: no errors" no_errors "$T_TMP/ka.json"
 	expect_eq "keepalive: connections = 6" "$(jget "$T_TMP/ka.json" connects)" 6
+	expect_eq "keepalive: the JSON names the engine" "$(jget "$T_TMP/ka.json" engine)" "$ENGINE"
 else
 	t_not_ok "keepalive: server start"
 fi

@@ -104,14 +104,26 @@ static size_t skip_run(uint8_t state, const char *p, size_t n)
 	if (state == S_NAME) {
 		while (i < n && is_tchar((unsigned char)p[i]))
 			i++;
-	} else if (state == S_REASON) {
-		while (i < n && p[i] != '\r' && p[i] != '\n')
-			i++;
-	} else {
-		while (i < n && p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
-			i++;
+		return i;
 	}
-	return i;
+	for (;;) {
+		/* Eight bytes at a time while none is below 14 (CR is 13, LF 10,
+		 * NUL 0: a word without such a byte has no stop in it). */
+		while (i + 8 <= n) {
+			uint64_t x;
+			memcpy(&x, p + i, 8);
+			if ((x - 0x0e0e0e0e0e0e0e0eull) & ~x & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		/* Then byte by byte through that word (a TAB stops it too). */
+		size_t end = i + 8 < n ? i + 8 : n;
+		for (; i < end; i++)
+			if (p[i] == '\r' || p[i] == '\n' || (p[i] == '\0' && state != S_REASON))
+				return i;
+		if (i >= n)
+			return n;
+	}
 }
 
 static int hex_value(char c)
@@ -305,6 +317,24 @@ ssize_t http_response_parse(struct http_response *r, const char *buf, size_t len
 
 		switch (r->state) {
 		case S_VERSION:
+			if (r->name_len == 0 && len - i >= 11 && HTTP_RESPONSE_MAX_HEAD - r->head_bytes >= 11 &&
+			    !memcmp(buf + i - 1, version_prefix, sizeof(version_prefix) - 1) &&
+			    buf[i + 6] >= '0' && buf[i + 6] <= '9' && buf[i + 7] == ' ' &&
+			    buf[i + 8] >= '0' && buf[i + 8] <= '9' && buf[i + 9] >= '0' &&
+			    buf[i + 9] <= '9' && buf[i + 10] >= '0' && buf[i + 10] <= '9') {
+				/* The usual status line, "HTTP/1.x DDD", in one step; what
+				 * follows the code goes through S_STATUS as ever. */
+				r->minor = buf[i + 6] - '0';
+				r->status = (buf[i + 8] - '0') * 100 + (buf[i + 9] - '0') * 10 +
+					    (buf[i + 10] - '0');
+				r->tok_len = 3;
+				r->name_len = 1; /* a space was seen */
+				r->state = S_STATUS;
+				i += 11;
+				r->bytes += 11;
+				r->head_bytes += 11;
+				break;
+			}
 			if (c != version_prefix[r->name_len])
 				return fail(r, "status line does not start with HTTP/1.");
 			if (++r->name_len == sizeof(version_prefix) - 1) {

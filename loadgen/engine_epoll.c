@@ -225,6 +225,7 @@ const struct lg_engine lg_engine_epoll = {
 	.init = epoll_init,
 	.fini = epoll_fini,
 	.watch = epoll_watch,
+	.connect = NULL, /* a non-blocking connect() by the core, then watch */
 	.flush = epoll_flush,
 	.closing = epoll_closing,
 	.wait = epoll_wait_events,

@@ -14,8 +14,9 @@
  *   carry MSG_WAITALL, so a send completes whole or fails: the core counts
  *   it written when it is queued. Its requests' send time is taken just
  *   before the io_uring_enter that submits them (latency from the send).
- * - Connect: socket() and a non-blocking connect() by syscall, as the epoll
- *   engine does, then a POLL_ADD for POLLOUT tells when it is done.
+ * - Connect: a blocking socket() by syscall, its connect through the ring
+ *   (CONNECT). main's probe, already connecting, is made blocking and
+ *   watched with a POLL_ADD for POLLOUT.
  * - Close: the in-flight requests are cancelled by user_data, then close()
  *   (the socket goes once the cancels land). An SQE not yet submitted names
  *   the fd by number, so a socket with one is submitted before its close:
@@ -43,7 +44,7 @@
 #define URING_BGID 0
 
 /* user_data: what the operation was, and the socket it was for. */
-enum { OP_POLL = 1, OP_RECV, OP_SEND, OP_CANCEL };
+enum { OP_POLL = 1, OP_RECV, OP_SEND, OP_CANCEL, OP_CONNECT };
 #define UD_GEN_MASK 0xffffffu
 
 static inline uint64_t ud_make(unsigned op, const struct conn *c, uint32_t idx)
@@ -252,7 +253,21 @@ static int uring_watch(struct wstate *ws, struct conn *c)
 	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
 	io_uring_sqe_set_data64(sqe, ud_make(OP_POLL, c, idx));
 	c->poll_armed = true;
-	c->recv_armed = c->send_armed = false;
+	c->recv_armed = c->send_armed = c->connect_armed = false;
+	c->sqe_turn = e->turn;
+	return 0;
+}
+
+static int uring_connect(struct wstate *ws, struct conn *c)
+{
+	struct uring_engine *e = E(ws);
+	struct io_uring_sqe *sqe = get_sqe(e);
+
+	io_uring_prep_connect(sqe, c->fd, (const struct sockaddr *)&ws->o->target,
+			      ws->o->target_len);
+	io_uring_sqe_set_data64(sqe, ud_make(OP_CONNECT, c, (uint32_t)(c - ws->conns)));
+	c->connect_armed = true;
+	c->recv_armed = c->send_armed = c->poll_armed = false;
 	c->sqe_turn = e->turn;
 	return 0;
 }
@@ -325,7 +340,9 @@ static void uring_closing(struct wstate *ws, struct conn *c)
 		cancel_op(e, ws, c, OP_SEND);
 	if (c->poll_armed)
 		cancel_op(e, ws, c, OP_POLL);
-	c->recv_armed = c->send_armed = c->poll_armed = false;
+	if (c->connect_armed)
+		cancel_op(e, ws, c, OP_CONNECT);
+	c->recv_armed = c->send_armed = c->poll_armed = c->connect_armed = false;
 }
 
 static bool still_open(const struct conn *c, uint32_t gen)
@@ -333,12 +350,13 @@ static bool still_open(const struct conn *c, uint32_t gen)
 	return c->fd >= 0 && c->gen == gen && (c->state == C_OPEN || c->state == C_AWAIT_FIN);
 }
 
-static void on_poll(struct wstate *ws, struct conn *c, int res)
+/* The end of a connect: a POLL_ADD's mask, or a CONNECT's 0 or -errno. */
+static void on_connect(struct wstate *ws, struct conn *c, int res, bool polled)
 {
-	c->poll_armed = false;
+	c->poll_armed = c->connect_armed = false;
 	if (res == -ECANCELED || c->state != C_CONNECTING)
 		return;
-	if (res < 0 || (res & (POLLERR | POLLHUP))) {
+	if (res < 0 || (polled && (res & (POLLERR | POLLHUP)))) {
 		int err = 0;
 		socklen_t len = sizeof(err);
 		if (res < 0)
@@ -413,7 +431,8 @@ static void on_cqe(struct wstate *ws, const struct io_uring_cqe *cqe)
 	ws->now = now_ns();
 	switch (op) {
 	case OP_POLL:
-		on_poll(ws, c, cqe->res);
+	case OP_CONNECT:
+		on_connect(ws, c, cqe->res, op == OP_POLL);
 		break;
 	case OP_RECV:
 		on_recv(ws, c, cqe);
@@ -451,6 +470,7 @@ const struct lg_engine lg_engine_uring = {
 	.init = uring_init,
 	.fini = uring_fini,
 	.watch = uring_watch,
+	.connect = uring_connect,
 	.flush = uring_flush,
 	.closing = uring_closing,
 	.wait = uring_wait,

@@ -171,11 +171,12 @@ static void queue_request(struct wstate *ws, struct conn *c, uint64_t due_ns)
 	ws->inflight_total++;
 }
 
-/* Hands c's connecting socket to the engine, which reports the connect's
- * completion (conn_connect_done). */
-static int conn_watch(struct wstate *ws, struct conn *c)
+/* Hands c's connecting socket to the engine (watch: a non-blocking
+ * connect() under way; connect: a blocking socket the engine connects),
+ * which reports the connect's completion (conn_connect_done). */
+static int conn_watch(struct wstate *ws, struct conn *c, bool connect_it)
 {
-	if (ws->eng->watch(ws, c) < 0)
+	if ((connect_it ? ws->eng->connect(ws, c) : ws->eng->watch(ws, c)) < 0)
 		return -1;
 	c->state = C_CONNECTING;
 	/* Close mode: the connection exists for one request, which it carries
@@ -198,7 +199,9 @@ static int conn_open(struct wstate *ws, struct conn *c)
 	http_response_init(&c->resp);
 	body_hash_init(&c->hash); /* a response cut short on the last socket */
 	c->t_connect = ws->now;
-	c->fd = socket(o->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Non-blocking unless the engine connects it (and then waits for it). */
+	c->fd = socket(o->target.ss_family,
+		       SOCK_STREAM | SOCK_CLOEXEC | (ws->eng->connect ? 0 : SOCK_NONBLOCK), 0);
 	if (c->fd < 0) {
 		connect_failed(ws, c, errno, "socket");
 		return -1;
@@ -230,12 +233,14 @@ static int conn_open(struct wstate *ws, struct conn *c)
 			return -1;
 		}
 	}
+	if (ws->eng->connect)
+		return conn_watch(ws, c, true);
 	if (connect(c->fd, (const struct sockaddr *)&o->target, o->target_len) < 0 &&
 	    errno != EINPROGRESS) {
 		connect_failed(ws, c, errno, "connect");
 		return -1;
 	}
-	return conn_watch(ws, c);
+	return conn_watch(ws, c, false);
 }
 
 /* ---- sending ---- */
@@ -808,7 +813,7 @@ void *lg_worker_main(void *arg)
 			c->fd = w->adopt_fd;
 			w->adopt_fd = -1;
 			c->t_connect = w->adopt_t;
-			conn_watch(&ws, c);
+			conn_watch(&ws, c, false);
 			continue;
 		}
 		if (ws.open_loop && o->mode == LG_CLOSE)

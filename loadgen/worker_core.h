@@ -61,7 +61,7 @@ struct conn {
 	struct body_hash hash;
 
 	/* The uring engine's: what it has in flight on this socket. */
-	bool recv_armed, send_armed, poll_armed;
+	bool recv_armed, send_armed, poll_armed, connect_armed;
 	uint8_t send_cnt;  /* iovecs of the send in flight */
 	uint32_t sqe_turn; /* the loop turn of its newest unsubmitted SQE */
 	struct iovec *iov; /* the send in flight's iovecs */
@@ -79,6 +79,10 @@ struct lg_engine {
 	/* c's non-blocking socket is connecting: report its completion with
 	 * conn_connect_done. On failure the engine calls connect_failed. */
 	int (*watch)(struct wstate *ws, struct conn *c);
+	/* Optional: connect c's blocking socket to --url's address itself
+	 * (the core then creates sockets blocking, and calls watch only for
+	 * the one main's probe already connected). Same reporting as watch. */
+	int (*connect)(struct wstate *ws, struct conn *c);
 	/* Write c's unsent requests (conn_iov), now or with the next batch. */
 	void (*flush)(struct wstate *ws, struct conn *c);
 	/* c's socket is about to be closed: drop what is in flight on it. */

@@ -59,8 +59,16 @@ struct send_stamp {
 	uint32_t gen;
 };
 
+/* What the engine has in flight on one connection (by its index). */
+struct uring_conn {
+	bool recv_armed, send_armed, poll_armed, connect_armed;
+	uint32_t sqe_turn; /* the loop turn of its newest unsubmitted SQE */
+	struct iovec *iov; /* the send in flight's iovecs */
+};
+
 struct uring_engine {
 	struct io_uring ring;
+	struct uring_conn *uc; /* per connection */
 	struct io_uring_buf_ring *br;
 	size_t br_bytes;
 	char *bufs;
@@ -77,6 +85,11 @@ struct uring_engine {
 static struct uring_engine *E(struct wstate *ws)
 {
 	return ws->engine;
+}
+
+static struct uring_conn *U(struct wstate *ws, const struct conn *c)
+{
+	return &E(ws)->uc[c - ws->conns];
 }
 
 static int fatal(struct wstate *ws, const char *what, int err)
@@ -200,11 +213,13 @@ static int uring_init(struct wstate *ws)
 	e->turn = 1;
 	e->iov_per_conn = ws->depth < IOV_BATCH ? (int)ws->depth : IOV_BATCH;
 	e->stamp_cap = URING_SQ_ENTRIES * (size_t)e->iov_per_conn;
+	e->uc = calloc((size_t)ws->nconns, sizeof(*e->uc));
 	e->iov_store = calloc((size_t)ws->nconns * (size_t)e->iov_per_conn, sizeof(*e->iov_store));
 	e->stamps = calloc(e->stamp_cap, sizeof(*e->stamps));
 	if (e->iov_per_conn > 1)
 		e->msgs = calloc((size_t)ws->nconns, sizeof(*e->msgs));
-	if (!e->iov_store || !e->stamps || (e->iov_per_conn > 1 && !e->msgs)) {
+	if (!e->uc || !e->iov_store || !e->stamps || (e->iov_per_conn > 1 && !e->msgs)) {
+		free(e->uc);
 		free(e->iov_store);
 		free(e->stamps);
 		free(e->msgs);
@@ -212,6 +227,7 @@ static int uring_init(struct wstate *ws)
 		return fatal(ws, "out of memory", 0);
 	}
 	if (setup_ring(ws, e) < 0) {
+		free(e->uc);
 		free(e->iov_store);
 		free(e->stamps);
 		free(e->msgs);
@@ -219,7 +235,7 @@ static int uring_init(struct wstate *ws)
 		return -1;
 	}
 	for (int i = 0; i < ws->nconns; i++)
-		ws->conns[i].iov = e->iov_store + (size_t)i * (size_t)e->iov_per_conn;
+		e->uc[i].iov = e->iov_store + (size_t)i * (size_t)e->iov_per_conn;
 	ws->engine = e;
 	return 0;
 }
@@ -231,6 +247,7 @@ static void uring_fini(struct wstate *ws)
 	io_uring_queue_exit(&e->ring); /* cancels what is left; the sockets go */
 	munmap(e->br, e->br_bytes);
 	free(e->bufs);
+	free(e->uc);
 	free(e->iov_store);
 	free(e->stamps);
 	free(e->msgs);
@@ -240,6 +257,7 @@ static void uring_fini(struct wstate *ws)
 
 static int uring_watch(struct wstate *ws, struct conn *c)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 	uint32_t idx = (uint32_t)(c - ws->conns);
 
@@ -252,28 +270,30 @@ static int uring_watch(struct wstate *ws, struct conn *c)
 	struct io_uring_sqe *sqe = get_sqe(e);
 	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
 	io_uring_sqe_set_data64(sqe, ud_make(OP_POLL, c, idx));
-	c->poll_armed = true;
-	c->recv_armed = c->send_armed = c->connect_armed = false;
-	c->sqe_turn = e->turn;
+	u->poll_armed = true;
+	u->recv_armed = u->send_armed = u->connect_armed = false;
+	u->sqe_turn = e->turn;
 	return 0;
 }
 
 static int uring_connect(struct wstate *ws, struct conn *c)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 	struct io_uring_sqe *sqe = get_sqe(e);
 
 	io_uring_prep_connect(sqe, c->fd, (const struct sockaddr *)&ws->o->target,
 			      ws->o->target_len);
 	io_uring_sqe_set_data64(sqe, ud_make(OP_CONNECT, c, (uint32_t)(c - ws->conns)));
-	c->connect_armed = true;
-	c->recv_armed = c->send_armed = c->poll_armed = false;
-	c->sqe_turn = e->turn;
+	u->connect_armed = true;
+	u->recv_armed = u->send_armed = u->poll_armed = false;
+	u->sqe_turn = e->turn;
 	return 0;
 }
 
 static void arm_recv(struct wstate *ws, struct conn *c)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 	struct io_uring_sqe *sqe = get_sqe(e);
 
@@ -281,22 +301,26 @@ static void arm_recv(struct wstate *ws, struct conn *c)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = URING_BGID;
 	io_uring_sqe_set_data64(sqe, ud_make(OP_RECV, c, (uint32_t)(c - ws->conns)));
-	c->recv_armed = true;
-	c->sqe_turn = e->turn;
+	u->recv_armed = true;
+	u->sqe_turn = e->turn;
 }
 
 static void uring_flush(struct wstate *ws, struct conn *c)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 
-	if (c->send_armed || !c->unsent || c->fd < 0)
+	if (u->send_armed || !c->unsent || c->fd < 0)
 		return; /* the send in flight calls again when it completes */
+	/* The SQE first: taking it may submit what is queued (a full SQ), and
+	 * these requests' send time must come from the submit that sends them. */
+	struct io_uring_sqe *sqe = get_sqe(e);
 	uint32_t first = (c->head + c->inflight - c->unsent) % ws->depth;
-	int cnt = conn_iov(ws, c, c->iov, e->iov_per_conn);
+	int cnt = conn_iov(ws, c, u->iov, e->iov_per_conn);
 	size_t total = 0;
 	for (int k = 0; k < cnt; k++) {
 		struct pending *p = &c->ring[(first + (uint32_t)k) % ws->depth];
-		total += c->iov[k].iov_len;
+		total += u->iov[k].iov_len;
 		if (p->at_send) {
 			p->sent_ns = ws->now; /* until the submit says when */
 			p->at_send = false;
@@ -304,20 +328,18 @@ static void uring_flush(struct wstate *ws, struct conn *c)
 				e->stamps[e->nstamps++] = (struct send_stamp){ p, c, c->gen };
 		}
 	}
-	struct io_uring_sqe *sqe = get_sqe(e);
 	if (cnt == 1) {
-		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len,
+		io_uring_prep_send(sqe, c->fd, u->iov[0].iov_base, u->iov[0].iov_len,
 				   MSG_NOSIGNAL | MSG_WAITALL);
 	} else {
 		struct msghdr *m = &e->msgs[c - ws->conns];
-		*m = (struct msghdr){ .msg_iov = c->iov, .msg_iovlen = (size_t)cnt };
+		*m = (struct msghdr){ .msg_iov = u->iov, .msg_iovlen = (size_t)cnt };
 		io_uring_prep_sendmsg(sqe, c->fd, m, MSG_NOSIGNAL | MSG_WAITALL);
 	}
 	io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, c, (uint32_t)(c - ws->conns)));
-	c->send_armed = true;
-	c->send_cnt = (uint8_t)cnt;
-	c->sqe_turn = e->turn;
-	conn_wrote(c, c->iov, cnt, total); /* whole or failed: see the top */
+	u->send_armed = true;
+	u->sqe_turn = e->turn;
+	conn_wrote(c, u->iov, cnt, total); /* whole or failed: see the top */
 }
 
 static void cancel_op(struct uring_engine *e, struct wstate *ws, struct conn *c, unsigned op)
@@ -330,19 +352,20 @@ static void cancel_op(struct uring_engine *e, struct wstate *ws, struct conn *c,
 
 static void uring_closing(struct wstate *ws, struct conn *c)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 
-	if (c->sqe_turn == e->turn && io_uring_sq_ready(&e->ring))
+	if (u->sqe_turn == e->turn && io_uring_sq_ready(&e->ring))
 		submit_now(e); /* its SQEs name this fd number: before the close */
-	if (c->recv_armed)
+	if (u->recv_armed)
 		cancel_op(e, ws, c, OP_RECV);
-	if (c->send_armed)
+	if (u->send_armed)
 		cancel_op(e, ws, c, OP_SEND);
-	if (c->poll_armed)
+	if (u->poll_armed)
 		cancel_op(e, ws, c, OP_POLL);
-	if (c->connect_armed)
+	if (u->connect_armed)
 		cancel_op(e, ws, c, OP_CONNECT);
-	c->recv_armed = c->send_armed = c->poll_armed = c->connect_armed = false;
+	u->recv_armed = u->send_armed = u->poll_armed = u->connect_armed = false;
 }
 
 static bool still_open(const struct conn *c, uint32_t gen)
@@ -353,7 +376,8 @@ static bool still_open(const struct conn *c, uint32_t gen)
 /* The end of a connect: a POLL_ADD's mask, or a CONNECT's 0 or -errno. */
 static void on_connect(struct wstate *ws, struct conn *c, int res, bool polled)
 {
-	c->poll_armed = c->connect_armed = false;
+	struct uring_conn *u = U(ws, c);
+	u->poll_armed = u->connect_armed = false;
 	if (res == -ECANCELED || c->state != C_CONNECTING)
 		return;
 	if (res < 0 || (polled && (res & (POLLERR | POLLHUP)))) {
@@ -368,18 +392,19 @@ static void on_connect(struct wstate *ws, struct conn *c, int res, bool polled)
 	}
 	uint32_t gen = c->gen;
 	conn_connect_done(ws, c, 0);
-	if (still_open(c, gen) && !c->recv_armed)
+	if (still_open(c, gen) && !u->recv_armed)
 		arm_recv(ws, c);
 }
 
 static void on_recv(struct wstate *ws, struct conn *c, const struct io_uring_cqe *cqe)
 {
+	struct uring_conn *u = U(ws, c);
 	struct uring_engine *e = E(ws);
 	uint32_t gen = c->gen;
 	int res = cqe->res;
 
 	if (!(cqe->flags & IORING_CQE_F_MORE))
-		c->recv_armed = false;
+		u->recv_armed = false;
 	if (res > 0) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		conn_on_data(ws, c, e->bufs + (size_t)bid * URING_BUF_BYTES, (size_t)res);
@@ -393,13 +418,14 @@ static void on_recv(struct wstate *ws, struct conn *c, const struct io_uring_cqe
 	}
 	/* Ended while the socket stays (ENOBUFS: the ring ran dry, its
 	 * buffers are back by the next submit): receive on. */
-	if (still_open(c, gen) && !c->recv_armed)
+	if (still_open(c, gen) && !u->recv_armed)
 		arm_recv(ws, c);
 }
 
 static void on_send(struct wstate *ws, struct conn *c, int res)
 {
-	c->send_armed = false;
+	struct uring_conn *u = U(ws, c);
+	u->send_armed = false;
 	if (res == -ECANCELED || !still_open(c, c->gen))
 		return;
 	if (res < 0) {

@@ -59,12 +59,6 @@ struct conn {
 	struct pending *ring; /* --pipeline entries */
 	struct http_response resp;
 	struct body_hash hash;
-
-	/* The uring engine's: what it has in flight on this socket. */
-	bool recv_armed, send_armed, poll_armed, connect_armed;
-	uint8_t send_cnt;  /* iovecs of the send in flight */
-	uint32_t sqe_turn; /* the loop turn of its newest unsubmitted SQE */
-	struct iovec *iov; /* the send in flight's iovecs */
 };
 
 struct wstate;

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,11 +128,15 @@ static struct io_uring_sqe *get_sqe(struct uring_engine *e)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
 
-	if (!sqe) { /* the SQ is full: hand it over and take a fresh one */
+	/* The SQ is full: hand it over and take a fresh one (a submit the
+	 * kernel could not take at once, e.g. short of memory, is retried). */
+	while (!sqe) {
 		submit_now(e);
 		sqe = io_uring_get_sqe(&e->ring);
+		if (!sqe)
+			sched_yield();
 	}
-	return sqe; /* never NULL after a submit: the SQ is empty */
+	return sqe;
 }
 
 static void return_buffer(struct uring_engine *e, unsigned bid)
@@ -482,12 +487,15 @@ static int uring_wait(struct wstate *ws, uint64_t wake_at)
 	e->turn++;
 	if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY)
 		return fatal(ws, "io_uring_enter", -ret);
-	unsigned head, n = 0;
-	io_uring_for_each_cqe(&e->ring, head, cqe) {
-		on_cqe(ws, cqe);
-		n++;
+	/* Each CQE is consumed before it is handled, so the CQ has room for
+	 * what handling it submits; at most a CQ's worth per turn. */
+	for (unsigned budget = e->ring.cq.ring_entries; budget; budget--) {
+		if (io_uring_peek_cqe(&e->ring, &cqe) != 0)
+			break;
+		struct io_uring_cqe copy = *cqe;
+		io_uring_cqe_seen(&e->ring, cqe);
+		on_cqe(ws, &copy);
 	}
-	io_uring_cq_advance(&e->ring, n);
 	return 0;
 }
 

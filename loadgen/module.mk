@@ -4,7 +4,8 @@ LOADGEN_LIB_SRCS := loadgen/histogram.c loadgen/http_response.c loadgen/schedule
                     loadgen/report.c loadgen/worker.c loadgen/send_lag.c \
                     loadgen/timeline.c loadgen/timeline_report.c \
                     loadgen/slo.c loadgen/search.c \
-                    loadgen/share.c loadgen/hist_io.c loadgen/merge.c
+                    loadgen/share.c loadgen/hist_io.c loadgen/merge.c \
+                    loadgen/engine_epoll.c loadgen/engine_uring.c
 LOADGEN_LIB := $(BUILD)/libloadgen.a
 
 # Shared with the servers: percent-decoding (--verify maps a URI to its
@@ -15,8 +16,11 @@ $(LOADGEN_LIB): $(LOADGEN_LIB_SRCS:%.c=$(BUILD)/%.o) $(LOADGEN_COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# --engine uring (liburing via pkg-config, as servers/uring).
+$(BUILD)/loadgen/engine_uring.o: CFLAGS += $(shell pkg-config --cflags liburing)
+
 $(BIN)/loadgen: $(BUILD)/loadgen/main.o $(LOADGEN_LIB) | $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs liburing) -lm
 
 BINARIES += $(BIN)/loadgen
 

@@ -29,7 +29,11 @@ static const char usage[] =
 	"  --verify DIR           check every 2xx body against DIR/<path> (length + hash);\n"
 	"                         \"/\" and \"/dir/\" mean index.html\n"
 	"Load\n"
-	"  --threads N            worker threads, one epoll loop each (default 1)\n"
+	"  --threads N            worker threads, one event loop each (default 1)\n"
+	"  --engine epoll|uring   how each thread does its I/O: epoll (default; a send and a\n"
+	"                         read per request) or io_uring (multishot receive into a\n"
+	"                         provided buffer ring, sends batched: one io_uring_enter per\n"
+	"                         loop turn; Linux 6.0+). Both measure the same things\n"
 	"  --cpus LIST            pin thread i to the i-th CPU of LIST, e.g. 1 or 2-3,6\n"
 	"  --connections N        connections across all threads (default 10)\n"
 	"  --mode keepalive|close keep connections (default), or one connection per request,\n"
@@ -110,6 +114,7 @@ enum {
 	OPT_SLO, OPT_SEARCH, OPT_SEARCH_START, OPT_SEARCH_MAX, OPT_SEARCH_GROWTH, OPT_SEARCH_PRECISION,
 	OPT_SEARCH_STEPS, OPT_SEARCH_REPEATS,
 	OPT_SHARE, OPT_START_AT, OPT_HIST_OUT,
+	OPT_ENGINE,
 };
 
 static const struct option long_options[] = {
@@ -125,6 +130,7 @@ static const struct option long_options[] = {
 	{ "linger0", no_argument, NULL, OPT_LINGER0 },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
@@ -422,6 +428,14 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		case OPT_SOURCE:
 			if (parse_sources(o, a, err, errlen) < 0)
 				return -1;
+			break;
+		case OPT_ENGINE:
+			if (!strcmp(a, "epoll"))
+				o->engine = LG_ENGINE_EPOLL;
+			else if (!strcmp(a, "uring") || !strcmp(a, "io_uring"))
+				o->engine = LG_ENGINE_URING;
+			else
+				BAD("--engine '%s': expected epoll or uring", a);
 			break;
 		case OPT_PIPELINE:
 			if (parse_u64(a, 1, LG_MAX_PIPELINE, &v) < 0)

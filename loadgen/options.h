@@ -18,6 +18,7 @@
 #define LG_MAX_PIPELINE 1024
 
 enum lg_mode { LG_KEEPALIVE, LG_CLOSE };
+enum lg_engine_kind { LG_ENGINE_EPOLL, LG_ENGINE_URING };
 
 struct lg_label {
 	const char *key;
@@ -50,6 +51,7 @@ struct lg_options {
 	char sources_str[1024];
 
 	int pipeline;                   /* --pipeline, default 1 */
+	enum lg_engine_kind engine;     /* --engine, default epoll */
 	uint64_t rate_milli;            /* --rate in requests per 1000 s; 0 = closed loop */
 	double rate;
 

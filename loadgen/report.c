@@ -525,6 +525,7 @@ void report_json(FILE *f, const struct lg_result *r)
 		fprintf(f, ",\"max_rss_kib\":%ld", r->max_rss_kib);
 	else if (getrusage(RUSAGE_SELF, &ru) == 0)
 		fprintf(f, ",\"max_rss_kib\":%ld", ru.ru_maxrss);
+	fprintf(f, ",\"engine\":\"%s\"", o->engine == LG_ENGINE_URING ? "uring" : "epoll");
 	if (o->rate_milli && r->lag)
 		fprintf(f, ",\"sent\":%" PRIu64 ",\"no_free_conn\":%" PRIu64, r->lag->lag.count,
 			r->lag->no_free_conn);
@@ -572,7 +573,8 @@ void report_human(FILE *f, const struct lg_result *r)
 		fprintf(f, "open loop at %.1f req/s", o->rate);
 	else
 		fprintf(f, "closed loop, pipeline %d", o->pipeline);
-	fprintf(f, "%s\n", o->paths_file ? ", paths from an index" : "");
+	fprintf(f, "%s, %s engine\n", o->paths_file ? ", paths from an index" : "",
+		o->engine == LG_ENGINE_URING ? "io_uring" : "epoll");
 	fprintf(f, "  %.3f s measured: %" PRIu64 " requests, %.1f req/s, %.3f Gbit/s, %.1f MB\n", el,
 		c->requests, el > 0 ? reqs / el : 0, el > 0 ? (double)c->bytes * 8 / el / 1e9 : 0,
 		(double)c->bytes / 1e6);

@@ -1,11 +1,9 @@
 /* The worker loop: connections, sends, responses, timeouts, the schedule.
  *
- * Per request the hot path is: one send() (or one sendmsg() for a pipelined
- * batch), one read() into the thread's scratch buffer (the parser keeps no
- * bytes, so no connection owns a buffer), parse in place, record the latency.
- * No allocation after start-up. Sockets are registered once, edge-triggered
- * for IN|OUT|RDHUP, so a connection costs one epoll_ctl for its whole life
- * (close() removes it) and a completed connect shows up as EPOLLOUT.
+ * Per request: its bytes written by the engine (--engine, worker_core.h),
+ * what comes back parsed in place (the parser keeps no bytes, so no
+ * connection owns a buffer), the latency recorded. No allocation after
+ * start-up.
  *
  * Closed loop: a connection sends a new request as soon as one completes
  * (--pipeline D keeps D in flight). Latency runs from the send.
@@ -17,7 +15,7 @@
  *
  * End of the run: no request leaves after end_ns; requests in flight get at
  * most --timeout more to finish, then count as timeouts. */
-#include "worker.h"
+#include "worker_core.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -26,9 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -38,78 +34,19 @@
 #include "schedule.h"
 #include "share.h"
 
-#define READ_BUF_BYTES (128 * 1024) /* per thread, shared by its connections */
-#define MAX_EVENTS 256
-#define IOV_BATCH 64
 #define OPEN_BATCH 128 /* connections opened per loop turn at the start */
 #define RETRY_MIN_NS (10 * NS_PER_MS)
 #define RETRY_MAX_NS NS_PER_S
 
-/* C_AWAIT_FIN: the response said the server closes; we close after its FIN,
- * so the server closes first and keeps the TIME_WAIT, whatever the timing. */
-enum conn_state { C_IDLE, C_WAIT_RETRY, C_CONNECTING, C_OPEN, C_AWAIT_FIN };
-
-struct pending {
-	uint64_t due_ns;    /* open loop: its schedule time, latency runs from it */
-	uint64_t sent_ns;   /* when its first byte was written: closed-loop (and
-			     * open-loop uncorrected) latency runs from it */
-	uint32_t path;
-	bool at_send;       /* sent_ns is set when the first byte is written */
-};
-
-struct conn {
-	int fd;
-	uint8_t state;
-	uint8_t fails;          /* consecutive failed connects, for the backoff */
-	bool in_ready;
-	uint16_t inflight;      /* queued requests awaiting responses */
-	uint16_t unsent;        /* the newest of them, not fully written yet */
-	uint16_t head;          /* ring index of the oldest */
-	uint32_t send_off;      /* bytes written of the first unsent request */
-	uint32_t gen;           /* bumps per socket: stale epoll events are ignored */
-	uint64_t queued;        /* requests queued on this socket */
-	uint64_t answered;      /* responses completed on this socket */
-	uint64_t t_connect;
-	uint64_t retry_at;
-	uint64_t t_answered;    /* C_AWAIT_FIN since */
-	int32_t rprev, rnext;   /* ready list links */
-	struct pending *ring;   /* --pipeline entries */
-	struct http_response resp;
-	struct body_hash hash;
-};
-
-struct wstate {
-	struct lg_worker *w;
-	const struct lg_run *run;
-	const struct lg_options *o;
-	int epfd;
-	struct conn *conns;
-	int nconns;
-	struct pending *ring_store;
-	char *buf;
-	struct rng rng;
-	bool open_loop;
-	struct schedule sched;
-	int32_t ready_head;
-	uint64_t now;
-	uint64_t timeout_ns;
-	uint64_t housekeeping_every, next_housekeeping;
-	bool measuring, stopping;
-	uint64_t drain_deadline;
-	uint64_t inflight_total;
-	uint32_t awaiting_fin;  /* connections in C_AWAIT_FIN */
-	uint32_t next_src;
-	uint32_t depth;
-	int open_next;          /* connections [open_next, nconns) not opened yet */
-	uint64_t live_requests, live_errors, live_timeouts;
-	uint64_t live_connect_errors; /* of live_errors: the timeline tells them apart */
-	uint64_t no_conn_noted; /* open loop: requests up to here counted in lag.no_free_conn */
-};
-
 static void conn_restart(struct wstate *ws, struct conn *c);
 
+static inline void conn_flush(struct wstate *ws, struct conn *c)
+{
+	ws->eng->flush(ws, c);
+}
+
 /* Keeps the first error of a kind, so the summary can say why. */
-static void note_error(char *slot, size_t len, const char *what, int err)
+void note_error(char *slot, size_t len, const char *what, int err)
 {
 	if (slot[0])
 		return;
@@ -186,8 +123,10 @@ static void conn_close(struct wstate *ws, struct conn *c)
 	}
 	if (c->state == C_AWAIT_FIN)
 		ws->awaiting_fin--;
-	if (c->fd >= 0)
-		close(c->fd); /* also leaves the epoll set */
+	if (c->fd >= 0) {
+		ws->eng->closing(ws, c);
+		close(c->fd);
+	}
 	c->fd = -1;
 	c->state = C_IDLE;
 	ready_remove(ws, c);
@@ -206,7 +145,7 @@ static void retry_later(struct wstate *ws, struct conn *c)
 	c->state = C_WAIT_RETRY; /* housekeeping calls conn_restart after the backoff */
 }
 
-static void connect_failed(struct wstate *ws, struct conn *c, int err, const char *what)
+void connect_failed(struct wstate *ws, struct conn *c, int err, const char *what)
 {
 	if (ws->measuring)
 		ws->w->c.connect_errors++;
@@ -234,18 +173,13 @@ static void queue_request(struct wstate *ws, struct conn *c, uint64_t due_ns)
 	ws->inflight_total++;
 }
 
-/* Puts c's connecting socket in the epoll set: a completed connect shows
- * up as EPOLLOUT. */
-static int conn_watch(struct wstate *ws, struct conn *c)
+/* Hands c's connecting socket to the engine (watch: a non-blocking
+ * connect() under way; connect: a blocking socket the engine connects),
+ * which reports the connect's completion (conn_connect_done). */
+static int conn_watch(struct wstate *ws, struct conn *c, bool connect_it)
 {
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-		.data.u64 = ((uint64_t)c->gen << 32) | (uint32_t)(c - ws->conns),
-	};
-	if (epoll_ctl(ws->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		connect_failed(ws, c, errno, "epoll_ctl");
+	if ((connect_it ? ws->eng->connect(ws, c) : ws->eng->watch(ws, c)) < 0)
 		return -1;
-	}
 	c->state = C_CONNECTING;
 	/* Close mode: the connection exists for one request, which it carries
 	 * from the start (so a connection opened just before the end still
@@ -267,7 +201,9 @@ static int conn_open(struct wstate *ws, struct conn *c)
 	http_response_init(&c->resp);
 	body_hash_init(&c->hash); /* a response cut short on the last socket */
 	c->t_connect = ws->now;
-	c->fd = socket(o->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Non-blocking unless the engine connects it (and then waits for it). */
+	c->fd = socket(o->target.ss_family,
+		       SOCK_STREAM | SOCK_CLOEXEC | (ws->eng->connect ? 0 : SOCK_NONBLOCK), 0);
 	if (c->fd < 0) {
 		connect_failed(ws, c, errno, "socket");
 		return -1;
@@ -299,67 +235,69 @@ static int conn_open(struct wstate *ws, struct conn *c)
 			return -1;
 		}
 	}
+	if (ws->eng->connect)
+		return conn_watch(ws, c, true);
 	if (connect(c->fd, (const struct sockaddr *)&o->target, o->target_len) < 0 &&
 	    errno != EINPROGRESS) {
 		connect_failed(ws, c, errno, "connect");
 		return -1;
 	}
-	return conn_watch(ws, c);
+	return conn_watch(ws, c, false);
 }
 
 /* ---- sending ---- */
 
-static int conn_flush(struct wstate *ws, struct conn *c)
+int conn_iov(struct wstate *ws, struct conn *c, struct iovec *iov, int max)
 {
 	const struct path_set *ps = ws->run->paths;
-	struct iovec iov[IOV_BATCH];
+	uint32_t first = (c->head + c->inflight - c->unsent) % ws->depth;
+	int cnt = c->unsent < max ? c->unsent : max;
 
-	while (c->unsent) {
-		uint32_t first = (c->head + c->inflight - c->unsent) % ws->depth;
-		int cnt = c->unsent < IOV_BATCH ? c->unsent : IOV_BATCH;
-		for (int k = 0; k < cnt; k++) {
-			struct pending *p = &c->ring[(first + k) % ws->depth];
-			uint32_t len;
-			const char *req = paths_request(ps, p->path, &len);
-			uint32_t off = k == 0 ? c->send_off : 0;
-			iov[k].iov_base = (void *)(req + off);
-			iov[k].iov_len = len - off;
-			if (p->at_send) {
-				p->sent_ns = ws->now;
-				p->at_send = false;
-			}
-		}
-		ssize_t n;
-		if (cnt == 1) {
-			n = send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
-		} else {
-			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
-			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0; /* EPOLLOUT (edge) will call again */
-			if (errno == EINTR)
-				continue;
-			note_error(ws->w->first_error, sizeof(ws->w->first_error), "send", errno);
-			drop_inflight(ws, c, &ws->w->c.read_errors);
-			conn_close(ws, c);
-			conn_restart(ws, c);
-			return -1;
-		}
-		for (int k = 0; k < cnt && n > 0; k++) {
-			size_t rest = iov[k].iov_len;
-			if ((size_t)n >= rest) {
-				n -= (ssize_t)rest;
-				c->send_off = 0;
-				c->unsent--;
-			} else {
-				c->send_off += (uint32_t)n;
-				n = 0;
-			}
+	for (int k = 0; k < cnt; k++) {
+		const struct pending *p = &c->ring[(first + k) % ws->depth];
+		uint32_t len;
+		const char *req = paths_request(ps, p->path, &len);
+		uint32_t off = k == 0 ? c->send_off : 0;
+		iov[k].iov_base = (void *)(req + off);
+		iov[k].iov_len = len - off;
+	}
+	return cnt;
+}
+
+void conn_stamp_sent(struct wstate *ws, struct conn *c, int cnt, uint64_t t)
+{
+	uint32_t first = (c->head + c->inflight - c->unsent) % ws->depth;
+
+	for (int k = 0; k < cnt && k < c->unsent; k++) {
+		struct pending *p = &c->ring[(first + (uint32_t)k) % ws->depth];
+		if (p->at_send) {
+			p->sent_ns = t;
+			p->at_send = false;
 		}
 	}
-	return 0;
+}
+
+void conn_wrote(struct conn *c, const struct iovec *iov, int cnt, size_t n)
+{
+	for (int k = 0; k < cnt && n > 0; k++) {
+		size_t rest = iov[k].iov_len;
+		if (n >= rest) {
+			n -= rest;
+			c->send_off = 0;
+			c->unsent--;
+		} else {
+			c->send_off += (uint32_t)n;
+			n = 0;
+		}
+	}
+}
+
+void conn_send_failed(struct wstate *ws, struct conn *c, int err)
+{
+	note_error(ws->w->first_error, sizeof(ws->w->first_error), "send", err);
+	drop_inflight(ws, c, &ws->w->c.read_errors);
+	conn_close(ws, c);
+	conn_restart(ws, c);
 }
 
 /* Closed loop: top the connection up to --pipeline requests, one write. */
@@ -465,7 +403,7 @@ static void response_done(struct wstate *ws, struct conn *c)
 		 * ones, open loop counts them lost. */
 		drop_inflight(ws, c, ws->open_loop ? &k->read_errors : NULL);
 		if (server_closes && !ws->o->linger0) {
-			c->state = C_AWAIT_FIN; /* conn_event reads on to the FIN */
+			c->state = C_AWAIT_FIN; /* the engine reads on to the FIN */
 			c->t_answered = ws->now;
 			ws->awaiting_fin++;
 			return;
@@ -536,43 +474,6 @@ static bool conn_feed(struct wstate *ws, struct conn *c, const char *p, size_t l
 	return true;
 }
 
-static void conn_read(struct wstate *ws, struct conn *c, bool peer_closed)
-{
-	for (;;) {
-		ssize_t n = read(c->fd, ws->buf, READ_BUF_BYTES);
-		if (n > 0) {
-			if (!conn_feed(ws, c, ws->buf, (size_t)n))
-				return;
-			/* A short read emptied the socket: with edge-triggered epoll the
-			 * next arrival raises a new event, so skip the EAGAIN read.
-			 * Unless the peer's FIN was already reported: no new edge
-			 * will announce it, so read on to the EOF. */
-			if ((size_t)n < READ_BUF_BYTES && !peer_closed)
-				return;
-			continue;
-		}
-		if (n == 0) {
-			if (c->inflight && http_response_eof(&c->resp)) {
-				response_done(ws, c); /* a body delimited by the close */
-				return;
-			}
-			if (c->inflight)
-				conn_broken(ws, c, "server closed the connection mid-request", 0);
-			else {
-				conn_close(ws, c); /* idle close by the server */
-				conn_restart(ws, c);
-			}
-			return;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EINTR)
-			continue;
-		conn_broken(ws, c, "read", errno);
-		return;
-	}
-}
-
 /* The end of a C_AWAIT_FIN connection; `why` is set when the server broke
  * its promise to close (the response itself was counted already). */
 static void await_fin_end(struct wstate *ws, struct conn *c, const char *why)
@@ -587,57 +488,52 @@ static void await_fin_end(struct wstate *ws, struct conn *c, const char *why)
 	conn_restart(ws, c);
 }
 
-/* After a response that closes: the server's FIN ends the connection.
- * Anything else it sends is an error; its reset is not (the response was
- * whole), and leaves no TIME_WAIT. */
-static void await_fin_read(struct wstate *ws, struct conn *c)
-{
-	ssize_t n;
+/* ---- what an engine reports ---- */
 
-	do
-		n = read(c->fd, ws->buf, READ_BUF_BYTES);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return; /* the FIN raises a new edge */
-	await_fin_end(ws, c, n > 0 ? "bytes after a response that closed the connection" : NULL);
+void conn_connect_done(struct wstate *ws, struct conn *c, int err)
+{
+	if (err)
+		connect_failed(ws, c, err, "connect");
+	else
+		conn_connected(ws, c);
 }
 
-static void conn_event(struct wstate *ws, struct conn *c, uint32_t events)
+/* After a response that closes, the server's FIN ends the connection:
+ * anything else it sends is an error; its reset is not (the response was
+ * whole), and leaves no TIME_WAIT. */
+bool conn_on_data(struct wstate *ws, struct conn *c, const char *p, size_t len)
 {
 	if (c->state == C_AWAIT_FIN) {
-		await_fin_read(ws, c);
+		await_fin_end(ws, c, "bytes after a response that closed the connection");
+		return false;
+	}
+	return conn_feed(ws, c, p, len);
+}
+
+void conn_on_eof(struct wstate *ws, struct conn *c)
+{
+	if (c->state == C_AWAIT_FIN) {
+		await_fin_end(ws, c, NULL);
 		return;
 	}
-	if (c->state == C_CONNECTING) {
-		if (events & (EPOLLERR | EPOLLHUP)) {
-			int err = 0;
-			socklen_t len = sizeof(err);
-			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-				err = errno;
-			connect_failed(ws, c, err ? err : ECONNREFUSED, "connect");
-			return;
-		}
-		if (!(events & EPOLLOUT))
-			return;
-		conn_connected(ws, c);
-	}
-	if (c->state != C_OPEN)
+	if (c->inflight && http_response_eof(&c->resp)) {
+		response_done(ws, c); /* a body delimited by the close */
 		return;
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-		uint32_t gen = c->gen;
-		conn_read(ws, c, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
-		if (c->gen != gen)
-			return;
-		if (c->state == C_AWAIT_FIN) {
-			/* The FIN may have come with the response: no new edge. */
-			await_fin_read(ws, c);
-			return;
-		}
-		if (c->state != C_OPEN)
-			return;
 	}
-	if ((events & EPOLLOUT) && c->unsent)
-		conn_flush(ws, c);
+	if (c->inflight)
+		conn_broken(ws, c, "server closed the connection mid-request", 0);
+	else {
+		conn_close(ws, c); /* idle close by the server */
+		conn_restart(ws, c);
+	}
+}
+
+void conn_on_read_error(struct wstate *ws, struct conn *c, int err)
+{
+	if (c->state == C_AWAIT_FIN)
+		await_fin_end(ws, c, NULL);
+	else
+		conn_broken(ws, c, "read", err);
 }
 
 /* ---- open loop ---- */
@@ -805,20 +701,9 @@ static void publish_live(struct wstate *ws)
 	__atomic_store_n(&ws->w->live.timeouts, ws->live_timeouts, __ATOMIC_RELAXED);
 }
 
-static int wait_events(struct wstate *ws, struct epoll_event *evs, uint64_t wake_at)
-{
-	uint64_t wait = wake_at > ws->now ? wake_at - ws->now : 0;
-	struct timespec ts = { .tv_sec = (time_t)(wait / NS_PER_S), .tv_nsec = (long)(wait % NS_PER_S) };
-	int n = epoll_pwait2(ws->epfd, evs, MAX_EVENTS, &ts, NULL);
-	if (n < 0 && errno == ENOSYS) /* kernels before 5.11: millisecond waits */
-		n = epoll_wait(ws->epfd, evs, MAX_EVENTS, (int)((wait + NS_PER_MS - 1) / NS_PER_MS));
-	return n;
-}
-
 static void run_loop(struct wstate *ws)
 {
 	const struct lg_run *run = ws->run;
-	struct epoll_event evs[MAX_EVENTS];
 
 	for (;;) {
 		ws->now = now_ns();
@@ -868,22 +753,9 @@ static void run_loop(struct wstate *ws)
 		}
 		if (ws->open_next < ws->nconns && !ws->stopping)
 			wake = ws->now; /* more to open: just poll */
-		int n = wait_events(ws, evs, wake);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(ws->w->fatal_msg, sizeof(ws->w->fatal_msg), "epoll_wait: %s", strerror(errno));
+		if (ws->eng->wait(ws, wake) < 0) {
 			ws->w->fatal = 1;
 			return;
-		}
-		for (int i = 0; i < n; i++) {
-			uint32_t idx = (uint32_t)evs[i].data.u64;
-			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
-			struct conn *c = &ws->conns[idx];
-			if (c->gen != gen || c->fd < 0)
-				continue;
-			ws->now = now_ns();
-			conn_event(ws, c, evs[i].events);
 		}
 	}
 	/* Whatever is still in flight was not answered within --timeout. */
@@ -929,20 +801,15 @@ void *lg_worker_main(void *arg)
 	if (ws.open_loop)
 		schedule_init(&ws.sched, run->t0_ns, o->rate_milli, share_stride(o), share_sender(o, w->index));
 
-	ws.epfd = epoll_create1(EPOLL_CLOEXEC);
+	bool engine_up = false;
+	ws.eng = o->engine == LG_ENGINE_URING ? &lg_engine_uring : &lg_engine_epoll;
 	ws.conns = calloc((size_t)ws.nconns, sizeof(*ws.conns));
 	ws.ring_store = calloc((size_t)ws.nconns * ws.depth, sizeof(*ws.ring_store));
-	ws.buf = malloc(READ_BUF_BYTES);
-	if (ws.epfd < 0 || !ws.conns || !ws.ring_store || !ws.buf) {
-		snprintf(w->fatal_msg, sizeof(w->fatal_msg), "worker %d: %s", w->index,
-			 ws.epfd < 0 ? "epoll_create1 failed" : "out of memory");
+	if (!ws.conns || !ws.ring_store) {
+		snprintf(w->fatal_msg, sizeof(w->fatal_msg), "worker %d: out of memory", w->index);
 		w->fatal = 1;
 		goto out;
 	}
-	ws.now = now_ns();
-	ws.next_housekeeping = ws.now + ws.housekeeping_every;
-	if (ws.now >= run->measure_ns)
-		begin_measuring(&ws);
 	for (int i = 0; i < ws.nconns; i++) {
 		struct conn *c = &ws.conns[i];
 		c->fd = -1;
@@ -951,6 +818,15 @@ void *lg_worker_main(void *arg)
 		body_hash_init(&c->hash);
 		http_response_init(&c->resp);
 	}
+	if (ws.eng->init(&ws) < 0) {
+		w->fatal = 1;
+		goto out;
+	}
+	engine_up = true;
+	ws.now = now_ns();
+	ws.next_housekeeping = ws.now + ws.housekeeping_every;
+	if (ws.now >= run->measure_ns)
+		begin_measuring(&ws);
 	for (int i = 0; i < ws.nconns; i++) {
 		struct conn *c = &ws.conns[i];
 		if (i == 0 && w->adopt_fd >= 0) {
@@ -959,7 +835,7 @@ void *lg_worker_main(void *arg)
 			c->fd = w->adopt_fd;
 			w->adopt_fd = -1;
 			c->t_connect = w->adopt_t;
-			conn_watch(&ws, c);
+			conn_watch(&ws, c, false);
 			continue;
 		}
 		if (ws.open_loop && o->mode == LG_CLOSE)
@@ -988,11 +864,10 @@ out:
 	w->cpu_sys_us = s - w->cpu_sys_us;
 	if (w->adopt_fd >= 0)
 		close(w->adopt_fd);
-	if (ws.epfd >= 0)
-		close(ws.epfd);
+	if (engine_up)
+		ws.eng->fini(&ws);
 	free(ws.conns);
 	free(ws.ring_store);
-	free(ws.buf);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -1,4 +1,4 @@
-/* One loadgen worker thread: its share of the connections, one epoll loop,
+/* One loadgen worker thread: its share of the connections, one event loop,
  * its own histograms and counters. Workers share nothing mutable: main
  * reads their results after joining them, and during the run takes the
  * intervals they finished from their timeline rings (timeline.h: the

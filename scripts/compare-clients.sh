@@ -8,6 +8,9 @@
 #   keepalive  loadgen --mode keepalive        vs  wrk -t1 -cC -dD
 #   close      loadgen --mode close  vs  wrk -H 'Connection: close'  vs  ab -c C (no -k)
 #
+# loadgen runs once per engine of ENGINES: "loadgen" is --engine epoll,
+# "loadgen-uring" --engine uring.
+#
 # plus one loadgen keep-alive run at RSS_CONNS connections whose VmRSS is read
 # from /proc mid-run.
 #
@@ -23,6 +26,8 @@
 #
 # Environment:
 #   REPS (5)  DURATION (5, whole seconds: wrk and ab take no fractions)
+#   MODES (keepalive close)  the comparisons to run
+#   ENGINES (epoll uring)    loadgen's --engine values to compare
 #   CONNS (100)            connections of the comparison runs
 #   RSS_CONNS (10000)      connections of the memory run; 0 skips it
 #   RSS_DURATION (DURATION, at least 2)
@@ -53,6 +58,19 @@ esac
 
 REPS=${REPS:-5} DURATION=${DURATION:-5} CONNS=${CONNS:-100} RSS_CONNS=${RSS_CONNS:-10000}
 RSS_DURATION=${RSS_DURATION:-$DURATION} PAGESET=${PAGESET:-tiny} TIMEOUT=${TIMEOUT:-2}
+MODES=${MODES:-keepalive close} ENGINES=${ENGINES:-epoll uring}
+for m in $MODES; do
+	case $m in keepalive|close) ;; *) bb_die "MODES: '$m' is not keepalive or close" ;; esac
+done
+LOADGEN_CLIENTS=()
+for e in $ENGINES; do
+	case $e in
+	epoll) LOADGEN_CLIENTS+=(loadgen) ;;
+	uring) LOADGEN_CLIENTS+=(loadgen-uring) ;;
+	*) bb_die "ENGINES: '$e' is not epoll or uring" ;;
+	esac
+done
+[ ${#LOADGEN_CLIENTS[@]} -gt 0 ] || bb_die "ENGINES is empty"
 for v in REPS DURATION CONNS RSS_DURATION; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || bb_die "$v must be a positive whole number, not '${!v}'"
 done
@@ -164,8 +182,10 @@ server_wait_ready nginx 20 || bb_die "nginx: $SRV_ERROR"
 client_argv() {
 	local client=$1 mode=$2 conns=$3 dur=$4
 	case $client/$mode in
-	loadgen/keepalive) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode keepalive) ;;
-	loadgen/close) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode close) ;;
+	loadgen/keepalive) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode keepalive --engine epoll) ;;
+	loadgen/close) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode close --engine epoll) ;;
+	loadgen-uring/keepalive) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode keepalive --engine uring) ;;
+	loadgen-uring/close) CL_ARGV=(bin/loadgen --url "$URL" --connections "$conns" --mode close --engine uring) ;;
 	wrk/keepalive) CL_ARGV=(wrk -t1 -c"$conns" -d"$dur"s "$URL") ;;
 	wrk/close) CL_ARGV=(wrk -t1 -c"$conns" -d"$dur"s -H 'Connection: close' "$URL") ;;
 	# -t implies -n 50000: -n after it lifts the cap, so the time ends the run.
@@ -173,7 +193,7 @@ client_argv() {
 	ab/close) CL_ARGV=(ab -q -r -t "$dur" -n 10000000 -c "$conns" "$URL") ;;
 	*) bb_die "client_argv: no $client in $mode mode" ;;
 	esac
-	if [ "$client" = loadgen ]; then
+	if [ "${client%%-*}" = loadgen ]; then
 		CL_ARGV+=(--threads 1 --cpus "$CLIENT_CPUS" --duration "$dur" --timeout "$TIMEOUT" --json --no-progress)
 	fi
 	return 0
@@ -196,7 +216,7 @@ parse_output() {
 		/^Non-2xx responses:/ { n = $3 }
 		/^Write errors:/ { w = $3 }
 		END { printf "%s %d %d failed=%d;write=%d;non2xx=%d\n", rps + 0, req, f + w + n, f, w, n }' "$2" ;;
-	loadgen) awk '
+	loadgen*) awk '
 		function num(key,    m) {
 			if (match($0, "\"" key "\": *[0-9.eE+-]+")) { m = substr($0, RSTART, RLENGTH); sub(/^[^:]*: */, "", m); return m }
 			return 0
@@ -228,12 +248,12 @@ run_one() {
 		cl_pid=$(cat "$pidfile" 2>/dev/null)
 		if [ -n "$cl_pid" ]; then
 			comm=$(cat "/proc/$cl_pid/comm" 2>/dev/null)
-			[ "$comm" = "$client" ] && break
+			[ "$comm" = "${client%%-*}" ] && break # its binary
 		fi
 		kill -0 "$cl_launch" 2>/dev/null || break
 		sleep 0.01
 	done
-	if [ "${comm:-}" != "$client" ]; then
+	if [ "${comm:-}" != "${client%%-*}" ]; then
 		stop_client
 		bb_log "compare-clients: $client did not start: $(tail -n 2 "$err" | tr '\n' ' ')"
 		status=no_start
@@ -319,12 +339,14 @@ run_one() {
 # --- the runs, interleaved ---------------------------------------------------------
 # Each repetition runs every case once; the order inside each mode rotates with
 # the repetition, so no client always runs first after the other mode.
-KA_CLIENTS=(loadgen wrk)
-CLOSE_CLIENTS=(loadgen wrk ab)
-total=$((REPS * 5 + (RSS_CONNS > 0 ? 1 : 0)))
+KA_CLIENTS=() CLOSE_CLIENTS=()
+case " $MODES " in *" keepalive "*) KA_CLIENTS=("${LOADGEN_CLIENTS[@]}" wrk) ;; esac
+case " $MODES " in *" close "*) CLOSE_CLIENTS=("${LOADGEN_CLIENTS[@]}" wrk ab) ;; esac
+per_rep=$((${#KA_CLIENTS[@]} + ${#CLOSE_CLIENTS[@]}))
+total=$((REPS * per_rep + (RSS_CONNS > 0 ? 1 : 0)))
 per_run=$((DURATION + 1))
 done_runs=0 t0=$SECONDS
-bb_log "compare-clients: nginx (1 worker, CPU $SERVER_CPU) serving $URI ($page_bytes B), clients on CPU $CLIENT_CPUS, $CONNS connections, $REPS x 5 runs of ${DURATION}s, about $(fmt_secs $((total * per_run + RSS_DURATION))); CSV: $OUT"
+bb_log "compare-clients: nginx (1 worker, CPU $SERVER_CPU) serving $URI ($page_bytes B), clients on CPU $CLIENT_CPUS, $CONNS connections, $REPS x $per_rep runs of ${DURATION}s, about $(fmt_secs $((total * per_run + RSS_DURATION))); CSV: $OUT"
 
 progress() {
 	done_runs=$((done_runs + 1))
@@ -361,10 +383,10 @@ function pct(list) { return list == "" ? "-" : sprintf("%.1f", median(list)) }
 function lo(list,    a, n, i, m) { n = split(list, a, " "); m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 < m) m = a[i] + 0; return m }
 function hi(list,    a, n, i, m) { n = split(list, a, " "); m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 > m) m = a[i] + 0; return m }
 function ratio(what, a, b, op, target,    r, ok) {
-	if (a == "" || b == "" || b + 0 == 0) { printf "  %-44s %8s   %s %.1f\n", what, "n/a", op, target; return }
+	if (a == "" || b == "" || b + 0 == 0) { printf "  %-52s %8s   %s %.1f\n", what, "n/a", op, target; return }
 	r = a / b
 	ok = (op == ">=") ? (r >= target) : (r <= target)
-	printf "  %-44s %8.3f   %s %.1f  %s\n", what, r, op, target, ok ? "met" : "MISSED"
+	printf "  %-52s %8.3f   %s %.1f  %s\n", what, r, op, target, ok ? "met" : "MISSED"
 }
 NR == 1 { csv_header($0); next }
 {
@@ -390,27 +412,39 @@ NR == 1 { csv_header($0); next }
 END {
 	printf "\nClient comparison: nginx 1 worker on CPU %s, every client on CPU %s, %s (%s B), %s connections,\n", srv_cpu, cli_cpu, uri, bytes, conns
 	printf "%s repetitions x %s s, interleaved; medians (min-max) of the good runs. Every run: %s\n\n", reps, dur, out
-	printf "%-9s %-7s %4s %10s %23s %9s %9s %9s %9s %6s %7s\n", "mode", "client", "runs", "req/s", "(min - max)", "us/req", "proc %", "core %", "server %", "bound", "errors"
+	printf "%-9s %-13s %4s %10s %23s %9s %9s %9s %9s %6s %7s\n", "mode", "client", "runs", "req/s", "(min - max)", "us/req", "proc %", "core %", "server %", "bound", "errors"
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, m, " ")
 		MED_RPS[k] = median(RPS[k]); MED_US[k] = median(US[k])
-		printf "%-9s %-7s %4d %10.0f %23s %9s %9s %9s %9s %6s %7d%s%s\n", m[1], m[2], N[k] - BAD[k], MED_RPS[k],
+		printf "%-9s %-13s %4d %10.0f %23s %9s %9s %9s %9s %6s %7d%s%s\n", m[1], m[2], N[k] - BAD[k], MED_RPS[k],
 			RPS[k] == "" ? "" : sprintf("(%.0f - %.0f)", lo(RPS[k]), hi(RPS[k])),
 			MED_US[k] == "" ? "-" : sprintf("%.3f", MED_US[k]), pct(PB[k]), pct(CB[k]), pct(SB[k]),
 			BOUND[k] + 0 "/" N[k] - BAD[k] - NOCPU[k], ERR[k], BAD[k] ? "  (" BAD[k] " failed runs)" : "",
 			NOCPU[k] ? "  (" NOCPU[k] " runs without a CPU window)" : ""
 	}
 	print "\nRatios of medians (the load generator's targets)"
-	ratio("keep-alive req/s, loadgen / wrk", MED_RPS["keepalive loadgen"], MED_RPS["keepalive wrk"], ">=", 1.0)
-	ratio("close req/s, loadgen / wrk", MED_RPS["close loadgen"], MED_RPS["close wrk"], ">=", 1.0)
-	ratio("close connections/s, loadgen / ab (no -k)", MED_RPS["close loadgen"], MED_RPS["close ab"], ">=", 1.2)
-	ratio("keep-alive CPU per request, loadgen / wrk", MED_US["keepalive loadgen"], MED_US["keepalive wrk"], "<=", 1.0)
-	ratio("close CPU per request, loadgen / wrk", MED_US["close loadgen"], MED_US["close wrk"], "<=", 1.0)
+	# Issue 12: keep-alive CPU per request at most 0.8x wrk's, req/s at least wrk's.
+	for (e = 1; e <= 2; e++) {
+		lg = e == 1 ? "loadgen" : "loadgen-uring"
+		if (("keepalive " lg) in N) {
+			ratio("keep-alive req/s, " lg " / wrk", MED_RPS["keepalive " lg], MED_RPS["keepalive wrk"], ">=", 1.0)
+			ratio("keep-alive CPU per request, " lg " / wrk", MED_US["keepalive " lg], MED_US["keepalive wrk"], "<=", 0.8)
+		}
+		if (("close " lg) in N) {
+			ratio("close req/s, " lg " / wrk", MED_RPS["close " lg], MED_RPS["close wrk"], ">=", 1.0)
+			ratio("close connections/s, " lg " / ab (no -k)", MED_RPS["close " lg], MED_RPS["close ab"], ">=", 1.2)
+			ratio("close CPU per request, " lg " / wrk", MED_US["close " lg], MED_US["close wrk"], "<=", 1.0)
+		}
+	}
+	if (("keepalive loadgen" in N) && ("keepalive loadgen-uring" in N))
+		ratio("keep-alive CPU per request, uring / epoll", MED_US["keepalive loadgen-uring"], MED_US["keepalive loadgen"], "<=", 1.0)
+	if (("close loadgen" in N) && ("close loadgen-uring" in N))
+		ratio("close CPU per request, uring / epoll", MED_US["close loadgen-uring"], MED_US["close loadgen"], "<=", 1.0)
 	if (rss_conns != "") {
 		if (rss_mid == "")
-			printf "  %-44s %8s   <= 64 MiB  (run %s)\n", "loadgen RSS at " rss_conns " connections", "n/a", rss_status
+			printf "  %-52s %8s   <= 64 MiB  (run %s)\n", "loadgen RSS at " rss_conns " connections", "n/a", rss_status
 		else
-			printf "  %-44s %8.1f   <= 64 MiB  %s  (VmHWM %.1f MiB, errors %d%s)\n", "loadgen RSS (MiB) at " rss_conns " connections",
+			printf "  %-52s %8.1f   <= 64 MiB  %s  (VmHWM %.1f MiB, errors %d%s)\n", "loadgen RSS (MiB) at " rss_conns " connections",
 				rss_mid / 1024, rss_mid / 1024 <= 64 ? "met" : "MISSED", rss_hwm / 1024, rss_err, rss_status == "ok" ? "" : ", " rss_status
 	}
 	print "\nA req/s ratio compares the clients only where the clients were the limit (bound = client-bound runs,"

@@ -11,6 +11,7 @@
 #   tests/integration/load_suite.sh NAME [server args...]
 #
 # Environment: LOAD_CONNS (1000), LOAD_SECONDS (4), LOAD_TIMEOUT (10),
+# LOADGEN_ENGINE (loadgen's --engine; unset: its default),
 # SUITE_MTU (1500), and the knobs of lib.sh and scripts/lib/topology.sh.
 . "$(dirname "$0")/lib.sh"
 
@@ -37,7 +38,7 @@ run_load() { # mode
 	ip netns exec "$LAB-cli" bin/loadgen --url "http://$SRV_ADDR:$SRV_PORT/" \
 		--paths "$(dirname "$SRV_CORPUS")/corpus.uris" --verify "$SRV_CORPUS" \
 		--connections "$CONNS" --mode "$mode" --duration "$SECONDS_" --timeout "$TIMEOUT" \
-		--no-progress --json >"$json" 2>"$T_TMP/load-$mode.err"
+		${LOADGEN_ENGINE:+--engine "$LOADGEN_ENGINE"} --no-progress --json >"$json" 2>"$T_TMP/load-$mode.err"
 	local rc=$?
 	srv_stop || t_not_ok "$mode: server stopped cleanly" "exit $SRV_EXIT" "$(srv_stderr_tail)"
 	echo "# $mode: server: $SRV_STATS"

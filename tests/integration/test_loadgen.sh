@@ -4,12 +4,17 @@
 # corrupted page, open loop sends exactly rate x duration, a server that stops
 # answering gives timeouts (not a hang), bad input fails with one line, and
 # the CSV row follows docs/csv-schema.md.
+#
+# LOADGEN_ENGINE (epoll) picks loadgen's --engine: test_loadgen_uring.sh runs
+# all of this with --engine uring.
 . "$(dirname "$0")/lib.sh"
 
 t_need_root
 t_need_tools python3
 LOADGEN=${LOADGEN:-bin/loadgen} # e.g. an ASan build elsewhere
 [ -x "$LOADGEN" ] || t_skip "$LOADGEN not built (run 'make')"
+ENGINE=${LOADGEN_ENGINE:-epoll}
+echo "# loadgen --engine $ENGINE"
 t_need_server epoll
 export TOPO_CLIENT_EXTRA=1 # 198.18.0.3 for --source
 lab_up
@@ -39,7 +44,7 @@ BAD=$T_TMP/bad
 cp -r "$PAGES" "$BAD"
 printf 'X' | dd of="$BAD/sub/page-03.html" bs=1 seek=50 conv=notrunc 2>/dev/null
 
-lg() { ip netns exec "$LAB-cli" "$LOADGEN" --url "$URL" --no-progress "$@"; }
+lg() { ip netns exec "$LAB-cli" "$LOADGEN" --url "$URL" --no-progress --engine "$ENGINE" "$@"; }
 
 expect_eq() { # name got want
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_not_ok "$1" "got '$2', want '$3'"; fi
@@ -62,6 +67,7 @@ if srv_start epoll; then
 	expect_eq "keepalive: loadgen requests = server requests" "$n" "$(stat_of requests)"
 	t_check "keepalive: no errors" no_errors "$T_TMP/ka.json"
 	expect_eq "keepalive: connections = 6" "$(jget "$T_TMP/ka.json" connects)" 6
+	expect_eq "keepalive: the JSON names the engine" "$(jget "$T_TMP/ka.json" engine)" "$ENGINE"
 else
 	t_not_ok "keepalive: server start"
 fi
@@ -167,6 +173,7 @@ one_line_fail() { # name want_status cmd...
 one_line_fail "unreachable target" 1 lg --duration 1
 one_line_fail "unknown option" 2 lg --frobnicate
 one_line_fail "bad value" 2 lg --connections many
+one_line_fail "unknown engine" 2 lg --engine kqueue
 one_line_fail "label over a measured column" 2 lg --label requests=5
 printf '/ok\nnot a path\n' >"$T_TMP/bad.uris"
 one_line_fail "unparsable index" 1 lg --paths "$T_TMP/bad.uris"

@@ -24,7 +24,7 @@ URL=http://$SRV_ADDR:$SRV_PORT/
 # The client's CPU: the last one (the server, unpinned, can use the others).
 CPU=$(($(nproc) - 1))
 
-lg() { ip netns exec "$LAB-cli" taskset -c "$CPU" "$LOADGEN" --url "$URL" --no-progress "$@"; }
+lg() { ip netns exec "$LAB-cli" taskset -c "$CPU" "$LOADGEN" --url "$URL" --no-progress --engine "${LOADGEN_ENGINE:-epoll}" "$@"; }
 
 expect_eq() { # name got want
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_not_ok "$1" "got '$2', want '$3'"; fi

@@ -304,6 +304,53 @@ static void test_malformed(void **state)
 	assert_int_equal(http_response_parse(&p, nul, sizeof(nul) - 1, NULL, NULL), -1);
 }
 
+/* The bulk skips (reason phrase, uninteresting values: eight bytes at a
+ * time) stop exactly where the byte-by-byte rules do: a NUL, a bare CR or a
+ * TAB at every offset of a value of every length around a word, and the
+ * head-size limit met exactly and by one byte. */
+static void test_bulk_skips(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct result r[2];
+	for (int len = 0; len <= 24; len++) {
+		for (int at = 0; at < len; at++) {
+			char v[32];
+			memset(v, 'v', (size_t)len);
+			v[len] = '\0';
+			v[at] = '\t'; /* allowed anywhere in a value and a reason */
+			snprintf(buf, sizeof(buf),
+				 "HTTP/1.1 200 O%sK\r\nX-Skip: %s\r\nContent-Length: 2\r\n\r\nok", v, v);
+			assert_int_equal(parse_every_way(buf, r, 2), 1);
+			assert_int_equal(r[0].status, 200);
+			assert_int_equal(r[0].body_len, 2);
+
+			for (int bad = 0; bad < 2; bad++) {
+				/* A NUL or a bare CR in the value: refused, whatever the split. */
+				size_t n = (size_t)snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nX-Skip: %s\r\n\r\n", v);
+				buf[17 + 8 + at] = bad ? '\r' : '\0';
+				for (size_t step = 0; step <= 9; step++)
+					if (parse_all(buf, n, step, r, 2) != -1)
+						fail_msg("accepted a %s at %d of a %d-byte value (step %zu)",
+							 bad ? "bare CR" : "NUL", at, len, step);
+			}
+		}
+	}
+	/* A head of exactly the limit passes; one byte more does not. */
+	for (int extra = 0; extra <= 1; extra++) {
+		const char *start = "HTTP/1.1 200 OK\r\nX: ", *end = "\r\nContent-Length: 0\r\n\r\n";
+		size_t fill = HTTP_RESPONSE_MAX_HEAD - strlen(start) - strlen(end) + (size_t)extra;
+		size_t total = strlen(start) + fill + strlen(end);
+		char *h = malloc(total + 1);
+		memcpy(h, start, strlen(start));
+		memset(h + strlen(start), 'a', fill);
+		memcpy(h + strlen(start) + fill, end, strlen(end) + 1);
+		for (size_t step = 0; step <= 7; step += 7)
+			assert_int_equal(parse_all(h, total, step, r, 2), extra ? -1 : 1);
+		free(h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_keep_alive_rules),
 		cmocka_unit_test(test_close_delimited_and_truncated),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bulk_skips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

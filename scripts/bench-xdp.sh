@@ -7,7 +7,7 @@
 #   scripts/bench-xdp.sh close [REPS]       close mode, tiny page: req/s, server CPU/request
 #   scripts/bench-xdp.sh keepalive [REPS]   keep-alive, 1 MiB page, 1 connection, vs iperf3 -R
 #   scripts/bench-xdp.sh body [REPS]        page bodies in the UMEM against copied into each
-#                                           frame (SERVERS "xdp xdp-copybody"): keep-alive,
+#                                           frame (SERVERS "xdp-umembody xdp"): keep-alive,
 #                                           1 MiB page then the corpus, CONC 10; server
 #                                           process CPU per MiB sent (srv_proc_us_MiB)
 #
@@ -29,7 +29,7 @@ reps=${2:-3}
 case $what in close|keepalive|body) ;; *) bb_die "usage: $0 close|keepalive|body [REPS]" ;; esac
 MTU=${MTU:-1500} DURATION=${DURATION:-5} WARMUP=${WARMUP:-1}
 SRV_CPU=${SRV_CPU:-0} CLI_CPU=${CLI_CPU:-1}
-if [ "$what" = body ]; then SERVERS=${SERVERS:-"xdp xdp-copybody"} PAGES="1m corpus"
+if [ "$what" = body ]; then SERVERS=${SERVERS:-"xdp-umembody xdp"} PAGES="1m corpus"
 else SERVERS=${SERVERS:-"xdp epoll"} PAGES=-; fi
 OUT=${OUT:-/tmp/bench-xdp-$$.csv}
 [ "$what" = keepalive ] && SERVERS="$SERVERS iperf3"

@@ -28,14 +28,14 @@ SERVER_NAMES_REF="nginx lighttpd"
 # for xdp. Its runs get the lab busy polling needs (run-point.sh).
 SERVER_NAMES_BUSY="epoll-busy uring-busy xdp-busy"
 BUSY_POLL_US=${BUSY_POLL_US:-50}
-# xdp-copybody is httpd-xdp copying every segment's body into its frame
-# (--tx-body copy), against the default, bodies that live in the UMEM:
-# scripts/bench-xdp.sh body measures one against the other.
-SERVER_NAMES_VARIANTS="xdp-copybody"
+# xdp-umembody is httpd-xdp sending page bodies from the UMEM (--tx-body
+# umem, the zero-copy default), against copy mode's default, each body copied
+# into its frame: scripts/bench-xdp.sh body measures one against the other.
+SERVER_NAMES_VARIANTS="xdp-umembody"
 server_base() {
 	case $1 in
 	*-busy) printf '%s' "${1%-busy}" ;;
-	xdp-copybody) printf '%s' xdp ;;
+	xdp-umembody) printf '%s' xdp ;;
 	*) printf '%s' "$1" ;;
 	esac
 }
@@ -49,7 +49,7 @@ server_variant_args() {
 	case $1 in
 	xdp-busy) printf '%s' "--poll busy" ;;
 	*-busy) printf '%s' "--busy-poll $BUSY_POLL_US" ;;
-	xdp-copybody) printf '%s' "--tx-body copy" ;;
+	xdp-umembody) printf '%s' "--tx-body umem" ;;
 	esac
 }
 

@@ -63,7 +63,7 @@ enum poll_mode { POLL_BLOCK, POLL_BUSY };
 enum csum_mode { CSUM_AUTO, CSUM_SOFTWARE, CSUM_OFFLOAD };
 /* Where a segment's body comes from: descriptors pointing at the pages'
  * copy in the UMEM (umem_mirror.h), or bytes copied into each frame. */
-enum tx_body { TX_BODY_UMEM, TX_BODY_COPY };
+enum tx_body { TX_BODY_AUTO, TX_BODY_UMEM, TX_BODY_COPY };
 /* Page bytes a UMEM may mirror by default (--umem-pages-max): every queue
  * registers (pins and accounts) them, on top of its frames. */
 #define DEFAULT_UMEM_PAGES_MAX (1ull << 30)
@@ -193,12 +193,14 @@ static int opt_tx_body(void *cfg, const char *v, char *err, size_t errlen)
 {
 	struct xdp_config *c = cfg;
 
-	if (!strcmp(v, "umem"))
+	if (!strcmp(v, "auto"))
+		c->tx_body = TX_BODY_AUTO;
+	else if (!strcmp(v, "umem"))
 		c->tx_body = TX_BODY_UMEM;
 	else if (!strcmp(v, "copy"))
 		c->tx_body = TX_BODY_COPY;
 	else {
-		snprintf(err, errlen, "expected 'umem' or 'copy'");
+		snprintf(err, errlen, "expected 'auto', 'umem' or 'copy'");
 		return -1;
 	}
 	return 0;
@@ -226,8 +228,10 @@ static const struct engine_option xdp_options[] = {
 	{ "tx-ring", 1, "tx ring entries, a power of two (default 2048)", opt_tx_ring },
 	{ "csum", 1, "TCP checksums: auto (default; offload where the kernel can), software, "
 	  "offload (exit 1 if the kernel cannot)", opt_csum },
-	{ "tx-body", 1, "umem (default): page bodies live in the UMEM and segments point at "
-	  "them; copy: every segment's body is copied into its frame", opt_tx_body },
+	{ "tx-body", 1, "auto (default: umem with --zerocopy or an MTU over 3800, else copy); "
+	  "umem: page bodies "
+	  "live in the UMEM and segments point at them; copy: every segment's body is "
+	  "copied into its frame", opt_tx_body },
 	{ "umem-pages-max", 1, "most page bytes a queue's UMEM mirrors with --tx-body umem "
 	  "(default 1G); a larger page set exits 2", opt_umem_pages_max },
 	{ NULL, 0, NULL, NULL },
@@ -279,15 +283,19 @@ static const char help_extra[] =
 	"software (the driver's support is not queried), and --csum offload with\n"
 	"--zerocopy is refused. The ready line says which is in use (csum=...).\n"
 	"\n"
-	"Page bodies (--tx-body): with umem (the default) the page cache is copied\n"
-	"once, at start, into UMEM chunks behind each queue's frames (one memfd,\n"
-	"mapped by every queue), and a data segment is one small frame (headers,\n"
-	"and in a reply's first segment the HTTP head) plus multi-buffer\n"
-	"descriptors (XDP_USE_SG) pointing at the body: sending writes only the\n"
-	"headers. Completions of body descriptors are skipped, never pooled. The\n"
-	"UMEM grows by the page set (a 67 MB corpus: 67 MiB per queue, held once);\n"
-	"a page set over --umem-pages-max, or one the kernel cannot lock, exits 2.\n"
-	"copy: every segment's body is copied into its frame (the old path).\n"
+	"Page bodies (--tx-body). umem: the page cache is copied once, at start,\n"
+	"into UMEM chunks behind each queue's frames (one memfd, mapped by every\n"
+	"queue), and a data segment is one small frame (headers, and in a reply's\n"
+	"first segment the HTTP head) plus multi-buffer descriptors (XDP_USE_SG)\n"
+	"pointing at the body: sending writes only the headers. Completions of body\n"
+	"descriptors are skipped, never pooled. The UMEM grows by the page set (a\n"
+	"67 MB corpus: 67 MiB per queue, held once); a page set over\n"
+	"--umem-pages-max, or one the kernel cannot lock, exits 2. copy: each\n"
+	"segment's body is copied into its frame. auto (the default) takes umem\n"
+	"with --zerocopy, or where a frame takes several chunks anyway (MTU over\n"
+	"~3800), else copy: in copy mode the kernel copies every descriptor again,\n"
+	"each fragment into a page of its own, and at MTU 1500 umem cost 1.3-1.5x\n"
+	"copy's server CPU per MiB, at MTU 9000 0.7-0.97x (COST_CENTRES.md).\n"
 	"\n"
 	"Copy mode is the default, and the only mode veth offers; --zerocopy is for\n"
 	"NICs whose driver supports it, and the server exits with a clear message\n"
@@ -569,7 +577,7 @@ int main(int argc, char **argv)
 {
 	struct xdp_config cfg = { .poll = POLL_BLOCK, .frames = DEFAULT_FRAMES,
 				  .rx_ring = DEFAULT_RX_RING, .tx_ring = DEFAULT_TX_RING,
-				  .tx_body = TX_BODY_UMEM,
+				  .tx_body = TX_BODY_AUTO,
 				  .umem_pages_max = DEFAULT_UMEM_PAGES_MAX };
 	struct umem_mirror mirror = { .memfd = -1 };
 	struct engine_desc desc = {
@@ -633,6 +641,17 @@ int main(int argc, char **argv)
 	server_install_signals();
 	pc = server_load_pages(&o);
 	raise_memlock();
+	/* Frames up to MTU + Ethernet header (+ a VLAN tag's room). */
+	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
+	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
+	bool frames_need_sg = max_frame > FRAME_SIZE - 256;
+	/* In copy mode the kernel copies every tx descriptor into the skb, each
+	 * fragment into a page of its own: where a frame fits one chunk, one
+	 * copy of ours plus one linear skb is cheaper than header + body
+	 * descriptors (COST_CENTRES.md, measured). Zero-copy, or frames that
+	 * take several descriptors anyway, gain from bodies in the UMEM. */
+	if (cfg.tx_body == TX_BODY_AUTO)
+		cfg.tx_body = cfg.zerocopy || frames_need_sg ? TX_BODY_UMEM : TX_BODY_COPY;
 	if (cfg.tx_body == TX_BODY_UMEM)
 		make_mirror(&o, &cfg, pc, &mirror);
 
@@ -642,10 +661,7 @@ int main(int argc, char **argv)
 	workers = calloc((size_t)cfg.queues, sizeof(*workers));
 	if (!workers)
 		server_die_errno(&o, "allocating workers");
-	/* Frames up to MTU + Ethernet header (+ a VLAN tag's room). */
-	uint32_t max_frame = (uint32_t)ifc.mtu + ETH_HLEN + 4;
-	/* In copy mode the kernel keeps XDP_PACKET_HEADROOM (256) in each chunk. */
-	bool sg = max_frame > FRAME_SIZE - 256 || cfg.tx_body == TX_BODY_UMEM;
+	bool sg = frames_need_sg || cfg.tx_body == TX_BODY_UMEM;
 	int offloaded = 0;
 	for (int q = 0; q < cfg.queues; q++) {
 		struct worker *w = &workers[q];

@@ -147,7 +147,7 @@ else
 fi
 # Page bodies in the UMEM: the 1 MiB page set takes a little more than
 # 1 MiB of chunks (24 bytes of each 4 KiB stay free for tx metadata).
-expect_startup_failure "a page set over --umem-pages-max" -- --ifname "$IFC" --umem-pages-max 1M
+expect_startup_failure "a page set over --umem-pages-max" -- --ifname "$IFC" --tx-body umem --umem-pages-max 1M
 t_check "a page set over --umem-pages-max: exit 2" test "$FAIL_RC" = 2
 # Locked memory for the frames (4 MiB) but not for the pages too: without
 # CAP_IPC_LOCK (and CAP_SYS_RESOURCE, which would lift the limit) the UMEM
@@ -157,7 +157,7 @@ no_lock=(prlimit --memlock=5000000:5000000 setpriv --inh-caps=-ipc_lock,-sys_res
 	--bounding-set=-ipc_lock,-sys_resource)
 small_umem=(--ifname "$IFC" --umem-frames 1024 --rx-ring 512 --tx-ring 256)
 expect_startup_failure "locked memory for the frames, not the pages" "${no_lock[@]}" -- \
-	"${small_umem[@]}"
+	"${small_umem[@]}" --tx-body umem
 t_check "locked memory for the frames, not the pages: exit 2" test "$FAIL_RC" = 2
 srv "${no_lock[@]}" timeout 3 bin/httpd-xdp --addr "$SRV_ADDR" --port "$SRV_PORT" \
 	--corpus "$SRV_CORPUS" "${small_umem[@]}" --tx-body copy >"$T_TMP/copy.out" 2>"$T_TMP/copy.err"

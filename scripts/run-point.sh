@@ -581,9 +581,9 @@ read -r row_status why < <(awk -f scripts/lib/csv.awk -f "$tmp/status.awk" "$tmp
 if [ -n "$slo" ]; then
 	# A search's steps above the capacity fail by design; the search fails
 	# only when it did not end with its knee row.
-	grep -q '^loadgen: capacity under ' "$tmp/loadgen.log" || [ "$status" != ok ] ||
-		fail search "loadgen's search ended without a knee: $(tail -n 2 "$tmp/loadgen.log" | tr '\n' ' ')"
-	grep '^loadgen: capacity under ' "$tmp/loadgen.log" | sed "s/^loadgen: /run-point: $srv_name: /" >&2
+	grep -q '^loadgen: capacity under ' "$lg_log" || [ "$status" != ok ] ||
+		fail search "loadgen's search ended without a knee: $(tail -n 2 "$lg_log" | tr '\n' ' ')"
+	grep '^loadgen: capacity under ' "$lg_log" | sed "s/^loadgen: /run-point: $srv_name: /" >&2
 elif [ "$row_status" = errors ] || [ "$row_status" = stalled ]; then
 	[ "$status" = ok ] && fail "$row_status" "$why"
 fi

@@ -6,7 +6,7 @@
 #   1b. a run with failed requests is kept with status errors and listed as a
 #      failure, and with TIMELINE=1 its load over time (failures included) is
 #      kept beside the CSV, where the plots find it; the threaded-NAPI lab
-#      mode runs and is recorded;
+#      mode runs and is recorded; a capacity search (--slo) ends with its knee;
 #   2. the two-host path: SERVER_HOST/CLIENT_HOST through a stand-in `ssh`
 #      that maps a host name to a namespace, MTU set through the interfaces,
 #      the server's CPU sampled by the script (loadgen cannot see it); then
@@ -132,6 +132,17 @@ check "busy-poll variant: its own server name" all_equal httpd-epoll-busy $(col 
 check "busy-poll variant: its lab (GRO on, interrupts deferred)" bash -c \
 	'[ "$(awk -F, "NR==2" "$1" | grep -c "napi_defer_hard_irqs=2;gro_flush_timeout=200000")" = 1 ]' sh "$tmp/busy.csv"
 check "busy-poll variant: GRO recorded on" all_equal on $(col "$tmp/busy.csv" gro)
+# A capacity search through run-point (loadgen --slo --search): generous
+# limits, so every step passes on a loaded machine and the search stops at
+# its maximum with a knee row.
+scripts/run-point.sh --server epoll --pageset tiny --concurrency 10 --duration 0.5 --warmup 0.2 \
+	--slo p99=1s --search-args "--search-start 200 --search-max 400 --max-send-lag 1s" \
+	--csv "$tmp/slo.csv" >"$tmp/slo.out" 2>&1
+rc=$?
+sed 's/^/  | /' "$tmp/slo.out" | tail -n 2
+check "search: run-point exits 0" [ "$rc" = 0 ]
+check "search: a knee row" bash -c '[ "$(grep -c ",knee," "$1")" = 1 ]' sh "$tmp/slo.csv"
+check "search: the capacity said on stderr" grep -q "capacity under p99=1s" "$tmp/slo.out"
 
 # --- 2. two "hosts" ---------------------------------------------------------------
 echo "# SERVER_HOST / CLIENT_HOST through ssh"

@@ -388,7 +388,6 @@ static void response_done(struct wstate *ws, struct conn *c)
 				k->verify_mismatches++;
 		}
 	}
-	ws->live_requests++;
 	c->head = (uint16_t)((c->head + 1) % ws->depth);
 	c->inflight--;
 	c->answered++;
@@ -694,13 +693,6 @@ static struct tl_failures timeline_failures(const struct wstate *ws)
 	};
 }
 
-static void publish_live(struct wstate *ws)
-{
-	__atomic_store_n(&ws->w->live.requests, ws->live_requests, __ATOMIC_RELAXED);
-	__atomic_store_n(&ws->w->live.errors, ws->live_errors, __ATOMIC_RELAXED);
-	__atomic_store_n(&ws->w->live.timeouts, ws->live_timeouts, __ATOMIC_RELAXED);
-}
-
 static void run_loop(struct wstate *ws)
 {
 	const struct lg_run *run = ws->run;
@@ -736,8 +728,6 @@ static void run_loop(struct wstate *ws)
 			housekeeping(ws);
 			ws->next_housekeeping = ws->now + ws->housekeeping_every;
 		}
-		publish_live(ws);
-
 		uint64_t wake = ws->next_housekeeping;
 		uint64_t edge = ws->stopping ? ws->drain_deadline : run->end_ns;
 		if (edge < wake)
@@ -766,7 +756,6 @@ static void run_loop(struct wstate *ws)
 		if (c->fd >= 0)
 			conn_close(ws, c);
 	}
-	publish_live(ws);
 }
 
 void *lg_worker_main(void *arg)

@@ -45,14 +45,6 @@ struct lg_counters {
 	uint64_t verified;
 };
 
-/* Counters since the start (warm-up included), published once per loop
- * turn; main no longer reads them (the timeline carries the same). */
-struct lg_live {
-	uint64_t requests;
-	uint64_t errors;
-	uint64_t timeouts;
-} __attribute__((aligned(64)));
-
 struct lg_worker {
 	int index;
 	int nconns;              /* its share of --connections */
@@ -77,7 +69,6 @@ struct lg_worker {
 	int fatal;                   /* the thread could not run */
 	char fatal_msg[256];
 
-	struct lg_live live;
 };
 
 void *lg_worker_main(void *arg);

@@ -112,7 +112,8 @@ struct wstate {
 	uint32_t next_src;
 	uint32_t depth;
 	int open_next; /* connections [open_next, nconns) not opened yet */
-	uint64_t live_requests, live_errors, live_timeouts;
+	/* Failures since the start (warm-up included), for the timeline. */
+	uint64_t live_errors, live_timeouts;
 	uint64_t live_connect_errors; /* of live_errors: the timeline tells them apart */
 	uint64_t no_conn_noted; /* open loop: requests up to here counted in lag.no_free_conn */
 };

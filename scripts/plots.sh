@@ -301,7 +301,8 @@ FNR == 1 { for (k in COL) delete COL[k]; csv_header($0); next }
 	s = csv_get(f, "server"); sub(/^httpd-/, "", s); gsub(/[ \t]/, "_", s)
 	if (!(s in seen)) { seen[s] = 1; print s > (dir "/servers") }
 	if (slo == "") slo = csv_get(f, "slo")
-	if (ph == "knee") print csv_get(f, "req_per_s"), lat > (dir "/" s ".knee")
+	# A knee row whose capacity is 0 (no rate met the SLO) has no star.
+	if (ph == "knee") { if (csv_get(f, "slo_capacity_req_s") + 0 > 0) print csv_get(f, "req_per_s"), lat > (dir "/" s ".knee") }
 	else { v = csv_get(f, "slo_verdict")
 		print csv_get(f, "req_per_s"), lat, (v == "pass") ? 1 : (v == "client_bound") ? 2 : 0 > (dir "/" s ".steps.unsorted") }
 }

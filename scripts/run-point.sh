@@ -307,6 +307,8 @@ lg=("$LOADGEN" --threads "$client_threads" --cpus "$CLIENT_CPUS" --connections "
 	--label "host=$(meta_get host)" --label "kernel=$(meta_get kernel)" --label "cpu_model=$(meta_get cpu_model)"
 	--label "client_tx_csum=$tx_csum")
 for t in "${tags[@]}"; do lg+=(--label "$t"); done
+# nginx's TCP_CORK around sendfile changes its figures by a quarter (servers.sh).
+[ "$server" = nginx ] && lg+=(--label "nginx_tcp_nopush=${NGINX_TCP_NOPUSH:-off}")
 while read -r t; do [ -n "$t" ] && lg+=(--label "$t"); done <<<"${nic_labels:-}"
 # What busy polling depends on, as the server's interface has it (the lab's
 # TOPO_NAPI_DEFER_IRQS / TOPO_GRO_FLUSH_TIMEOUT, or a real NIC's settings).

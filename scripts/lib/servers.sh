@@ -119,7 +119,7 @@ http {
 	keepalive_requests 1000000000;   # keep-alive unlimited (default 1000 closes connections)
 	keepalive_timeout 300s;
 	sendfile $sf;                    # off for small pages (copy from open_file_cache wins), on for big ones
-	tcp_nopush on;
+	tcp_nopush ${NGINX_TCP_NOPUSH:-off};  # on (TCP_CORK around sendfile): 0.75-0.83x the req/s on the corpus, p99 110 ms at 27 req/s
 	tcp_nodelay on;
 	open_file_cache max=100000 inactive=300s;  # no open()/stat() per request
 	open_file_cache_valid 3600s;

@@ -591,5 +591,11 @@ int lg_options_parse(struct lg_options *o, int argc, char **argv, char *err, siz
 		BAD("--search-start %g is above --search-max %g", start, max);
 	o->search_p.start_milli = (uint64_t)llround(start * 1000);
 	o->search_p.max_milli = (uint64_t)llround(max * 1000);
+	if (o->have_slo && o->slo.pct < 100) {
+		/* The lowest rate whose window holds enough requests to judge the
+		 * SLO's percentile (search.h). */
+		double need = SEARCH_SAMPLES_BEYOND / (1 - o->slo.pct / 100);
+		o->search_p.min_milli = (uint64_t)ceil(need / o->duration_s * 1000);
+	}
 	return 0;
 }

@@ -17,6 +17,8 @@ void search_init(struct search *s, const struct search_params *p)
 	s->p = *p;
 	if (s->p.max_steps > SEARCH_MAX_STEPS)
 		s->p.max_steps = SEARCH_MAX_STEPS;
+	if (s->p.min_milli < SEARCH_MIN_RATE_MILLI)
+		s->p.min_milli = SEARCH_MIN_RATE_MILLI;
 	s->end = SEARCH_RUNNING;
 }
 
@@ -76,8 +78,10 @@ uint64_t search_next(struct search *s, enum search_phase *phase)
 		return over(s, SEARCH_STEP_LIMIT);
 	uint64_t lo = search_knee(s), hi = search_first_fail(s);
 	*phase = SEARCH_EXP;
-	if (!s->nrates)
-		return s->p.start_milli < s->p.max_milli ? s->p.start_milli : s->p.max_milli;
+	if (!s->nrates) {
+		uint64_t first = s->p.start_milli > s->p.min_milli ? s->p.start_milli : s->p.min_milli;
+		return first < s->p.max_milli ? first : s->p.max_milli;
+	}
 	if (!hi) {
 		if (lo >= s->p.max_milli)
 			return over(s, SEARCH_AT_MAX);
@@ -87,12 +91,12 @@ uint64_t search_next(struct search *s, enum search_phase *phase)
 		return next < s->p.max_milli ? next : s->p.max_milli;
 	}
 	if (!lo) {
-		if (hi <= SEARCH_MIN_RATE_MILLI)
+		if (hi <= s->p.min_milli)
 			return over(s, SEARCH_NONE_PASSED);
 		uint64_t next = round_rate((double)hi / s->p.growth);
 		if (next >= hi)
 			next = hi - 1;
-		return next > SEARCH_MIN_RATE_MILLI ? next : SEARCH_MIN_RATE_MILLI;
+		return next > s->p.min_milli ? next : s->p.min_milli;
 	}
 	if ((double)(hi - lo) > s->p.precision * (double)lo) {
 		uint64_t mid = round_rate((double)(lo + hi) / 2);
@@ -283,6 +287,10 @@ int search_run(const struct lg_options *o, search_measure_fn measure, void *ctx)
 			(double)knee / 1000.0, search_end_name(s.end), nsteps, why,
 			s.end == SEARCH_AT_MAX ? ": the SLO held at --search-max, the capacity is at least that" :
 			s.end == SEARCH_STEP_LIMIT ? ": --search-steps ran out before the precision was reached" : "");
+		if (s.end == SEARCH_NONE_PASSED && s.p.min_milli > SEARCH_MIN_RATE_MILLI)
+			fprintf(stderr, "loadgen: no rate down to %.3f req/s met %s; below it a %g s window "
+				"holds too few requests to judge it (search.h)\n",
+				(double)s.p.min_milli / 1000.0, o->slo.text, o->duration_s);
 		if (at && emit(o, &at->r, at_n, "knee", (double)knee / 1000.0, err, sizeof(err)) < 0) {
 			fprintf(stderr, "loadgen: %s\n", err);
 			rc = 1;

@@ -29,12 +29,18 @@ enum search_end {
 	SEARCH_RUNNING,
 	SEARCH_CONVERGED,   /* pass and fail within the precision, both repeated */
 	SEARCH_AT_MAX,      /* the SLO held at --search-max: the knee is at least that */
-	SEARCH_NONE_PASSED, /* not even SEARCH_MIN_RATE_MILLI passed */
+	SEARCH_NONE_PASSED, /* not even the lowest rate (min_milli) passed */
 	SEARCH_STEP_LIMIT,  /* --search-steps ran out first */
 };
 
-/* The lowest rate tried when the start rate fails: 1 request/s. */
+/* The lowest rate tried when the start rate fails: 1 request/s, or
+ * search_params.min_milli when higher. */
 #define SEARCH_MIN_RATE_MILLI 1000
+
+/* A window judges percentile q only with at least this many requests:
+ * 10 beyond it (p99: 1000, p50: 20, p99.9: 10000). Fewer, and the
+ * percentile is one of the last few samples, mostly chance. */
+#define SEARCH_SAMPLES_BEYOND 10
 
 struct search_params {
 	uint64_t start_milli;  /* first rate, req/s * 1000 */
@@ -43,6 +49,7 @@ struct search_params {
 	double precision;      /* stop bisecting when fail - pass <= precision * pass */
 	int max_steps;         /* windows in all, repeats included */
 	int repeats;           /* extra windows at the last pass and the first fail */
+	uint64_t min_milli;    /* never below this (0: SEARCH_MIN_RATE_MILLI) */
 };
 
 struct search_rate {

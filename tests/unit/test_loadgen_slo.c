@@ -258,6 +258,27 @@ static void test_search_bounds(void **state)
 	assert_int_equal(s.end, SEARCH_CONVERGED);
 }
 
+/* Below the rate whose window holds enough requests to judge the percentile
+ * (min_milli) the search never goes: not down from a failing start, and not
+ * for a start below it. */
+static void test_search_floor(void **state)
+{
+	(void)state;
+	static struct search s;
+	struct search_params p = params(1000, 1e7, 0.05, 30, 1);
+	p.min_milli = 334 * 1000; /* p99 with 3 s windows: 1000 requests */
+	assert_int_equal(run(&s, &p, 0, 0, NULL, 0), 0);
+	assert_int_equal(s.end, SEARCH_NONE_PASSED);
+	assert_int_equal(search_first_fail(&s), 334 * 1000);
+	for (int i = 0; i < s.nrates; i++)
+		assert_true(s.rates[i].milli >= 334 * 1000);
+	p = params(10, 1e7, 0.05, 30, 1);
+	p.min_milli = 334 * 1000;
+	enum search_phase ph;
+	search_init(&s, &p);
+	assert_int_equal(search_next(&s, &ph), 334 * 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_search_down_from_a_failing_start),
 		cmocka_unit_test(test_search_flaky_boundary),
 		cmocka_unit_test(test_search_bounds),
+		cmocka_unit_test(test_search_floor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

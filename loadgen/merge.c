@@ -201,21 +201,6 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void json_text(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* Each host's part, for the JSON: ,"client_hosts":[{...},...] */
 static char *hosts_json(const struct lg_merged *m, uint64_t start)
 {
@@ -229,7 +214,7 @@ static char *hosts_json(const struct lg_merged *m, uint64_t start)
 		const struct host_run *h = m->hosts[i];
 		double el = (double)h->elapsed_ns / 1e9;
 		fprintf(f, "%s{\"share\":\"%d/%d\",\"nodename\":", i ? "," : "", h->share_index + 1, h->share_count);
-		json_text(f, h->nodename);
+		report_json_string(f, h->nodename);
 		fprintf(f, ",\"connections\":%d,\"threads\":%d,\"requests\":%" PRIu64 ",\"req_per_s\":%.1f"
 			   ",\"window_start_offset_s\":%.6f,\"duration_s\":%.3f,\"failed_requests\":%" PRIu64
 			   ",\"sent\":%" PRIu64 ",\"never_sent\":%" PRIu64
@@ -239,7 +224,7 @@ static char *hosts_json(const struct lg_merged *m, uint64_t start)
 			h->c.connect_errors + h->c.read_errors + h->c.timeouts + h->c.non_2xx + h->c.verify_mismatches,
 			h->lag.lag.count, h->lag.never_sent, h->thread_user_s + h->thread_sys_s, h->client_bound);
 		if (h->client_bound)
-			json_text(f, h->client_bound_reason);
+			report_json_string(f, h->client_bound_reason);
 		else
 			fputs("null", f);
 		fputc('}', f);

@@ -457,7 +457,7 @@ int report_csv_append(const char *file, const struct lg_result *r, char *err, si
 	return 0;
 }
 
-static void json_string(FILE *f, const char *s)
+void report_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -496,12 +496,12 @@ void report_json(FILE *f, const struct lg_result *r)
 			if (is_number(v[i]))
 				fputs(v[i], f);
 			else if (v[i][0])
-				json_string(f, v[i]); /* a label that is not a number */
+				report_json_string(f, v[i]); /* a label that is not a number */
 			else
 				fputs("null", f);
 		} else {
 			if (v[i][0])
-				json_string(f, v[i]);
+				report_json_string(f, v[i]);
 			else
 				fputs("null", f);
 		}
@@ -511,9 +511,9 @@ void report_json(FILE *f, const struct lg_result *r)
 	for (int i = 0; i < o->nlabels; i++) {
 		if (n++)
 			fputc(',', f);
-		json_string(f, o->labels[i].key);
+		report_json_string(f, o->labels[i].key);
 		fputc(':', f);
-		json_string(f, o->labels[i].value);
+		report_json_string(f, o->labels[i].value);
 	}
 	fprintf(f, "},\"verified\":%" PRIu64 ",\"status_1xx\":%" PRIu64 ",\"status_2xx\":%" PRIu64
 		   ",\"status_3xx\":%" PRIu64 ",\"status_4xx\":%" PRIu64 ",\"status_5xx\":%" PRIu64
@@ -533,17 +533,17 @@ void report_json(FILE *f, const struct lg_result *r)
 	result_client_bound_reason(r, why, sizeof(why));
 	fputs(",\"client_bound_reason\":", f);
 	if (why[0])
-		json_string(f, why);
+		report_json_string(f, why);
 	else
 		fputs("null", f);
 	fputs(",\"first_error\":", f);
 	if (r->first_error[0])
-		json_string(f, r->first_error);
+		report_json_string(f, r->first_error);
 	else
 		fputs("null", f);
 	fputs(",\"first_connect_error\":", f);
 	if (r->first_connect_error[0])
-		json_string(f, r->first_connect_error);
+		report_json_string(f, r->first_connect_error);
 	else
 		fputs("null", f);
 	if (r->json_extra)

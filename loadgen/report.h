@@ -69,6 +69,9 @@ void report_human(FILE *f, const struct lg_result *r);
 int report_csv_append(const char *file, const struct lg_result *r, char *err, size_t errlen);
 void report_json(FILE *f, const struct lg_result *r);
 
+/* S as a JSON string: quoted, '"' and '\\' escaped, control bytes as \u00XX. */
+void report_json_string(FILE *f, const char *s);
+
 /* The column list as a Markdown table (docs/csv-schema.md). */
 void report_print_schema(FILE *f);
 

@@ -15,7 +15,7 @@
 #   --rate R             open loop at R req/s; 0 = closed loop (0)
 #   --pageset SET        tiny 10k 150k 1m corpus (build/pages/SET) or a folder (corpus)
 #   --mtu N --queues Q   lab link MTU (1500) and veth queue count (1; httpd-xdp: one
-#                        per worker, and the client's txrehash off); a real NIC
+#                        per worker; with several, the client's txrehash off); a real NIC
 #                        gets one queue per server core (the queues column says so)
 #   --duration S --warmup S --timeout S   measured seconds (5), warm-up (1), request timeout
 #                        (2, or C/200 s above 400 connections: a closed loop of C
@@ -94,17 +94,7 @@ done
 [ -n "$server" ] || bb_die "--server is required"
 [ -n "$csv" ] || bb_die "--csv is required"
 case $mode in keepalive|close) ;; *) bb_die "--mode must be keepalive or close, not '$mode'" ;; esac
-# The lab's veth: one queue, except for httpd-xdp, whose workers each serve
-# one queue (a worker without its queue has nothing to bind to). Its flows must
-# then stay on their queue: on veth the client's tx queue is the server's rx
-# queue, so the client must not rehash a flow after a timeout.
-if [ -z "$queues" ]; then
-	queues=1
-	if [ "$(server_base "${server##*/}")" = xdp ] || [ "${server##*/}" = httpd-xdp ]; then
-		queues=$workers
-		export TOPO_CLIENT_TXREHASH=${TOPO_CLIENT_TXREHASH:-0}
-	fi
-fi
+[ -n "$queues" ] || queues=$(plan_queues "$workers" "$server") # a real NIC's: set per point below
 for v in workers conc mtu queues rep; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || bb_die "--$v must be a positive integer, not '${!v}'"
 done
@@ -269,6 +259,10 @@ else
 	if server_is_busy "$server"; then
 		: "${TOPO_GRO:=on}" "${TOPO_NAPI_DEFER_IRQS:=2}" "${TOPO_GRO_FLUSH_TIMEOUT:=200000}"
 	fi
+	# On veth the client's tx queue is the server's rx queue: with several, a
+	# flow the client rehashed after a timeout would reach another worker's
+	# queue (httpd-xdp's stacks are per queue).
+	[ "$queues" -gt 1 ] && export TOPO_CLIENT_TXREHASH=${TOPO_CLIENT_TXREHASH:-0}
 	TOPO_CLIENT_TX_CSUM=$tx_csum topo_up "$LAB_NAME" "$mtu" "$queues" >"$tmp/topo.log" 2>&1 ||
 		fail lab "topo_up failed: $(tr '\n' ' ' <"$tmp/topo.log")"
 	LAB=$LAB_NAME

@@ -195,10 +195,18 @@ server_cpus_for() {
 	cpu_list_compress "${order[@]:0:$1}"
 }
 
-# A real NIC gets one combined queue per server core (nic-setup.sh); the lab's
-# veth has the queue count run-point is given (1 in the sweeps).
+# A real NIC gets one combined queue per server core (nic-setup.sh). The lab's
+# veth has one, except under httpd-xdp, whose workers each bind one queue (a
+# worker without its queue has nothing to serve); SERVER is a name or path
+# (servers.sh), given where the server is known.
 plan_real_nic() { is_remote && [ -n "${SERVER_IFNAME:-}" ]; }
-plan_queues() { if plan_real_nic; then echo "$1"; else echo 1; fi; }
+plan_queues() { # W [SERVER]
+	if plan_real_nic || { [ -n "${2:-}" ] && server_is_xdp "$2"; }; then
+		echo "$1"
+	else
+		echo 1
+	fi
+}
 
 # The NUMA nodes a CPU list lies on, in the order its CPUs take them: "1" or
 # "1+0", into VAR. PLAN_NODE_OF (CPU -> node) is filled from the facts first.

@@ -39,6 +39,7 @@
 # ("-input.3"), ena ("-Tx-Rx-3"). NIC_LINK_WAIT: seconds to wait for the link
 # after a queue change (10).
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" # cpu_list_expand
 SYSFS=${NIC_SYSFS:-/sys}
 PROCFS=${NIC_PROCFS:-/proc}
 IRQ_PATTERN=${NIC_IRQ_PATTERN:-(txrx|rx|tx|comp|input|output|fp)[-_.]?([0-9]+)(@.*)?$}
@@ -65,19 +66,6 @@ done
 NETDIR=$SYSFS/class/net/$ifname
 
 # --- CPU lists and masks ---------------------------------------------------------
-cpus_expand() { # "0-2,5" -> "0 1 2 5"
-	local part a b out=""
-	for part in ${1//,/ }; do
-		if [[ $part == *-* ]]; then
-			a=${part%-*} b=${part#*-}
-			while [ "$a" -le "$b" ]; do out+="$a "; a=$((a + 1)); done
-		else
-			out+="$part "
-		fi
-	done
-	printf '%s' "${out% }"
-}
-
 # CPU -> the mask the kernel writes for it: 32-bit words, comma-separated.
 cpu_mask() {
 	local c=$1 words=$(($1 / 32)) out i
@@ -263,7 +251,7 @@ apply() {
 	trap on_signal INT TERM HUP
 	save
 	local -a list
-	read -ra list <<<"$(cpus_expand "$cpus")"
+	read -ra list <<<"$(cpu_list_expand "$cpus")"
 	local w=${#list[@]} max i irq q c ib err v
 
 	# irqbalance first, so it cannot move what the next steps pin.

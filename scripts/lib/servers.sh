@@ -39,6 +39,8 @@ server_base() {
 	*) printf '%s' "$1" ;;
 	esac
 }
+# httpd-xdp, a variant of it, or a build of it by path (the name says xdp).
+server_is_xdp() { case ${1##*/} in *xdp*) return 0 ;; esac; return 1; }
 server_is_busy() { case " $SERVER_NAMES_BUSY " in *" $1 "*) return 0 ;; esac; return 1; }
 server_is_variant() {
 	server_is_busy "$1" && return 0
@@ -196,7 +198,7 @@ server_start() { # name workers cpus pageset
 		cmd=(taskset -c "$cpus" lighttpd -D -f "$SRV_TMP/lighttpd.conf") ;;
 	*)
 		cmd=("$(server_bin "$name")" --addr "$SRV_ADDR" --port "$SRV_PORT" --workers "$w" --cpus "$cpus" --corpus "$dir")
-		case $name in *xdp*) cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}") ;; esac
+		server_is_xdp "$name" && cmd+=(--ifname "${SERVER_IFNAME:-veth-srv}")
 		# shellcheck disable=SC2207
 		server_is_variant "$name" && cmd+=($(server_variant_args "$name"))
 		# shellcheck disable=SC2206

@@ -109,6 +109,19 @@ t_check() { # name cmd...: passes when cmd exits 0
 	if "$@"; then t_ok "$name"; else t_not_ok "$name" "command failed: $*"; fi
 }
 
+# Bad input: CMD must exit WANT with exactly one line on stderr.
+one_line_fail() { # name want_status cmd...
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >/dev/null 2>"$T_TMP/err"
+	rc=$?
+	if [ "$rc" = "$want" ] && [ "$(wc -l <"$T_TMP/err")" = 1 ]; then
+		t_ok "$name: exit $rc, '$(cat "$T_TMP/err")'"
+	else
+		t_not_ok "$name" "exit $rc (want $want), stderr: $(head -c 300 "$T_TMP/err")"
+	fi
+}
+
 # Case ids listed in SUITE_SKIP (space separated, e.g. "port_in_use") are
 # reported as skipped, for engines where a case means nothing (e.g. kernel
 # socket state for XDP).

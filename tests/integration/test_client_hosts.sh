@@ -77,21 +77,7 @@ check "lab: every client reaches the server" bash -c '
 	for ns; do ip netns exec "$ns" ping -c1 -W1 198.18.0.1 >/dev/null 2>&1 || exit 1; done' sh "${CLI_NS[@]}"
 
 mkdir -p "$tmp/fakebin"
-cat >"$tmp/fakebin/ssh" <<'SSH'
-#!/bin/sh
-# Stand-in for ssh: "ssh [-o opt]... HOST COMMAND" runs COMMAND in namespace HOST.
-while [ $# -gt 0 ]; do
-	case $1 in
-	-o|-p|-i|-l) shift 2 ;;
-	-*) shift ;;
-	*) break ;;
-	esac
-done
-host=$1
-shift
-exec ip netns exec "$host" sh -c "$*"
-SSH
-chmod +x "$tmp/fakebin/ssh"
+ln -s "$PWD/tests/integration/stand_in_ssh.sh" "$tmp/fakebin/ssh"
 hosts="${CLI_NS[*]}"
 run_point() { # csv, run-point options...
 	local csv=$1

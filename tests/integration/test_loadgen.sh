@@ -159,17 +159,6 @@ else
 fi
 
 # --- bad input: one line on stderr, non-zero exit -----------------------------
-one_line_fail() { # name want_status cmd...
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >/dev/null 2>"$T_TMP/err"
-	rc=$?
-	if [ "$rc" = "$want" ] && [ "$(wc -l <"$T_TMP/err")" = 1 ]; then
-		t_ok "$name: exit $rc, '$(cat "$T_TMP/err")'"
-	else
-		t_not_ok "$name" "exit $rc (want $want), stderr: $(head -c 300 "$T_TMP/err")"
-	fi
-}
 one_line_fail "unreachable target" 1 lg --duration 1
 one_line_fail "unknown option" 2 lg --frobnicate
 one_line_fail "bad value" 2 lg --connections many

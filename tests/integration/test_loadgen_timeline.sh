@@ -129,17 +129,6 @@ else
 fi
 
 # --- bad input: one line on stderr, exit 2 (option) or 1 (file) ----------------------
-one_line_fail() { # name want_status cmd...
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >/dev/null 2>"$T_TMP/err"
-	rc=$?
-	if [ "$rc" = "$want" ] && [ "$(wc -l <"$T_TMP/err")" = 1 ]; then
-		t_ok "$name: exit $rc, '$(cat "$T_TMP/err")'"
-	else
-		t_not_ok "$name" "exit $rc (want $want), stderr: $(head -c 300 "$T_TMP/err")"
-	fi
-}
 one_line_fail "--interval under 100 ms" 2 "$LOADGEN" --url "$URL" --interval 50ms
 one_line_fail "--interval not a time" 2 "$LOADGEN" --url "$URL" --interval soon
 echo "not,a,timeline" >"$T_TMP/other.csv"

@@ -147,21 +147,7 @@ check "search: the capacity said on stderr" grep -q "capacity under p99=1s" "$tm
 # --- 2. two "hosts" ---------------------------------------------------------------
 echo "# SERVER_HOST / CLIENT_HOST through ssh"
 mkdir -p "$tmp/fakebin"
-cat >"$tmp/fakebin/ssh" <<'EOF'
-#!/bin/sh
-# Stand-in for ssh: "ssh [-o opt]... HOST COMMAND" runs COMMAND in namespace HOST.
-while [ $# -gt 0 ]; do
-	case $1 in
-	-o|-p|-i|-l) shift 2 ;;
-	-*) shift ;;
-	*) break ;;
-	esac
-done
-host=$1
-shift
-exec ip netns exec "$host" sh -c "$*"
-EOF
-chmod +x "$tmp/fakebin/ssh"
+ln -s "$ROOT/tests/integration/stand_in_ssh.sh" "$tmp/fakebin/ssh"
 TOPO_CLIENT_TX_CSUM=off topo_up "$LAB" 1500 1 || { echo "not ok - lab for the two-host test"; exit 1; }
 PATH=$tmp/fakebin:$PATH SERVER_HOST=$LAB-srv CLIENT_HOST=$LAB-cli SERVER_ADDR=$TOPO_SRV_ADDR \
 	SERVER_IFNAME=veth-srv CLIENT_IFNAME=veth-cli CLIENT_CPUS=1 \
